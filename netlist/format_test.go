@@ -260,3 +260,31 @@ func slicesEqual[T comparable](a, b []T) bool {
 	}
 	return true
 }
+
+// TestDocExample loads the example in docs/netlist-format.md and checks its
+// evaluation against values worked out by hand.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/netlist-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "```json\n")
+	j := i + strings.Index(s[i:], "\n```\n")
+	n, err := Read(strings.NewReader(s[i+len("```json\n") : j]))
+	if err != nil {
+		t.Fatalf("the documented example does not load: %v", err)
+	}
+	// pixels 200 0 0 200 -> +1 -1 -1 +1; fc0 = (4, 0); act0 = (+1, +1)
+	// (channel 1 is reversed: 0 <= 2); fc1 = (1, -3); scores = (1, -2).
+	outs, err := Reference(n, []byte{200, 0, 0, 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int64{{1, -1, -1, 1}, {4, 0}, {1, 1}, {1, -3}, {1, -2}}
+	for li := range want {
+		if !slicesEqual(outs[li], want[li]) {
+			t.Errorf("layer %d: got %v, want %v", li, outs[li], want[li])
+		}
+	}
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/netlist"
+	"github.com/urfave/cli/v2"
+)
+
+// The image geometry and label count of both data sets eval reads.
+var (
+	datasetShape   = netlist.Shape{C: 1, H: 28, W: 28}
+	datasetClasses = 10
+)
+
+var (
+	datasetNames = []string{"mnist", "fashion"}
+	splitNames   = []string{"test", "train"}
+)
+
+// evalOptions are eval's checked flag values.
+type evalOptions struct {
+	model, dataset, split, dataDir string
+	limit                          int // 0: every image of the split
+	workers                        int // 0: GOMAXPROCS
+	json                           bool
+}
+
+// evalReport is what `qnn eval --json` prints.
+type evalReport struct {
+	Model    string  `json:"model"` // the file as given
+	Dataset  string  `json:"dataset"`
+	Split    string  `json:"split"`
+	Images   int     `json:"images"`
+	Correct  int     `json:"correct"`
+	Accuracy float64 `json:"accuracy"` // Correct / Images
+	// Confusion[t][p] counts images of true label t predicted as p.
+	Confusion [][]int `json:"confusion"`
+	// PerClassAccuracy[t] is Confusion[t][t] over the images of label t;
+	// null for a label with no images.
+	PerClassAccuracy []*float64 `json:"per_class_accuracy"`
+	Seconds          float64    `json:"seconds"` // evaluation only, not loading
+	ImagesPerSecond  float64    `json:"images_per_second"`
+
+	name    string // the netlist's name, for the text report
+	workers int
+}
+
+func evalCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Usage: "evaluate a netlist on MNIST or Fashion-MNIST: accuracy, confusion matrix, speed",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` to evaluate (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|")},
+			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1)", DefaultText: "all"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+			&cli.IntFlag{Name: "workers", Usage: "evaluate on `N` goroutines (0: one per CPU)"},
+			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
+		},
+		Action: func(c *cli.Context) error {
+			opt, err := evalFlags(c)
+			if err != nil {
+				return err
+			}
+			r, err := runEval(e.log, opt)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				return writeJSON(e.stdout, r)
+			}
+			return writeEvalText(e.stdout, r)
+		},
+	}
+}
+
+// evalFlags reads and checks eval's flags; every problem is a user error.
+func evalFlags(c *cli.Context) (evalOptions, error) {
+	opt := evalOptions{
+		model: c.String("model"), dataset: c.String("dataset"), split: c.String("split"),
+		dataDir: c.String("data-dir"), limit: c.Int("limit"), workers: c.Int("workers"),
+		json: c.Bool("json"),
+	}
+	switch {
+	case c.Args().Present():
+		return opt, userErrf("eval: takes no arguments, got %q (use --model FILE)", c.Args().Slice())
+	case opt.model == "":
+		return opt, userErrf("eval: --model is required (a netlist file)")
+	case opt.dataset == "":
+		return opt, userErrf("eval: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+	case !slices.Contains(datasetNames, opt.dataset):
+		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, strings.Join(datasetNames, " or "))
+	case !slices.Contains(splitNames, opt.split):
+		return opt, userErrf("eval: --split: unknown split %q (want %s)", opt.split, strings.Join(splitNames, " or "))
+	case c.IsSet("limit") && opt.limit < 1:
+		return opt, userErrf("eval: --limit must be at least 1, got %d (omit it to evaluate every image)", opt.limit)
+	case opt.workers < 0:
+		return opt, userErrf("eval: --workers must be 0 (one per CPU) or more, got %d", opt.workers)
+	}
+	return opt, nil
+}
+
+// runEval loads the model and the data set, evaluates the model on the
+// images and scores its predictions.
+func runEval(log hclog.Logger, opt evalOptions) (*evalReport, error) {
+	n, err := loadModel(log, opt.model)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkModelFitsDataset(opt, n); err != nil {
+		return nil, err
+	}
+	set, err := loadImages(log, opt)
+	if err != nil {
+		return nil, err
+	}
+	workers := opt.workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	log.Debug("evaluating", "images", set.N, "workers", workers)
+	results, elapsed, err := evalImages(n, set, workers)
+	if err != nil {
+		return nil, err
+	}
+	r, err := score(results, set.Labels[:set.N])
+	if err != nil {
+		return nil, err
+	}
+	r.Model, r.Dataset, r.Split, r.name, r.workers = opt.model, set.Name, set.Split, n.Name, workers
+	r.Seconds = elapsed.Seconds()
+	if r.Seconds > 0 {
+		r.ImagesPerSecond = float64(r.Images) / r.Seconds
+	}
+	log.Debug("evaluated", "images", r.Images, "seconds", r.Seconds)
+	return r, nil
+}
+
+// evalImages runs the fast evaluator on every image of set and returns
+// the results and the time the evaluation took.
+func evalImages(n *netlist.Network, set *dataset.Set, workers int) ([]netlist.Result, time.Duration, error) {
+	fast, err := netlist.NewFast(n)
+	if err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	results, err := fast.Eval(set.Pixels[:set.N*set.Rows*set.Cols], set.N, workers)
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(results) != set.N {
+		return nil, 0, fmt.Errorf("eval: evaluator returned %d results for %d images", len(results), set.N)
+	}
+	return results, elapsed, nil
+}
+
+// loadImages loads the data set split and keeps its first opt.limit
+// images; every failure is a user error.
+func loadImages(log hclog.Logger, opt evalOptions) (*dataset.Set, error) {
+	set, err := dataset.Load(opt.dataset, opt.split, opt.dataDir)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	log.Debug("loaded data set", "name", set.Name, "split", set.Split, "images", set.N)
+	if opt.limit > set.N {
+		log.Warn("--limit exceeds the split's size; evaluating every image", "limit", opt.limit, "images", set.N)
+	}
+	if opt.limit > 0 && opt.limit < set.N {
+		set = set.Slice(0, opt.limit)
+	}
+	return set, nil
+}
+
+// checkModelFitsDataset checks that the model reads 1x28x28 images and
+// scores 10 classes; a mismatch is a user error naming the field.
+func checkModelFitsDataset(opt evalOptions, n *netlist.Network) error {
+	in, out := n.InputLayer(), n.OutputLayer()
+	if in.Shape != datasetShape {
+		return userErrf("eval: %s: layer 0 %q: shape: the model takes %v images but %s images are %v",
+			opt.model, in.Name, in.Shape, opt.dataset, datasetShape)
+	}
+	if out.Classes != datasetClasses {
+		return userErrf("eval: %s: layer %d %q: classes: the model scores %d classes but %s has %d",
+			opt.model, len(n.Layers)-1, out.Name, out.Classes, opt.dataset, datasetClasses)
+	}
+	return nil
+}
+
+// score compares predictions with labels.
+func score(results []netlist.Result, labels []byte) (*evalReport, error) {
+	r := &evalReport{Images: len(results), Confusion: make([][]int, datasetClasses)}
+	for t := range r.Confusion {
+		r.Confusion[t] = make([]int, datasetClasses)
+	}
+	for i, res := range results {
+		t, p := int(labels[i]), res.Class
+		if t >= datasetClasses || p < 0 || p >= datasetClasses {
+			return nil, fmt.Errorf("eval: image %d: label %d or predicted class %d outside 0..%d", i, t, p, datasetClasses-1)
+		}
+		r.Confusion[t][p]++
+		if t == p {
+			r.Correct++
+		}
+	}
+	if r.Images > 0 {
+		r.Accuracy = float64(r.Correct) / float64(r.Images)
+	}
+	r.PerClassAccuracy = make([]*float64, datasetClasses)
+	for t, row := range r.Confusion {
+		total := 0
+		for _, c := range row {
+			total += c
+		}
+		if total > 0 {
+			acc := float64(row[t]) / float64(total)
+			r.PerClassAccuracy[t] = &acc
+		}
+	}
+	return r, nil
+}
+
+func writeEvalText(w io.Writer, r *evalReport) error {
+	fmt.Fprintf(w, "model:     %s (%s)\n", r.Model, r.name)
+	fmt.Fprintf(w, "data set:  %s %s, %d images\n", r.Dataset, r.Split, r.Images)
+	fmt.Fprintf(w, "accuracy:  %.2f%% (%d/%d correct)\n", 100*r.Accuracy, r.Correct, r.Images)
+	fmt.Fprintf(w, "time:      %.4f s, %.0f images/s (%d workers)\n", r.Seconds, r.ImagesPerSecond, r.workers)
+	fmt.Fprintf(w, "\nconfusion matrix (rows: true label, columns: predicted)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "true\\pred\t")
+	for p := range r.Confusion {
+		fmt.Fprintf(tw, "%d\t", p)
+	}
+	fmt.Fprint(tw, "images\taccuracy\t\n")
+	for t, row := range r.Confusion {
+		fmt.Fprintf(tw, "%d\t", t)
+		total := 0
+		for _, c := range row {
+			fmt.Fprintf(tw, "%d\t", c)
+			total += c
+		}
+		acc := "-"
+		if a := r.PerClassAccuracy[t]; a != nil {
+			acc = fmt.Sprintf("%.2f%%", 100**a)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t\n", total, acc)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// jsonFlagUsage is the usage text of every command's --json flag.
+const jsonFlagUsage = "print exactly one JSON object on stdout instead of text"
+
+// writeJSON writes v to w as one indented JSON object and a newline.
+func writeJSON(w io.Writer, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
