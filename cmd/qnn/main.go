@@ -106,6 +106,7 @@ func newApp(e *env) *cli.App {
 			versionCommand(e),
 			inspectCommand(e),
 			evalCommand(e),
+			simCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {

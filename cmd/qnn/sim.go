@@ -1,0 +1,238 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/sim"
+	"github.com/urfave/cli/v2"
+)
+
+// designNetlistFile is the netlist's name inside a design directory.
+const designNetlistFile = "netlist.json"
+
+// simOptions are sim's checked flag values.
+type simOptions struct {
+	dir, dataset, dataDir, trace string
+	limit                        int // 0: every test image
+	stallIn, stallOut            float64
+	seed                         uint64
+	json                         bool
+}
+
+// simLayer is one MVTU's cycle counts in the report.
+type simLayer struct {
+	Name     string `json:"name"`
+	Busy     int64  `json:"busy"`      // cycles a (nf, sf) pair was issued
+	StallIn  int64  `json:"stall_in"`  // cycles idle, waiting for a full input vector
+	StallOut int64  `json:"stall_out"` // cycles held by the next stage
+}
+
+// simReport is what `qnn sim --json` prints.
+type simReport struct {
+	Design   string  `json:"design"` // the directory as given
+	Name     string  `json:"name"`   // the netlist's name
+	Dataset  string  `json:"dataset"`
+	Split    string  `json:"split"`
+	Frames   int     `json:"frames"`
+	Correct  int     `json:"correct"`
+	Accuracy float64 `json:"accuracy"` // Correct / Frames, against the labels
+	// Agreement is the fraction of frames whose class and scores equal
+	// netlist.Eval; anything but 1 is an error exit instead of a report.
+	Agreement          float64    `json:"agreement"`
+	StallIn            float64    `json:"stall_in"`
+	StallOut           float64    `json:"stall_out"`
+	Seed               uint64     `json:"seed"`
+	Cycles             int64      `json:"cycles"`
+	CyclesPerFrame     float64    `json:"cycles_per_frame"` // measured, steady state
+	PlanCyclesPerFrame int        `json:"plan_cycles_per_frame"`
+	FirstLatency       int64      `json:"first_latency"` // measured, cycles
+	PlanLatency        int        `json:"plan_latency"`
+	Layers             []simLayer `json:"layers"`
+	Trace              string     `json:"trace,omitempty"` // the trace file written, if any
+	Seconds            float64    `json:"seconds"`         // simulation only
+	CyclesPerSecond    float64    `json:"cycles_per_second"`
+}
+
+func simCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "sim",
+		Usage:     "run MNIST or Fashion-MNIST test images through the cycle-accurate simulator of a design",
+		ArgsUsage: "DIR",
+		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json). Every frame's\n" +
+			"class and scores must equal the netlist evaluator's; a difference is an error naming the frame.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required; the test split is used)"},
+			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
+			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
+			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
+			&cli.Uint64Flag{Name: "seed", Usage: "`SEED` of the splitmix64 stall schedule"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files (default: the installed copy)"},
+			&cli.StringFlag{Name: "trace", Usage: "write every output handshake to `FILE`, one \"cycle tdata\" line each"},
+			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
+		},
+		Action: func(c *cli.Context) error {
+			opt, err := simFlags(c)
+			if err != nil {
+				return err
+			}
+			r, err := runSim(e.log, opt)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				return writeJSON(e.stdout, r)
+			}
+			return writeSimText(e.stdout, r)
+		},
+	}
+}
+
+// simFlags reads and checks sim's flags; every problem is a user error.
+func simFlags(c *cli.Context) (simOptions, error) {
+	opt := simOptions{
+		dataset: c.String("dataset"), dataDir: c.String("data-dir"), trace: c.String("trace"),
+		limit: c.Int("limit"), stallIn: c.Float64("stall-in"), stallOut: c.Float64("stall-out"),
+		seed: c.Uint64("seed"), json: c.Bool("json"),
+	}
+	args := c.Args().Slice()
+	switch {
+	case len(args) != 1:
+		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
+	case opt.dataset == "":
+		return opt, userErrf("sim: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+	case !slices.Contains(datasetNames, opt.dataset):
+		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, strings.Join(datasetNames, " or "))
+	case c.IsSet("limit") && opt.limit < 1:
+		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
+	case !(opt.stallIn >= 0 && opt.stallIn < 1):
+		return opt, userErrf("sim: --stall-in must be in [0, 1), got %g", opt.stallIn)
+	case !(opt.stallOut >= 0 && opt.stallOut < 1):
+		return opt, userErrf("sim: --stall-out must be in [0, 1), got %g", opt.stallOut)
+	}
+	opt.dir = args[0]
+	return opt, nil
+}
+
+// loadDesign reads a design directory's netlist and plan; every failure
+// is a user error naming the file.
+func loadDesign(log hclog.Logger, dir string) (*netlist.Network, *hw.Plan, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, nil, userErrf("sim: %s is not a design directory (want the output directory of 'qnn gen')", dir)
+	}
+	n, err := loadModel(log, filepath.Join(dir, designNetlistFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := hw.Load(filepath.Join(dir, hw.PlanFile), n)
+	if err != nil {
+		return nil, nil, userErr(err)
+	}
+	return n, p, nil
+}
+
+// runSim loads the design and the data set, simulates the images, checks
+// every frame against netlist.Eval and writes the trace.
+func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
+	n, p, err := loadDesign(log, opt.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkModelFitsDataset(evalOptions{model: filepath.Join(opt.dir, designNetlistFile), dataset: opt.dataset}, n); err != nil {
+		return nil, err
+	}
+	set, err := dataset.Load(opt.dataset, "test", opt.dataDir)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	if opt.limit > set.N {
+		log.Warn("--limit exceeds the split's size; simulating every image", "limit", opt.limit, "images", set.N)
+	}
+	if opt.limit > 0 && opt.limit < set.N {
+		set = set.Slice(0, opt.limit)
+	}
+	pixels := set.Pixels[:set.N*set.Rows*set.Cols]
+	want, err := netlist.Eval(n, pixels, set.N)
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("simulating", "frames", set.N, "cycles_per_frame", p.CyclesPerFrame, "latency", p.Latency)
+	start := time.Now()
+	res, err := sim.Run(p, pixels, set.N, sim.Config{StallIn: opt.stallIn, StallOut: opt.stallOut, Seed: opt.seed})
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	if opt.trace != "" {
+		if err := writeTrace(opt.trace, res.Beats); err != nil {
+			return nil, err
+		}
+	}
+	r := &simReport{Design: opt.dir, Name: n.Name, Dataset: set.Name, Split: set.Split, Frames: set.N,
+		StallIn: opt.stallIn, StallOut: opt.stallOut, Seed: opt.seed, Trace: opt.trace,
+		Cycles: res.Cycles, CyclesPerFrame: res.CyclesPerFrame, PlanCyclesPerFrame: p.CyclesPerFrame,
+		FirstLatency: res.FirstLatency, PlanLatency: p.Latency, Seconds: elapsed.Seconds()}
+	for f := range set.N {
+		if res.Classes[f] != want[f].Class || !slices.Equal(res.Scores[f], want[f].Scores) {
+			return nil, fmt.Errorf("sim: frame %d: the simulator gives class %d scores %v but netlist.Eval gives class %d scores %v (output handshake at cycle %d)",
+				f, res.Classes[f], res.Scores[f], want[f].Class, want[f].Scores, res.Beats[f].Cycle)
+		}
+		if res.Classes[f] == int(set.Labels[f]) {
+			r.Correct++
+		}
+	}
+	if r.Frames > 0 {
+		r.Accuracy = float64(r.Correct) / float64(r.Frames)
+		r.Agreement = 1
+	}
+	if r.Seconds > 0 {
+		r.CyclesPerSecond = float64(r.Cycles) / r.Seconds
+	}
+	for _, ls := range res.Layers {
+		r.Layers = append(r.Layers, simLayer{Name: ls.Name, Busy: ls.Busy, StallIn: ls.StallIn, StallOut: ls.StallOut})
+	}
+	return r, nil
+}
+
+// writeTrace writes one "cycle tdata" line per output handshake.
+func writeTrace(path string, beats []sim.Beat) error {
+	var b strings.Builder
+	for _, bt := range beats {
+		fmt.Fprintf(&b, "%d %s\n", bt.Cycle, bt.TData)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return userErrf("sim: --trace: %w", err)
+	}
+	return nil
+}
+
+func writeSimText(w io.Writer, r *simReport) error {
+	fmt.Fprintf(w, "design:       %s (%s)\n", r.Design, r.Name)
+	fmt.Fprintf(w, "data set:     %s %s, %d frames\n", r.Dataset, r.Split, r.Frames)
+	fmt.Fprintf(w, "accuracy:     %.2f%% (%d/%d correct)\n", 100*r.Accuracy, r.Correct, r.Frames)
+	fmt.Fprintf(w, "agreement:    %.2f%% with netlist.Eval (class and every score)\n", 100*r.Agreement)
+	fmt.Fprintf(w, "stalls:       in %g, out %g, seed %d\n", r.StallIn, r.StallOut, r.Seed)
+	fmt.Fprintf(w, "cycles/frame: %.2f measured, plan %d\n", r.CyclesPerFrame, r.PlanCyclesPerFrame)
+	fmt.Fprintf(w, "latency:      %d cycles measured (first frame), plan %d\n", r.FirstLatency, r.PlanLatency)
+	fmt.Fprintf(w, "cycles:       %d in %.3f s (%.0f cycles/s)\n", r.Cycles, r.Seconds, r.CyclesPerSecond)
+	if r.Trace != "" {
+		fmt.Fprintf(w, "trace:        %s\n", r.Trace)
+	}
+	fmt.Fprintf(w, "\nper layer (cycles)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "layer\tbusy\tstall-in\tstall-out\t\n")
+	for _, l := range r.Layers {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", l.Name, l.Busy, l.StallIn, l.StallOut)
+	}
+	return tw.Flush()
+}

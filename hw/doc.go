@@ -1,0 +1,21 @@
+// Package hw derives the hardware plan of a dataflow accelerator from a
+// netlist: one matrix-vector-threshold unit (MVTU) per dense layer, its
+// folding (PE, SIMD, neuron and synapse folds, padding), hardware-domain
+// weights, thresholds and score constants, memory shapes, accumulator and
+// threshold widths, the input and output stream formats, cycles per frame,
+// latency and an analytic LUT/FF/BRAM estimate.
+//
+// The plan is the single source of every number the two back ends need:
+// rtlgen (Verilog) and sim (the cycle-accurate simulator) read only the
+// plan, and the netlist's parameters through its methods. The
+// microarchitecture the plan describes is specified in docs/dataflow.md;
+// the plan's own rules (folding, widths, default InPix, the resource
+// formulas) in docs/hw-plan.md.
+//
+// hw owns: Plan and its parts, NewPlan, auto folding (FoldsFromTarget),
+// ReadFolds, the resource estimate, Dump, and the plan.json format (Save,
+// Load).
+//
+// hw imports only netlist and the standard library; it must never import
+// rtlgen, sim, verilator, dataset, train or cmd.
+package hw

@@ -1,0 +1,73 @@
+package hw
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Dump returns the plan as deterministic, readable text: the input
+// stream, every MVTU with its folding, widths, memories and estimate, the
+// output stream, throughput, latency and the total estimate.
+func (p *Plan) Dump() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %q (plan version %d)\n", p.Name, p.Version)
+	fmt.Fprintf(&b, "netlist sha256 %s\n", p.NetlistSHA256)
+	in := p.Input
+	px := "8-bit pixels"
+	if in.Bits == 1 {
+		px = fmt.Sprintf("1-bit pixels (pixel >= %d -> +1)", in.Threshold)
+	}
+	fmt.Fprintf(&b, "input %q: %v %s; %d pixels/beat, %d beats/frame, tdata %d bits\n",
+		in.Name, in.Shape, px, in.InPix, in.Beats, in.TDataBits)
+	for _, l := range p.Layers {
+		l.dump(&b)
+	}
+	o := p.Output
+	fmt.Fprintf(&b, "output %q: argmax of %d classes, %d-bit scores in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
+		o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+	slowest := 0
+	for _, l := range p.Layers {
+		slowest = max(slowest, l.Cycles)
+	}
+	fmt.Fprintf(&b, "cycles/frame %d (input %d beats, slowest MVTU %d cycles)\n", p.CyclesPerFrame, in.Beats, slowest)
+	terms := []string{strconv.Itoa(in.Beats)}
+	for _, l := range p.Layers {
+		terms = append(terms, fmt.Sprintf("(%d+%d+%d)", l.Cycles, 3, l.PipeDepth))
+	}
+	fmt.Fprintf(&b, "latency %d cycles = %s\n", p.Latency, strings.Join(terms, " + "))
+	fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
+	return b.String()
+}
+
+func (l *Layer) dump(b *strings.Builder) {
+	fmt.Fprintf(b, "mvtu %d %q + %q: %s, %s mode\n", l.Index, l.Name, l.ActName, l.Kind, l.Mode)
+	pad := ""
+	if l.MWp != l.MW || l.MHp != l.MH {
+		pad = fmt.Sprintf(", padded to %d x %d (pad x %d, pad w %d)", l.MHp, l.MWp, l.PadX, l.PadW)
+	}
+	fmt.Fprintf(b, "  matrix   %d x %d (MH x MW)%s\n", l.MH, l.MW, pad)
+	fmt.Fprintf(b, "  folding  PE %d, SIMD %d: NF %d x SF %d = %d cycles\n", l.PE, l.SIMD, l.NF, l.SF, l.Cycles)
+	base := ""
+	if l.Base != 0 {
+		base = fmt.Sprintf(" (input base %d)", l.Base)
+	}
+	fmt.Fprintf(b, "  operands %d-bit weights x %d-bit inputs%s; %d elements/beat x %d beats in\n",
+		l.WBits, l.XBits, base, l.InWidth, l.InBeats)
+	fmt.Fprintf(b, "  acc      [%d, %d] in %d bits\n", l.AccMin, l.AccMax, l.AccWidth)
+	if l.Mode == ModeThreshold {
+		fmt.Fprintf(b, "  activate %d thresholds x %d bits -> %d-bit levels\n", l.NumThr, l.ThrWidth, l.OutBits)
+		fmt.Fprintf(b, "  memories weights %d x %d bits, thresholds %d x %d bits\n",
+			l.WeightMem.Depth, l.WeightMem.Width, l.ThrMem.Depth, l.ThrMem.Width)
+	} else {
+		fmt.Fprintf(b, "  score    %d*acc + add -> %d-bit scores\n", l.ScoreMul, l.OutBits)
+		fmt.Fprintf(b, "  memories weights %d x %d bits, scores %d x %d bits\n",
+			l.WeightMem.Depth, l.WeightMem.Width, l.ThrMem.Depth, l.ThrMem.Width)
+	}
+	fmt.Fprintf(b, "  estimate %s\n", l.Estimate)
+}
+
+// String formats the estimate as "LUT n, FF n, BRAM36 x".
+func (r Resources) String() string {
+	return fmt.Sprintf("LUT %d, FF %d, BRAM36 %s", r.LUT, r.FF, strconv.FormatFloat(r.BRAM, 'f', -1, 64))
+}

@@ -1,0 +1,289 @@
+package hw
+
+import (
+	"fmt"
+
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// Layer is one MVTU: a dense layer with its fused activation (threshold
+// mode) or output offsets (score mode). All values are in the hardware
+// domain of docs/dataflow.md.
+type Layer struct {
+	Index   int    // MVTU index, 0 first
+	Name    string // the netlist dense layer's name
+	ActName string // the fused netlist threshold (or output) layer's name
+	Kind    Kind
+	Mode    Mode
+
+	MW, MH   int // matrix width (inputs) and height (neurons) of the netlist layer
+	PE, SIMD int // folding
+	SF, NF   int // synapse folds ceil(MW/SIMD), neuron folds ceil(MH/PE)
+	MWp, MHp int // padded sizes SF*SIMD and NF*PE
+
+	WBits, XBits int   // hardware weight and input element widths (1 for bipolar)
+	PadX, PadW   int   // pad input element and pad weight, hardware encoding
+	Base         int64 // netlist value of input level 0 (k-bit activations), else 0
+
+	InWidth, InBeats int // elements per input beat and input beats per frame
+
+	// AccWidth is the two's-complement width of the hardware accumulator;
+	// [AccMin, AccMax] holds every partial and final sum of every neuron,
+	// padded ones included (xnor: [0, MW], so the top bit is always 0).
+	AccWidth       int
+	AccMin, AccMax int64
+
+	NumThr   int   // threshold mode: 2^OutBits - 1 thresholds per neuron; score mode 0
+	ThrWidth int   // signed width of a stored threshold (threshold mode)
+	OutBits  int   // output element width: activation bits, or ScoreBits in score mode
+	ScoreMul int64 // score mode: 2 for xnor, else 1
+
+	PipeDepth int // extra register stages between stages A and B (0)
+	Cycles    int // NF*SF
+
+	WeightMem Mem // depth NF*SF, width PE*SIMD*WBits
+	ThrMem    Mem // threshold mode: depth NF, width PE*(NumThr*ThrWidth+1); score mode: depth NF, width PE*ScoreBits
+
+	Estimate Resources // this MVTU's share of the estimate (input buffer included)
+
+	spec     denseSpec
+	thr      []int64 // MHp*NumThr hardware thresholds (threshold mode)
+	reversed []bool  // MHp
+	scoreAdd []int64 // MHp (score mode)
+}
+
+// denseSpec is what NewPlan reads from the netlist for one dense layer.
+type denseSpec struct {
+	dense    *netlist.Dense
+	thr      *netlist.Threshold // threshold mode
+	out      *netlist.Output    // score mode
+	xBits    int                // input element width: 1 (bipolar), k (levels) or 8 (pixels)
+	xBipolar bool
+	base     int64 // input Base for k-bit activations
+	layerIdx int   // netlist layer index of the dense layer
+}
+
+// denseSpecs pairs every dense layer with its activation and input format.
+func denseSpecs(n *netlist.Network, vals []netlist.Value) ([]denseSpec, error) {
+	var specs []denseSpec
+	for i, l := range n.Layers {
+		d, ok := l.(*netlist.Dense)
+		if !ok {
+			continue
+		}
+		s := denseSpec{dense: d, layerIdx: i, xBits: vals[i-1].Bits, xBipolar: vals[i-1].Bipolar}
+		if t, ok := n.Layers[i-1].(*netlist.Threshold); ok && t.Bits > 1 {
+			s.base = int64(t.Base)
+		}
+		switch next := n.Layers[i+1].(type) {
+		case *netlist.Threshold:
+			s.thr = next
+		case *netlist.Output:
+			s.out = next
+		default:
+			return nil, fmt.Errorf("hw: layer %d %q: a dense layer must be followed by a threshold or output layer, not %q", i, d.Name, next.Op())
+		}
+		specs = append(specs, s)
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("hw: network %q has no dense layer", n.Name)
+	}
+	return specs, nil
+}
+
+func (s denseSpec) kind() Kind {
+	w1 := s.dense.WeightBits == 1
+	switch {
+	case w1 && s.xBipolar:
+		return KindXnor
+	case w1:
+		return KindW1
+	case s.xBipolar:
+		return KindX1
+	default:
+		return KindMul
+	}
+}
+
+// newLayer builds MVTU i from its spec and folding (already checked).
+func newLayer(i int, s denseSpec, f Fold) *Layer {
+	d := s.dense
+	l := &Layer{Index: i, Name: d.Name, Kind: s.kind(), MW: d.In, MH: d.Out, PE: f.PE, SIMD: f.SIMD,
+		WBits: d.WeightBits, XBits: s.xBits, Base: s.base, spec: s}
+	l.SF, l.NF = ceilDiv(l.MW, l.SIMD), ceilDiv(l.MH, l.PE)
+	l.MWp, l.MHp = l.SF*l.SIMD, l.NF*l.PE
+	l.Cycles = l.NF * l.SF
+	if l.Kind == KindXnor || l.Kind == KindX1 {
+		l.PadX = 1
+	}
+	l.accRange()
+	l.AccWidth = netlist.SignedBits(l.AccMin, l.AccMax)
+	l.WeightMem = Mem{Depth: l.NF * l.SF, Width: l.PE * l.SIMD * l.WBits}
+	if s.thr != nil {
+		l.Mode, l.ActName = ModeThreshold, s.thr.Name
+		l.OutBits, l.NumThr = s.thr.Bits, s.thr.PerChannel()
+		l.ThrWidth = netlist.SignedBits(l.AccMin-1, l.AccMax+1)
+		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * (l.NumThr*l.ThrWidth + 1)}
+		l.hwThresholds()
+	} else {
+		l.Mode, l.ActName = ModeScore, s.out.Name
+		l.OutBits, l.ScoreMul = s.out.ScoreBits, 1
+		if l.Kind == KindXnor {
+			l.ScoreMul = 2
+		}
+		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * l.OutBits}
+		l.scoreAdds()
+	}
+	return l
+}
+
+// xRange is the range of a hardware input element as a lane operand: the
+// lane product is laneWeight(w) * x with x in [xmin, xmax].
+func (l *Layer) xRange() (xmin, xmax int64) {
+	switch l.Kind {
+	case KindXnor, KindX1:
+		return -1, 1
+	default:
+		return 0, int64(1)<<l.XBits - 1
+	}
+}
+
+// laneWeight is the integer a hardware weight multiplies the lane operand
+// by (xnor: the bipolar weight; the accumulator is then (sum+MW)/2).
+func (l *Layer) laneWeight(hw int) int64 {
+	if l.WBits == 1 {
+		return int64(2*hw - 1)
+	}
+	return int64(hw)
+}
+
+// accRange sets AccMin/AccMax over every neuron, padded ones included, and
+// every prefix of the synapse folds (each lane's product range contains 0,
+// so the full-row range bounds every partial sum).
+func (l *Layer) accRange() {
+	if l.Kind == KindXnor {
+		l.AccMin, l.AccMax = 0, int64(l.MW)
+		return
+	}
+	xmin, xmax := l.xRange()
+	for o := 0; o < l.MHp; o++ {
+		var lo, hi int64
+		for c := 0; c < l.MW; c++ {
+			w := l.laneWeight(l.Weight(o, c))
+			a, b := w*xmin, w*xmax
+			lo += min(a, b)
+			hi += max(a, b)
+		}
+		l.AccMin, l.AccMax = min(l.AccMin, lo), max(l.AccMax, hi)
+	}
+}
+
+// rowSum is the sum of neuron o's netlist weights.
+func (l *Layer) rowSum(o int) int64 {
+	var s int64
+	for _, w := range l.spec.dense.Row(o) {
+		s += int64(w)
+	}
+	return s
+}
+
+// hwThresholds moves the netlist thresholds into the hardware domain.
+func (l *Layer) hwThresholds() {
+	t := l.spec.thr
+	l.thr = make([]int64, l.MHp*l.NumThr)
+	l.reversed = make([]bool, l.MHp)
+	for o := 0; o < l.MH; o++ {
+		rev := t.IsReversed(o)
+		l.reversed[o] = rev
+		shift := l.Base * l.rowSum(o)
+		for j, th := range t.Row(o) {
+			var h int64
+			switch {
+			case l.Kind != KindXnor:
+				h = th - shift
+			case rev:
+				h = floorDiv64(th+int64(l.MW), 2)
+			default:
+				h = ceilDiv64(th+int64(l.MW), 2)
+			}
+			l.thr[o*l.NumThr+j] = min(max(h, l.AccMin-1), l.AccMax+1)
+		}
+	}
+}
+
+// scoreAdds computes the score-mode constants.
+func (l *Layer) scoreAdds() {
+	l.scoreAdd = make([]int64, l.MHp)
+	for o := 0; o < l.MH; o++ {
+		add := l.spec.out.Offset(o)
+		if l.Kind == KindXnor {
+			add -= int64(l.MW)
+		} else {
+			add += l.Base * l.rowSum(o)
+		}
+		l.scoreAdd[o] = add
+	}
+}
+
+// Weight is the hardware-domain weight of neuron in [0, MHp) at column col
+// in [0, MWp): the bit (1 = +1) for WBits == 1, else the signed value; the
+// pad weight PadW (0) outside the netlist's MH x MW matrix.
+func (l *Layer) Weight(neuron, col int) int {
+	if neuron >= l.MH || col >= l.MW {
+		return l.PadW
+	}
+	w := l.spec.dense.W(neuron, col)
+	if l.WBits == 1 {
+		if w > 0 {
+			return 1
+		}
+		return 0
+	}
+	return int(w)
+}
+
+// Thresholds returns neuron's hardware-domain thresholds (ascending,
+// clamped to [AccMin-1, AccMax+1]) and its reversed flag: the level is the
+// number of t with acc_hw >= t (acc_hw <= t when reversed). Padded neurons
+// have all-zero thresholds, not reversed. Score-mode layers return nil.
+func (l *Layer) Thresholds(neuron int) (t []int64, reversed bool) {
+	if l.Mode != ModeThreshold {
+		return nil, false
+	}
+	return l.thr[neuron*l.NumThr : (neuron+1)*l.NumThr : (neuron+1)*l.NumThr], l.reversed[neuron]
+}
+
+// ScoreAdd is neuron's score constant in score mode: score = ScoreMul *
+// acc_hw + ScoreAdd. It is 0 for padded neurons and in threshold mode.
+func (l *Layer) ScoreAdd(neuron int) int64 {
+	if l.Mode != ModeScore {
+		return 0
+	}
+	return l.scoreAdd[neuron]
+}
+
+// Level is the threshold unit: the output level of neuron for the
+// hardware accumulator acc (threshold mode).
+func (l *Layer) Level(neuron int, acc int64) int {
+	t, rev := l.Thresholds(neuron)
+	n := 0
+	for _, th := range t {
+		if (!rev && acc >= th) || (rev && acc <= th) {
+			n++
+		}
+	}
+	return n
+}
+
+// Score is the score unit: ScoreMul*acc + ScoreAdd(neuron), as the
+// ScoreBits-bit two's-complement value the hardware emits (only padded
+// neurons can wrap).
+func (l *Layer) Score(neuron int, acc int64) int64 {
+	return SignExtend(l.ScoreMul*acc+l.ScoreAdd(neuron), l.OutBits)
+}
+
+// SignExtend returns the low bits of v as a two's-complement value.
+func SignExtend(v int64, bits int) int64 {
+	s := 64 - uint(bits)
+	return v << s >> s
+}

@@ -1,0 +1,204 @@
+package hw
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// PlanVersion is the plan.json format version this package writes and reads.
+const PlanVersion = 1
+
+// Kind is an MVTU's lane product kind (docs/dataflow.md "Hardware domain").
+type Kind string
+
+const (
+	KindXnor Kind = "xnor" // 1-bit weight x 1-bit input: XNOR-popcount
+	KindW1   Kind = "w1"   // 1-bit weight x unsigned input: w ? x : -x
+	KindX1   Kind = "x1"   // k-bit weight x 1-bit input: x ? w : -w
+	KindMul  Kind = "mul"  // k-bit weight x unsigned input: w * x
+)
+
+// Mode says what an MVTU does with a finished accumulator.
+type Mode string
+
+const (
+	ModeThreshold Mode = "threshold" // hidden layer: fused multi-threshold activation
+	ModeScore     Mode = "score"     // last layer: fused output offsets, class scores
+)
+
+// Fold is one dense layer's folding: PE processing elements (neurons in
+// parallel), each with SIMD lanes (synapses in parallel).
+type Fold struct {
+	PE   int `json:"pe"`
+	SIMD int `json:"simd"`
+}
+
+// Options select a plan's folding and input stream width.
+type Options struct {
+	// Folds is the explicit folding, one per dense layer; nil selects auto
+	// folding with TargetCycles.
+	Folds []Fold
+	// TargetCycles is the auto-folding target: per layer the smallest
+	// PE*SIMD with NF*SF <= TargetCycles (docs/hw-plan.md gives the
+	// tie-break). <= 0 with Folds nil means PE = SIMD = 1 everywhere.
+	TargetCycles int
+	// NoPad refuses foldings that need padding: SIMD must divide MW and PE
+	// must divide MH.
+	NoPad bool
+	// InPix is the number of 8-bit pixels per s_axis beat; 0 selects the
+	// default (docs/hw-plan.md: 8, doubled while the input stream would be
+	// the bottleneck).
+	InPix int
+}
+
+// Plan is the hardware plan of one accelerator. Its JSON form is plan.json.
+type Plan struct {
+	Net            *netlist.Network `json:"-"`
+	Version        int              // plan format version (PlanVersion)
+	NetlistSHA256  string           // hex sha256 of netlist.Marshal(Net)
+	Name           string           // the netlist's name
+	Input          InputStage       // s_axis and the binarizer
+	Layers         []*Layer         // one MVTU per dense layer, in order
+	Output         OutputStage      // argmax and m_axis
+	CyclesPerFrame int              // steady state, no stalls: max(Input.Beats, max NF*SF)
+	Latency        int              // first input handshake to output handshake, no stalls
+	Estimate       Resources        // analytic estimate of the whole design
+}
+
+// InputStage describes the s_axis stream and the binarizer.
+type InputStage struct {
+	Name      string        // the netlist input layer's name
+	Shape     netlist.Shape // image shape; pixels in netlist order ((h*W+w)*C+c)
+	Bits      int           // 1: binarized (pixel >= Threshold is bit 1), 8: pixels as they are
+	Threshold int           // binarization threshold (Bits == 1)
+	InPix     int           // 8-bit pixels per beat, pixel j at tdata[8*j +: 8]
+	Beats     int           // beats per frame, ceil(Shape.Size() / InPix)
+	TDataBits int           // 8 * InPix
+}
+
+// OutputStage describes the argmax stage and the m_axis stream.
+type OutputStage struct {
+	Name      string // the netlist output layer's name
+	Classes   int    // C
+	PE        int    // scores per input beat (the last MVTU's PE)
+	Beats     int    // input beats per frame (the last MVTU's NF)
+	ScoreBits int    // signed width of a class score
+	SW        int    // score field width in tdata: 16 if ScoreBits <= 16, else 32
+	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]
+}
+
+// Mem is a memory shape: Depth words of Width bits.
+type Mem struct{ Depth, Width int }
+
+// Bits is Depth*Width.
+func (m Mem) Bits() int64 { return int64(m.Depth) * int64(m.Width) }
+
+// NewPlan validates n and derives its hardware plan with the folding opt
+// selects. Errors start with "hw: " and name the layer at fault.
+func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
+	vals, err := netlist.Values(n)
+	if err != nil {
+		return nil, fmt.Errorf("hw: %w", err)
+	}
+	specs, err := denseSpecs(n, vals)
+	if err != nil {
+		return nil, err
+	}
+	folds := opt.Folds
+	if folds == nil {
+		folds = autoFolds(specs, opt.TargetCycles, opt.NoPad)
+	} else if err := checkFolds(specs, folds, opt.NoPad); err != nil {
+		return nil, err
+	}
+	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name}
+	for i, s := range specs {
+		p.Layers = append(p.Layers, newLayer(i, s, folds[i]))
+	}
+	maxT := 0
+	for _, l := range p.Layers {
+		maxT = max(maxT, l.Cycles)
+	}
+	if p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT); err != nil {
+		return nil, err
+	}
+	p.Layers[0].InWidth, p.Layers[0].InBeats = p.Input.InPix, p.Input.Beats
+	for i := 1; i < len(p.Layers); i++ {
+		p.Layers[i].InWidth, p.Layers[i].InBeats = p.Layers[i-1].PE, p.Layers[i-1].NF
+	}
+	last := p.Layers[len(p.Layers)-1]
+	out := n.OutputLayer()
+	p.Output = OutputStage{Name: out.Name, Classes: out.Classes, PE: last.PE, Beats: last.NF, ScoreBits: out.ScoreBits, SW: 16}
+	if out.ScoreBits > 16 {
+		p.Output.SW = 32
+	}
+	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
+	p.CyclesPerFrame = max(p.Input.Beats, maxT)
+	p.Latency = p.Input.Beats
+	for _, l := range p.Layers {
+		p.Latency += l.Cycles + 3 + l.PipeDepth
+	}
+	p.estimate()
+	return p, nil
+}
+
+// NetlistSHA256 is the hex sha256 of the canonical netlist file,
+// netlist.Marshal(n); plans record it to detect a changed netlist.
+func NetlistSHA256(n *netlist.Network) string {
+	sum := sha256.Sum256(netlist.Marshal(n))
+	return hex.EncodeToString(sum[:])
+}
+
+// inputStage sizes the s_axis stream; maxT is the slowest MVTU's NF*SF.
+func inputStage(in *netlist.Input, inPix, maxT int) (InputStage, error) {
+	size := in.Shape.Size()
+	if inPix < 0 || inPix > 1<<16 {
+		return InputStage{}, fmt.Errorf("hw: input %q: InPix %d is outside 1..65536", in.Name, inPix)
+	}
+	if inPix == 0 {
+		inPix = DefaultInPix(size, maxT)
+	}
+	s := InputStage{Name: in.Name, Shape: in.Shape, Bits: in.Bits, Threshold: in.Threshold, InPix: inPix}
+	s.Beats = ceilDiv(size, inPix)
+	s.TDataBits = 8 * inPix
+	return s, nil
+}
+
+// DefaultInPix is the InPix of Options{InPix: 0}: 8 pixels per beat,
+// doubled while the image takes more beats than the slowest MVTU's maxT
+// cycles and a beat holds less than the whole image.
+func DefaultInPix(size, maxT int) int {
+	inPix := 8
+	for ceilDiv(size, inPix) > maxT && inPix < size {
+		inPix *= 2
+	}
+	return inPix
+}
+
+// InputBeats splits one frame's pixels (Input.Shape.Size() bytes, netlist
+// order) into Input.Beats s_axis beats of InPix bytes, the last one
+// zero-padded. Beat j's byte i is tdata[8*i +: 8].
+func (p *Plan) InputBeats(pixels []byte) [][]byte {
+	beats := make([][]byte, p.Input.Beats)
+	buf := make([]byte, p.Input.Beats*p.Input.InPix)
+	copy(buf, pixels)
+	for j := range beats {
+		beats[j] = buf[j*p.Input.InPix : (j+1)*p.Input.InPix : (j+1)*p.Input.InPix]
+	}
+	return beats
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// floorDiv64 and ceilDiv64 round toward -inf and +inf (b > 0).
+func floorDiv64(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func ceilDiv64(a, b int64) int64 { return -floorDiv64(-a, b) }

@@ -1,0 +1,59 @@
+package sim
+
+import "github.com/qnn-dev/qnn/hw"
+
+// argmax is the output stage (docs/dataflow.md "Argmax / output stage"):
+// it collects a frame's class scores from the last MVTU, keeps the best
+// class (the lowest index winning ties) and presents class and scores on
+// m_axis.
+type argmax struct {
+	classes, pe, beats, sw int
+
+	scores []int64 // scores_q
+	best   int     // best_q
+	beat   int     // beat_q
+
+	outValid  bool    // out_valid_q
+	outClass  int     // out_data_q: class
+	outScores []int64 // out_data_q: scores
+}
+
+func newArgmax(o hw.OutputStage) *argmax {
+	return &argmax{classes: o.Classes, pe: o.PE, beats: o.Beats, sw: o.SW,
+		scores: make([]int64, o.Classes), outScores: make([]int64, o.Classes)}
+}
+
+// inReady is in_ready for the current m_axis_tready.
+func (a *argmax) inReady(mReady bool) bool { return !a.outValid || mReady }
+
+// commit advances one clock edge; in, if not nil, is the input handshake's
+// beat (PE scores).
+func (a *argmax) commit(in []int64, mReady bool) {
+	if in == nil {
+		if mReady {
+			a.outValid = false
+		}
+		return
+	}
+	for p, s := range in {
+		c := a.beat*a.pe + p
+		if c >= a.classes {
+			break
+		}
+		a.scores[c] = s
+		if c == 0 || s > a.scores[a.best] {
+			a.best = c
+		}
+	}
+	if a.beat == a.beats-1 {
+		a.outValid = true
+		a.outClass = a.best
+		copy(a.outScores, a.scores)
+		a.beat = 0
+		return
+	}
+	a.beat++
+	if mReady {
+		a.outValid = false
+	}
+}

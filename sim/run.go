@@ -1,0 +1,234 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/qnn-dev/qnn/hw"
+)
+
+// Config is the stimulus and stall schedule of one run
+// (docs/dataflow.md "Co-simulation stimulus and stall schedule").
+type Config struct {
+	// StallIn is the probability, per cycle, that a pending input beat is
+	// not offered yet; StallOut that m_axis_tready is 0. Both in [0, 1).
+	StallIn, StallOut float64
+	// Seed seeds the splitmix64 generator that draws r_in then r_out every
+	// cycle.
+	Seed uint64
+	// MaxCycles bounds the run; 0 selects a bound far above the expected
+	// run length for the stall probabilities.
+	MaxCycles int64
+}
+
+// Beat is one m_axis output handshake.
+type Beat struct {
+	Cycle int64  // the cycle whose closing clock edge sampled the handshake (cycle 0 is the first after reset)
+	TData string // lowercase hex, ceil(TDataBits/4) digits, MSB first (Verilog %h)
+}
+
+// LayerStats counts one MVTU's cycles. Every simulated cycle is exactly
+// one of Busy, StallIn and StallOut.
+type LayerStats struct {
+	Name string // the dense layer's name
+	// Busy counts cycles with en = 1 in which stage A issued an (nf, sf)
+	// pair.
+	Busy int64
+	// StallIn counts cycles with en = 1 and the read bank not full: the
+	// MVTU idles waiting for a full input vector (including before the
+	// first frame and after the last one).
+	StallIn int64
+	// StallOut counts cycles with en = 0: the output register holds a beat
+	// the next stage does not accept, and the whole pipeline holds.
+	StallOut int64
+}
+
+// Result is what a run produced.
+type Result struct {
+	Beats   []Beat    // every output handshake, in order: one per frame
+	Classes []int     // per frame: the predicted class
+	Scores  [][]int64 // per frame: the class scores
+	// Cycles is the number of cycles simulated: the last output
+	// handshake's cycle + 1.
+	Cycles int64
+	// FirstLatency is frame 0's output handshake cycle minus its first
+	// input handshake cycle (the plan's Latency without stalls).
+	FirstLatency int64
+	// CyclesPerFrame is the steady-state mean distance between output
+	// handshakes: over the second half of the frames for 4 or more
+	// frames, over all of them for 2 or 3, 0 for one frame.
+	CyclesPerFrame float64
+	Layers         []LayerStats // per MVTU
+}
+
+// design is the accelerator: binarizer, MVTUs and argmax, wired as
+// docs/dataflow.md "Pipeline" shows.
+type design struct {
+	bin    *binarizer
+	mvtus  []*mvtu
+	out    *argmax
+	en, hs []bool // per MVTU: enable and output handshake of the current cycle
+}
+
+func newDesign(p *hw.Plan) *design {
+	d := &design{bin: newBinarizer(p.Input), out: newArgmax(p.Output),
+		en: make([]bool, len(p.Layers)), hs: make([]bool, len(p.Layers))}
+	for _, l := range p.Layers {
+		d.mvtus = append(d.mvtus, newMVTU(l))
+	}
+	return d
+}
+
+// step simulates one cycle: sValid and beat are s_axis_tvalid and tdata,
+// mReady is m_axis_tready. It reports whether s_axis handshook. (An m_axis
+// handshake, out_valid_q && mReady, carries the argmax output register as
+// it is before step; the caller records it first.)
+func (d *design) step(sValid bool, beat []byte, mReady bool) (inHS bool) {
+	// Phase 1: wires from the current registers.
+	last := len(d.mvtus) - 1
+	inHS = sValid && d.mvtus[0].buf.inReady()
+	for i, m := range d.mvtus {
+		var ready bool
+		if i < last {
+			ready = d.mvtus[i+1].buf.inReady()
+		} else {
+			ready = d.out.inReady(mReady)
+		}
+		d.en[i] = !m.outValid || ready
+		d.hs[i] = m.outValid && ready
+	}
+	// Phase 2: commit, from the output back to the input, so every module
+	// reads its producer's registers before they change.
+	var lastOut []int64
+	if d.hs[last] {
+		lastOut = d.mvtus[last].out
+	}
+	d.out.commit(lastOut, mReady)
+	for i := last; i >= 0; i-- {
+		var in []int64
+		switch {
+		case i > 0 && d.hs[i-1]:
+			in = d.mvtus[i-1].out
+		case i == 0 && inHS:
+			in = d.bin.convert(beat)
+		}
+		d.mvtus[i].commit(d.en[i], in)
+	}
+	return inHS
+}
+
+// stimulus is the test harness around the design (not an RTL module): it
+// offers the frames' s_axis beats and drives m_axis_tready by the seeded
+// stall schedule of docs/dataflow.md.
+type stimulus struct {
+	rng                        *SplitMix64
+	stallIn, stallOut          float64
+	pixels                     []byte
+	size, inPix, beatsPerFrame int
+	total, next                int  // beats in the run, index of the next beat to offer
+	offered                    bool // s_axis_tvalid
+	beat                       []byte
+}
+
+// draw makes the cycle's two draws, r_in then r_out: it offers the next
+// beat if none is offered, beats remain and u(r_in) >= StallIn, and
+// returns m_axis_tready = u(r_out) >= StallOut.
+func (s *stimulus) draw() (mReady bool) {
+	rIn, rOut := s.rng.Next(), s.rng.Next()
+	if !s.offered && s.next < s.total && Uniform(rIn) >= s.stallIn {
+		s.offered = true
+		f, j := s.next/s.beatsPerFrame, s.next%s.beatsPerFrame
+		img := s.pixels[f*s.size : (f+1)*s.size]
+		n := copy(s.beat, img[min(j*s.inPix, s.size):])
+		clear(s.beat[n:])
+	}
+	return Uniform(rOut) >= s.stallOut
+}
+
+// Run simulates frames images (pixels holds them back to back,
+// Input.Shape.Size() bytes each, netlist order) through the design p
+// describes, from reset until the last frame's output handshake.
+func Run(p *hw.Plan, pixels []byte, frames int, cfg Config) (*Result, error) {
+	if err := checkRun(p, pixels, frames, cfg); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if frames == 0 {
+		return res, nil
+	}
+	maxCycles := cfg.MaxCycles
+	if maxCycles <= 0 {
+		maxCycles = defaultMaxCycles(p, frames, cfg)
+	}
+	d := newDesign(p)
+	st := &stimulus{rng: NewSplitMix64(cfg.Seed), stallIn: cfg.StallIn, stallOut: cfg.StallOut, pixels: pixels,
+		size: p.Input.Shape.Size(), inPix: p.Input.InPix, beatsPerFrame: p.Input.Beats,
+		total: frames * p.Input.Beats, beat: make([]byte, p.Input.InPix)}
+	var firstIn int64
+	outCycles := make([]int64, 0, frames)
+	for cycle := int64(0); len(outCycles) < frames; cycle++ {
+		if cycle >= maxCycles {
+			return nil, fmt.Errorf("sim: only %d of %d frames out after %d cycles (MaxCycles): the design is stuck or the bound too small",
+				len(outCycles), frames, maxCycles)
+		}
+		mReady := st.draw()
+		if o := d.out; o.outValid && mReady {
+			res.Beats = append(res.Beats, Beat{Cycle: cycle, TData: TDataHex(o.outClass, o.outScores, o.sw)})
+			res.Classes = append(res.Classes, o.outClass)
+			res.Scores = append(res.Scores, append([]int64(nil), o.outScores...))
+			outCycles = append(outCycles, cycle)
+		}
+		if d.step(st.offered, st.beat, mReady) {
+			if st.next == 0 {
+				firstIn = cycle
+			}
+			st.offered = false
+			st.next++
+		}
+	}
+	for _, m := range d.mvtus {
+		if m.err != nil {
+			return nil, m.err
+		}
+		res.Layers = append(res.Layers, m.stats)
+	}
+	res.Cycles = outCycles[frames-1] + 1
+	res.FirstLatency = outCycles[0] - firstIn
+	res.CyclesPerFrame = steadyCycles(outCycles)
+	return res, nil
+}
+
+// steadyCycles is Result.CyclesPerFrame from the output handshake cycles.
+func steadyCycles(t []int64) float64 {
+	n := len(t)
+	if n < 2 {
+		return 0
+	}
+	i0 := 0
+	if n >= 4 {
+		i0 = n / 2
+	}
+	return float64(t[n-1]-t[i0]) / float64(n-1-i0)
+}
+
+func checkRun(p *hw.Plan, pixels []byte, frames int, cfg Config) error {
+	switch {
+	case p == nil || len(p.Layers) == 0:
+		return fmt.Errorf("sim: empty plan")
+	case frames < 0:
+		return fmt.Errorf("sim: negative frame count %d", frames)
+	case len(pixels) != frames*p.Input.Shape.Size():
+		return fmt.Errorf("sim: %d pixel bytes for %d frames of %v = %d bytes each", len(pixels), frames, p.Input.Shape, p.Input.Shape.Size())
+	case !(cfg.StallIn >= 0 && cfg.StallIn < 1):
+		return fmt.Errorf("sim: input stall probability %g is outside [0, 1)", cfg.StallIn)
+	case !(cfg.StallOut >= 0 && cfg.StallOut < 1):
+		return fmt.Errorf("sim: output stall probability %g is outside [0, 1)", cfg.StallOut)
+	}
+	return nil
+}
+
+// defaultMaxCycles is a bound many times the expected run length.
+func defaultMaxCycles(p *hw.Plan, frames int, cfg Config) int64 {
+	slow := 1 / ((1 - cfg.StallIn) * (1 - cfg.StallOut))
+	per := max(p.CyclesPerFrame, p.Input.Beats+p.Output.Beats+1)
+	return int64(float64(p.Latency+(frames+1)*per)*slow*8) + 10000
+}
