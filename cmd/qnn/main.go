@@ -106,6 +106,7 @@ func newApp(e *env) *cli.App {
 			versionCommand(e),
 			inspectCommand(e),
 			evalCommand(e),
+			trainCommand(e),
 			simCommand(e),
 		},
 	}

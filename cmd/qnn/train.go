@@ -1,0 +1,436 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/train"
+	"github.com/urfave/cli/v2"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// The training file's split: the first trainImages images train, the rest
+// (up to 60,000) validate.
+const trainImages = 50000
+
+// trainFlagNames are the flags that define a run; --resume takes them from
+// the checkpoint instead.
+var trainFlagNames = []string{"dataset", "arch", "hidden", "wbits", "abits", "input-bits", "input-threshold",
+	"epochs", "batch", "lr", "lr-final", "seed", "limit", "dropout", "dropout-in", "loss", "optimizer",
+	"gbits", "shift-bn"}
+
+// trainOptions are train's checked flag values other than the run's
+// configuration.
+type trainOptions struct {
+	cfg                      train.Config
+	out, checkpoint, resume  string
+	metrics, plot, dataDir   string
+	quiet, json, progressBar bool
+}
+
+// trainReport is what `qnn train --json` prints.
+type trainReport struct {
+	Model         string  `json:"model"`
+	Checkpoint    string  `json:"checkpoint"`
+	Name          string  `json:"name"`
+	Dataset       string  `json:"dataset"`
+	Hidden        []int   `json:"hidden"`
+	WeightBits    int     `json:"weight_bits"`
+	ActBits       int     `json:"act_bits"`
+	InputBits     int     `json:"input_bits"`
+	Epochs        int     `json:"epochs"`
+	BestEpoch     int     `json:"best_epoch"`
+	ValAccuracy   float64 `json:"val_accuracy"`
+	TestImages    int     `json:"test_images"`
+	TestAccuracy  float64 `json:"test_accuracy"` // netlist.Eval on the saved file
+	Disagreements int     `json:"disagreements"` // float model vs netlist on the test set
+	// RoundingDisagreements counts test images whose class would change if
+	// the output offsets were not rounded to integers (information only).
+	RoundingDisagreements int                `json:"rounding_disagreements"`
+	Seconds               float64            `json:"seconds"` // training wall time of this invocation
+	History               []train.EpochStats `json:"history"`
+}
+
+func trainCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "train",
+		Usage: "train a binarized or quantized MLP and export it exactly as a netlist",
+		Flags: trainFlags(),
+		Action: func(c *cli.Context) error {
+			opt, err := trainFlagValues(c, e)
+			if err != nil {
+				return err
+			}
+			r, err := runTrain(e, opt)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				return writeJSON(e.stdout, r)
+			}
+			return writeTrainText(e.stdout, r)
+		},
+	}
+}
+
+func trainFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: mnist|fashion"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3); sets the default schedule"},
+		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
+		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
+		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)"},
+		&cli.IntFlag{Name: "input-threshold", Value: 128, Usage: "pixel binarization `THRESHOLD` for --input-bits 1"},
+		&cli.IntFlag{Name: "epochs", Usage: "number of `EPOCHS`", DefaultText: "per architecture"},
+		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
+		&cli.Float64Flag{Name: "lr", Usage: "initial learning `RATE`", DefaultText: "per architecture"},
+		&cli.Float64Flag{Name: "lr-final", Usage: "final learning `RATE` (exponential decay)", DefaultText: "per architecture"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same model file)"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
+		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations"},
+		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input"},
+		&cli.StringFlag{Name: "loss", Value: "hinge", Usage: "`LOSS`: hinge (squared hinge) or xent (cross-entropy)"},
+		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "`OPT`: adam or shift-adamax (shift-based AdaMax)"},
+		&cli.IntFlag{Name: "gbits", Usage: "quantize gradients to `BITS` bits (stochastic rounding); 0: off"},
+		&cli.BoolFlag{Name: "shift-bn", Usage: "shift-based batch norm (powers of two)"},
+		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for matrix products (0: one per CPU)"},
+		&cli.StringFlag{Name: "out", Usage: "exported netlist `FILE`", DefaultText: "NAME.json, e.g. tfc-w1a1.json"},
+		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint `FILE`, written after every epoch and on Ctrl-C", DefaultText: "OUT.ckpt"},
+		&cli.StringFlag{Name: "resume", Usage: "resume from checkpoint `FILE` (its configuration is used)"},
+		&cli.StringFlag{Name: "metrics", Usage: "write per-epoch metrics to CSV `FILE`"},
+		&cli.StringFlag{Name: "plot", Usage: "draw loss and accuracy curves to PNG `FILE`"},
+		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+		&cli.BoolFlag{Name: "quiet", Usage: "no progress bar and no per-epoch lines on stderr"},
+		&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
+	}
+}
+
+// trainFlagValues reads and checks train's flags; every problem is a user
+// error.
+func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
+	opt := trainOptions{out: c.String("out"), checkpoint: c.String("checkpoint"), resume: c.String("resume"),
+		metrics: c.String("metrics"), plot: c.String("plot"), dataDir: c.String("data-dir"),
+		quiet: c.Bool("quiet"), json: c.Bool("json")}
+	// The bar is drawn on stderr, only when both stdout and stderr are
+	// terminals (issue 3: off when stdout is not a terminal).
+	opt.progressBar = !opt.quiet && isTerminal(e.stderr) && isTerminal(e.stdout)
+	if c.Args().Present() {
+		return opt, userErrf("train: takes no arguments, got %q", c.Args().Slice())
+	}
+	if opt.resume != "" {
+		for _, f := range trainFlagNames {
+			if c.IsSet(f) {
+				return opt, userErrf("train: --%s cannot be combined with --resume (the checkpoint holds the configuration)", f)
+			}
+		}
+		cfg, err := train.CheckpointConfig(opt.resume)
+		if err != nil {
+			return opt, userErr(err)
+		}
+		opt.cfg = cfg
+	} else {
+		cfg, err := configFromFlags(c)
+		if err != nil {
+			return opt, userErr(err)
+		}
+		opt.cfg = cfg
+	}
+	opt.cfg.Threads = c.Int("threads")
+	if err := opt.cfg.Validate(); err != nil {
+		return opt, userErr(err)
+	}
+	if opt.out == "" {
+		opt.out = opt.cfg.Name() + ".json"
+	}
+	if opt.checkpoint == "" {
+		opt.checkpoint = opt.out + ".ckpt"
+	}
+	return opt, nil
+}
+
+// configFromFlags builds the run's configuration: the architecture's
+// defaults overridden by the flags that were set.
+func configFromFlags(c *cli.Context) (train.Config, error) {
+	cfg, err := train.DefaultConfig(c.String("arch"))
+	if err != nil {
+		return cfg, err
+	}
+	if c.IsSet("hidden") {
+		if cfg.Hidden, err = train.ParseHidden(c.String("hidden")); err != nil {
+			return cfg, err
+		}
+		cfg.Arch = "custom"
+	}
+	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
+	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
+	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
+	cfg.Drop, cfg.DropIn, cfg.GBits, cfg.ShiftBN = c.Float64("dropout"), c.Float64("dropout-in"), c.Int("gbits"), c.Bool("shift-bn")
+	if c.IsSet("epochs") {
+		cfg.Epochs = c.Int("epochs")
+	}
+	if c.IsSet("batch") {
+		cfg.Batch = c.Int("batch")
+	}
+	if c.IsSet("lr") {
+		cfg.LR = c.Float64("lr")
+	}
+	if c.IsSet("lr-final") {
+		cfg.LRFinal = c.Float64("lr-final")
+	}
+	return cfg, nil
+}
+
+// loadTrainingData splits the data set's training file into the training
+// images (the first 50,000, or --limit) and the validation images (the
+// rest).
+func loadTrainingData(opt trainOptions) (trainSet, val *dataset.Set, err error) {
+	full, err := dataset.Load(opt.cfg.Dataset, "train", opt.dataDir)
+	if err != nil {
+		return nil, nil, userErr(err)
+	}
+	if full.N <= trainImages {
+		return nil, nil, userErrf("train: the %s training file has %d images, want more than %d (the rest validate)", full.Name, full.N, trainImages)
+	}
+	n := trainImages
+	if opt.cfg.Limit > 0 {
+		n = min(n, opt.cfg.Limit)
+	}
+	return full.Slice(0, n), full.Slice(trainImages, full.N), nil
+}
+
+// runTrain trains (or resumes), saves the best model and evaluates it on
+// the test set.
+func runTrain(e *env, opt trainOptions) (*trainReport, error) {
+	trainSet, val, err := loadTrainingData(opt)
+	if err != nil {
+		return nil, err
+	}
+	test, err := dataset.Load(opt.cfg.Dataset, "test", opt.dataDir)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	var tr *train.Trainer
+	if opt.resume != "" {
+		tr, err = train.Resume(opt.resume, trainSet, val)
+	} else {
+		tr, err = train.New(opt.cfg, trainSet, val)
+	}
+	if err != nil {
+		return nil, userErr(err)
+	}
+	e.log.Debug("training", "name", opt.cfg.Name(), "hidden", opt.cfg.Hidden, "images", trainSet.N, "epochs", opt.cfg.Epochs)
+	start := time.Now()
+	if err := trainLoop(e, opt, tr); err != nil {
+		return nil, err
+	}
+	r, err := finalReport(opt, tr, test)
+	if err != nil {
+		return nil, err
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// trainLoop runs the trainer with the progress bar, epoch lines, model
+// saving and metrics; Ctrl-C saves a checkpoint and ends the command.
+func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
+	bar := &progressBar{w: e.stderr, on: opt.progressBar}
+	var saveErr error
+	hooks := train.Hooks{Checkpoint: opt.checkpoint, Batch: bar.update}
+	hooks.Epoch = func(st train.EpochStats) {
+		bar.clear()
+		if !opt.quiet {
+			fmt.Fprintf(e.stderr, "epoch %3d/%d  loss %.4f  train %.2f%%  val %.2f%%  lr %.3g  %.1fs%s\n",
+				st.Epoch, opt.cfg.Epochs, st.Loss, 100*st.TrainAcc, 100*st.ValAcc, st.LR, st.Seconds, bestMark(st.Best))
+		}
+		if st.Best && saveErr == nil {
+			saveErr = saveBest(opt, tr)
+		}
+		if saveErr == nil {
+			saveErr = writeMetrics(opt, tr.History())
+		}
+	}
+	err := tr.Run(ctx, hooks)
+	bar.clear()
+	if errors.Is(err, train.ErrInterrupted) {
+		return userErrf("train: interrupted; checkpoint saved to %s (continue with --resume %s); best model so far in %s",
+			opt.checkpoint, opt.checkpoint, opt.out)
+	}
+	if err != nil {
+		return err
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	if best, _, _ := tr.Best(); best == nil {
+		return fmt.Errorf("train: no epoch finished")
+	}
+	// Save again: a resumed run that had already finished has not saved.
+	if err := saveBest(opt, tr); err != nil {
+		return err
+	}
+	return writeMetrics(opt, tr.History())
+}
+
+func bestMark(best bool) string {
+	if best {
+		return "  *"
+	}
+	return ""
+}
+
+// saveBest exports the best model to --out.
+func saveBest(opt trainOptions, tr *train.Trainer) error {
+	n, err := tr.ExportBest()
+	if err != nil {
+		return err
+	}
+	if err := netlist.Save(opt.out, n); err != nil {
+		return userErr(err)
+	}
+	return nil
+}
+
+// finalReport evaluates the saved model file with netlist.Eval on the test
+// set and counts disagreements with the float model.
+func finalReport(opt trainOptions, tr *train.Trainer, test *dataset.Set) (*trainReport, error) {
+	best, acc, epoch := tr.Best()
+	if best == nil {
+		return nil, fmt.Errorf("train: no epoch finished")
+	}
+	n, err := netlist.Load(opt.out)
+	if err != nil {
+		return nil, err
+	}
+	res, err := netlist.Eval(n, test.Pixels, test.N)
+	if err != nil {
+		return nil, err
+	}
+	classes, unrounded := best.Inference().Predict(test.Pixels, test.N)
+	cfg := tr.Config()
+	r := &trainReport{Model: opt.out, Checkpoint: opt.checkpoint, Name: n.Name, Dataset: cfg.Dataset,
+		Hidden: cfg.Hidden, WeightBits: cfg.WBits, ActBits: cfg.ABits, InputBits: cfg.InputBits,
+		Epochs: cfg.Epochs, BestEpoch: epoch, ValAccuracy: acc, TestImages: test.N, History: tr.History()}
+	correct := 0
+	for i, x := range res {
+		if x.Class == int(test.Labels[i]) {
+			correct++
+		}
+		if x.Class != classes[i] {
+			r.Disagreements++
+		}
+		if unrounded[i] != classes[i] {
+			r.RoundingDisagreements++
+		}
+	}
+	r.TestAccuracy = float64(correct) / float64(test.N)
+	return r, nil
+}
+
+func writeTrainText(w io.Writer, r *trainReport) error {
+	fmt.Fprintf(w, "model:          %s (%s, %s)\n", r.Model, r.Name, r.Dataset)
+	fmt.Fprintf(w, "best epoch:     %d of %d, validation accuracy %.2f%%\n", r.BestEpoch, r.Epochs, 100*r.ValAccuracy)
+	fmt.Fprintf(w, "test accuracy:  %.2f%% (netlist.Eval on %s, %d images)\n", 100*r.TestAccuracy, r.Model, r.TestImages)
+	fmt.Fprintf(w, "disagreements:  %d (float model vs netlist; %d more if the output offsets were not rounded)\n",
+		r.Disagreements, r.RoundingDisagreements)
+	_, err := fmt.Fprintf(w, "time:           %.1f s\n", r.Seconds)
+	return err
+}
+
+// writeMetrics rewrites the metrics CSV and the plot with every finished
+// epoch.
+func writeMetrics(opt trainOptions, h []train.EpochStats) error {
+	if opt.metrics != "" {
+		var b strings.Builder
+		b.WriteString("epoch,lr,loss,train_acc,val_acc,seconds\n")
+		for _, s := range h {
+			fmt.Fprintf(&b, "%d,%g,%.6f,%.6f,%.6f,%.3f\n", s.Epoch, s.LR, s.Loss, s.TrainAcc, s.ValAcc, s.Seconds)
+		}
+		if err := netlist.WriteFileAtomic(opt.metrics, []byte(b.String())); err != nil {
+			return userErr(fmt.Errorf("train: --metrics: %w", err))
+		}
+	}
+	if opt.plot != "" && len(h) > 0 {
+		if err := drawPlot(opt.plot, h); err != nil {
+			return userErr(fmt.Errorf("train: --plot: %w", err))
+		}
+	}
+	return nil
+}
+
+// drawPlot draws the training loss and the training and validation
+// accuracies against the epoch.
+func drawPlot(path string, h []train.EpochStats) error {
+	loss, tacc, vacc := make(plotter.XYs, len(h)), make(plotter.XYs, len(h)), make(plotter.XYs, len(h))
+	for i, s := range h {
+		x := float64(s.Epoch)
+		loss[i] = plotter.XY{X: x, Y: s.Loss}
+		tacc[i] = plotter.XY{X: x, Y: 100 * s.TrainAcc}
+		vacc[i] = plotter.XY{X: x, Y: 100 * s.ValAcc}
+	}
+	pl, pa := plot.New(), plot.New()
+	pl.Title.Text, pl.X.Label.Text, pl.Y.Label.Text = "training loss", "epoch", "loss"
+	pa.Title.Text, pa.X.Label.Text, pa.Y.Label.Text = "accuracy", "epoch", "%"
+	if err := plotutil.AddLines(pl, "train loss", loss); err != nil {
+		return err
+	}
+	if err := plotutil.AddLines(pa, "train", tacc, "validation", vacc); err != nil {
+		return err
+	}
+	size := 16 * vg.Centimeter
+	img := vgimg.New(2*size, size)
+	tiles := plot.Align([][]*plot.Plot{{pl, pa}}, draw.Tiles{Rows: 1, Cols: 2}, draw.New(img))
+	pl.Draw(tiles[0][0])
+	pa.Draw(tiles[0][1])
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return err
+	}
+	return netlist.WriteFileAtomic(path, buf.Bytes())
+}
+
+// progressBar draws one self-overwriting line on a terminal.
+type progressBar struct {
+	w    io.Writer
+	on   bool
+	last time.Time
+}
+
+func (p *progressBar) update(pr train.Progress) {
+	if !p.on || (time.Since(p.last) < 100*time.Millisecond && pr.Batch < pr.Batches) {
+		return
+	}
+	p.last = time.Now()
+	const width = 30
+	done := width * pr.Batch / pr.Batches
+	eta := time.Duration(float64(pr.Elapsed) * float64(pr.Batches-pr.Batch) / float64(pr.Batch)).Round(time.Second)
+	fmt.Fprintf(p.w, "\r\033[Kepoch %d/%d [%s%s] %d/%d  loss %.4f  %.0f img/s  ETA %s",
+		pr.Epoch, pr.Epochs, strings.Repeat("=", done), strings.Repeat(" ", width-done),
+		pr.Batch, pr.Batches, pr.Loss, math.Round(pr.ImagesPerSecond), eta)
+}
+
+func (p *progressBar) clear() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

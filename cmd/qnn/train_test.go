@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// TestTrainEndToEnd is the acceptance check: a short TFC run produces a
+// model that eval and inspect accept, with the metrics and plot files, and
+// the same seed gives the same file.
+func TestTrainEndToEnd(t *testing.T) {
+	requireMNIST(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	args := []string{"train", "--arch", "tfc", "--epochs", "1", "--limit", "2000", "--out", model,
+		"--metrics", filepath.Join(dir, "m.csv"), "--plot", filepath.Join(dir, "m.png"), "--json"}
+	stdout, stderr, code := runQNN(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "epoch   1/1") {
+		t.Errorf("stderr has no epoch line:\n%s", stderr)
+	}
+	var r trainReport
+	decodeOneObject(t, stdout, &r)
+	if r.Disagreements != 0 || r.TestImages != 10000 || r.BestEpoch != 1 || r.TestAccuracy < 0.3 {
+		t.Errorf("report: %+v", r)
+	}
+	want, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"m.csv", "m.png", "m.json.ckpt"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, stderr, code := runQNN(t, "eval", "--model", model, "--dataset", "mnist", "--limit", "100"); code != exitOK {
+		t.Errorf("eval: exit code %d: %s", code, stderr)
+	}
+	if _, stderr, code := runQNN(t, "inspect", model); code != exitOK {
+		t.Errorf("inspect: exit code %d: %s", code, stderr)
+	}
+
+	// Same seed, same bytes; resuming the finished run re-exports them.
+	again := filepath.Join(dir, "again.json")
+	if _, stderr, code := runQNN(t, "train", "--arch", "tfc", "--epochs", "1", "--limit", "2000", "--out", again, "--quiet"); code != exitOK {
+		t.Fatalf("second run: exit code %d: %s", code, stderr)
+	}
+	resumed := filepath.Join(dir, "resumed.json")
+	if _, stderr, code := runQNN(t, "train", "--resume", model+".ckpt", "--out", resumed, "--quiet"); code != exitOK {
+		t.Fatalf("resume: exit code %d: %s", code, stderr)
+	}
+	for _, p := range []string{again, resumed} {
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want, got) {
+			t.Errorf("%s differs from the first run's model", filepath.Base(p))
+		}
+	}
+	if _, err := netlist.Load(resumed); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTrainUserErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"arch", []string{"--arch", "huge"}, "unknown architecture"},
+		{"wbits", []string{"--wbits", "3"}, "weight bits 3"},
+		{"abits", []string{"--abits", "8"}, "activation bits 8"},
+		{"input bits", []string{"--input-bits", "4"}, "input bits 4"},
+		{"hidden", []string{"--hidden", "64,x"}, "hidden layer width"},
+		{"loss", []string{"--loss", "mse"}, "unknown loss"},
+		{"epochs", []string{"--epochs", "0"}, "epochs must be positive"},
+		{"argument", []string{"extra"}, "takes no arguments"},
+		{"resume missing", []string{"--resume", filepath.Join(dir, "none.ckpt")}, "checkpoint"},
+		{"resume with flags", []string{"--resume", filepath.Join(dir, "none.ckpt"), "--epochs", "3"}, "cannot be combined with --resume"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runQNN(t, append([]string{"train", "--out", filepath.Join(dir, "m.json")}, tt.args...)...)
+			checkUserError(t, stdout, stderr, code, tt.want)
+		})
+	}
+}
+
+func TestTrainHelpListsFlags(t *testing.T) {
+	stdout, _, code := runQNN(t, "train", "--help")
+	if code != exitOK {
+		t.Fatalf("exit code %d", code)
+	}
+	var missing []string
+	for _, f := range append(trainFlagNames, "out", "resume", "metrics", "plot", "quiet", "json", "threads") {
+		if !strings.Contains(stdout, "--"+f) {
+			missing = append(missing, f)
+		}
+	}
+	if diff := cmp.Diff([]string(nil), missing); diff != "" {
+		t.Errorf("flags missing from help (-want +got):\n%s", diff)
+	}
+}

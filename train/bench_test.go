@@ -1,0 +1,80 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// flopsPerImage is the float-operation count of one training step per
+// image: forward x·W^T, backward dW and dx (no dx for the first layer).
+func flopsPerImage(cfg Config) float64 {
+	sizes := append(append([]int{784}, cfg.Hidden...), 10)
+	var f float64
+	for i := 0; i+1 < len(sizes); i++ {
+		mac := float64(sizes[i] * sizes[i+1])
+		f += 2 * mac * 2 // forward, weight gradient
+		if i > 0 {
+			f += 2 * mac // input gradient
+		}
+	}
+	return f
+}
+
+// openBLASFlops is OpenBLAS sgemm's speed on this 2-core machine
+// (ANCHORS.md), the yardstick of the issue.
+const openBLASFlops = 145e9
+
+var sinkLoss float64
+
+func BenchmarkTrainStep(b *testing.B) {
+	for _, arch := range []string{"tfc", "sfc", "lfc"} {
+		b.Run("arch="+arch+"/batch=100", func(b *testing.B) {
+			cfg, _ := DefaultConfig(arch)
+			rng := rand.New(rand.NewPCG(1, 2))
+			m, err := NewModel(cfg, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pix := make([]byte, cfg.Batch*784)
+			labs := make([]byte, cfg.Batch)
+			for i := range pix {
+				pix[i] = byte(rng.IntN(256))
+			}
+			for i := range labs {
+				labs[i] = byte(rng.IntN(10))
+			}
+			x := make([]float32, cfg.Batch*784)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l, _ := m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x)
+				sinkLoss += l
+			}
+			imgs := float64(b.N*cfg.Batch) / b.Elapsed().Seconds()
+			b.ReportMetric(imgs, "images/s")
+			b.ReportMetric(imgs*flopsPerImage(cfg)/openBLASFlops, "frac-of-145GFLOP/s")
+			b.ReportMetric(50000/imgs, "s/epoch")
+		})
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	for _, arch := range []string{"tfc", "lfc"} {
+		b.Run(fmt.Sprintf("arch=%s/images=1000", arch), func(b *testing.B) {
+			cfg, _ := DefaultConfig(arch)
+			rng := rand.New(rand.NewPCG(1, 2))
+			m, _ := NewModel(cfg, rng)
+			inf := m.Inference()
+			pix := make([]byte, 1000*784)
+			for i := range pix {
+				pix[i] = byte(rng.IntN(256))
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c, _ := inf.Predict(pix, 1000)
+				sinkLoss += float64(c[0])
+			}
+			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}

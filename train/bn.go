@@ -1,0 +1,119 @@
+package train
+
+import "math"
+
+// Batch norm. Hidden layers normalize each channel with its own mean and
+// variance; the output layer normalizes each class with its own mean and a
+// variance shared by all classes, and has one shared scale, so that its
+// inference function is s*(z_c + o_c) with one s > 0 for all classes.
+
+// effGamma is the scale batch norm applies: gamma, or its power-of-two
+// approximation for shift-based batch norm.
+func effGamma(g float32, shift bool) float32 {
+	if shift {
+		return ap2f(g)
+	}
+	return g
+}
+
+// invStd is 1/sqrt(v + eps), or its power-of-two approximation.
+func invStd(v float64, shift bool) float64 {
+	s := 1 / math.Sqrt(v+bnEps)
+	if shift {
+		return ap2(s)
+	}
+	return s
+}
+
+// sqDev is the squared deviation d*d, or d*ap2(d) for shift-based batch
+// norm (Algorithm 3 of the paper).
+func sqDev(d float64, shift bool) float64 {
+	if shift {
+		return d * ap2(d)
+	}
+	return d * d
+}
+
+// bnForward normalizes the pre-activations in l.c.y (rows x Out) with batch
+// statistics, stores xhat, replaces y with gamma*xhat + beta and updates the
+// running statistics.
+func (l *Layer) bnForward(rows int, shift bool) {
+	ch := l.Out
+	y := l.c.y[:rows*ch]
+	mean := make([]float64, ch)
+	dev := make([]float64, ch)
+	for b := 0; b < rows; b++ {
+		for c, v := range y[b*ch : (b+1)*ch] {
+			mean[c] += float64(v)
+		}
+	}
+	for c := range mean {
+		mean[c] /= float64(rows)
+	}
+	for b := 0; b < rows; b++ {
+		for c, v := range y[b*ch : (b+1)*ch] {
+			dev[c] += sqDev(float64(v)-mean[c], shift)
+		}
+	}
+	nv := len(l.Var) // ch for hidden layers, 1 for the output layer
+	vars := make([]float64, nv)
+	for c, d := range dev {
+		vars[c%nv] += d
+	}
+	count := float64(rows * ch / nv)
+	unbias := count / (count - 1)
+	for c := range vars {
+		vars[c] /= count
+		l.c.invstd[c] = float32(invStd(vars[c], shift))
+		l.Var[c] = (1-bnMomentum)*l.Var[c] + bnMomentum*vars[c]*unbias
+	}
+	for c := range mean {
+		l.Mean[c] = (1-bnMomentum)*l.Mean[c] + bnMomentum*mean[c]
+	}
+	xhat := l.c.xhat[:rows*ch]
+	for b := 0; b < rows; b++ {
+		for c := 0; c < ch; c++ {
+			i := b*ch + c
+			xh := float32(float64(y[i])-mean[c]) * l.c.invstd[c%nv]
+			xhat[i] = xh
+			y[i] = effGamma(l.Gamma[c%nv], shift)*xh + l.Beta[c]
+		}
+	}
+}
+
+// bnBackward turns dL/dy in d (rows x Out) into dL/dz in place and stores
+// the gradients of Gamma and Beta. For shift-based batch norm the power-of-
+// two approximations pass the gradient straight through.
+func (l *Layer) bnBackward(d []float32, rows int, shift bool) {
+	ch, nv := l.Out, len(l.Var)
+	xhat := l.c.xhat[:rows*ch]
+	sdy := make([]float64, ch)
+	sdyx := make([]float64, ch)
+	for b := 0; b < rows; b++ {
+		for c := 0; c < ch; c++ {
+			i := b*ch + c
+			sdy[c] += float64(d[i])
+			sdyx[c] += float64(d[i]) * float64(xhat[i])
+		}
+	}
+	clear(l.gG)
+	for c := range sdy {
+		l.gB[c] = float32(sdy[c])
+		l.gG[c%nv] += float32(sdyx[c])
+	}
+	// Means over the set each statistic was taken on: per channel for the
+	// mean, per variance group for the variance.
+	vsum := make([]float64, nv)
+	for c := range sdyx {
+		vsum[c%nv] += sdyx[c]
+	}
+	count := float64(rows * ch / nv)
+	for b := 0; b < rows; b++ {
+		for c := 0; c < ch; c++ {
+			i := b*ch + c
+			g := float64(effGamma(l.Gamma[c%nv], shift)) * float64(l.c.invstd[c%nv])
+			v := float64(d[i]) - sdy[c]/float64(rows) - float64(xhat[i])*vsum[c%nv]/count
+			d[i] = float32(g * v)
+		}
+	}
+}

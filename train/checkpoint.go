@@ -1,0 +1,133 @@
+package train
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"math/rand/v2"
+	"os"
+
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// checkpointFormat identifies checkpoint files; checkpointVersion changes
+// whenever their content changes incompatibly.
+const (
+	checkpointFormat  = "qnn-train-checkpoint"
+	checkpointVersion = 1
+)
+
+// checkpoint is a Trainer's whole state, gob-encoded.
+type checkpoint struct {
+	Format    string
+	Version   int
+	Cfg       Config
+	Model     *Model
+	Opt       [][]*optimState // per layer: W, Gamma, Beta
+	Best      *Model
+	BestAcc   float64
+	BestEpoch int
+	RNG       []byte
+	Epoch     int
+	Step      int
+	Perm      []int32
+	LossSum   float64
+	Correct   int
+	Elapsed   float64
+	History   []EpochStats
+}
+
+// SaveCheckpoint writes the trainer's state to path atomically.
+func (t *Trainer) SaveCheckpoint(path string) error {
+	rng, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	ck := checkpoint{Format: checkpointFormat, Version: checkpointVersion, Cfg: t.cfg, Model: t.model,
+		Best: t.best, BestAcc: t.bestAcc, BestEpoch: t.bestEpoch, RNG: rng, Epoch: t.epoch, Step: t.step,
+		Perm: t.perm, LossSum: t.lossSum, Correct: t.correct, Elapsed: t.elapsed, History: t.history}
+	for _, l := range t.model.Layers {
+		ck.Opt = append(ck.Opt, l.opt)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := netlist.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// readCheckpoint decodes and checks a checkpoint file.
+func readCheckpoint(path string) (*checkpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	var ck checkpoint
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: not a qnn training checkpoint: %w", path, err)
+	}
+	if ck.Format != checkpointFormat || ck.Version != checkpointVersion {
+		return nil, fmt.Errorf("train: checkpoint %s: format %q version %d, want %q version %d",
+			path, ck.Format, ck.Version, checkpointFormat, checkpointVersion)
+	}
+	if err := ck.Cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	if ck.Model == nil || ck.Model.check() != nil || len(ck.Opt) != len(ck.Model.Layers) {
+		return nil, fmt.Errorf("train: checkpoint %s: inconsistent model", path)
+	}
+	if ck.Best != nil && ck.Best.check() != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: inconsistent best model", path)
+	}
+	return &ck, nil
+}
+
+// CheckpointConfig returns the configuration stored in a checkpoint, so the
+// caller can load the data sets it needs before Resume.
+func CheckpointConfig(path string) (Config, error) {
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return ck.Cfg, nil
+}
+
+// Resume restores a trainer from a checkpoint. train and val must be the
+// data the run started with.
+func Resume(path string, train, val *dataset.Set) (*Trainer, error) {
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	pcg := &rand.PCG{}
+	if err := pcg.UnmarshalBinary(ck.RNG); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	m := ck.Model
+	m.Cfg = ck.Cfg
+	for i, l := range m.Layers {
+		if len(ck.Opt[i]) != 3 {
+			return nil, fmt.Errorf("train: checkpoint %s: layer %d: bad optimizer state", path, i)
+		}
+		l.opt = ck.Opt[i]
+	}
+	m.prepare()
+	if ck.Best != nil {
+		ck.Best.Cfg = ck.Cfg
+		ck.Best.prepare()
+	}
+	t := &Trainer{cfg: ck.Cfg, model: m, best: ck.Best, bestAcc: ck.BestAcc, bestEpoch: ck.BestEpoch,
+		pcg: pcg, rng: rand.New(pcg), epoch: ck.Epoch, step: ck.Step, perm: ck.Perm,
+		lossSum: ck.LossSum, correct: ck.Correct, elapsed: ck.Elapsed, history: ck.History}
+	if err := t.attach(train, val); err != nil {
+		return nil, err
+	}
+	if t.step > 0 && (len(t.perm) != train.N || t.step > t.Batches()) {
+		return nil, fmt.Errorf("train: checkpoint %s: made with %d training images, got %d", path, len(t.perm), train.N)
+	}
+	return t, nil
+}

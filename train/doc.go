@@ -1,0 +1,22 @@
+// Package train trains binarized and quantized multilayer perceptrons (the
+// method of Hubara et al., "Quantized Neural Networks", 2016) on MNIST-like
+// data and exports them exactly to the netlist IR.
+//
+// It owns:
+//   - Config and the per-architecture defaults (tfc, sfc, lfc, mlp4096);
+//   - the float model (latent weights, batch norm, quantizers with the
+//     straight-through estimator, squared hinge or cross-entropy loss,
+//     Adam and shift-based AdaMax) and its training loop (Trainer);
+//   - the exact export: batch norm plus activation quantizer folded into
+//     integer thresholds, the output layer folded into integer offsets, so
+//     that netlist.Eval on the exported file classifies every image as the
+//     float model's inference path does;
+//   - checkpoints (atomic, resumable mid-epoch) and a blocked, goroutine-
+//     parallel float32 GEMM with an AVX-512 micro-kernel (pure-Go fallback).
+//
+// train imports netlist and dataset and the standard library (plus
+// golang.org/x/sys/cpu for feature detection). It must never import the
+// hardware back ends (hw, rtlgen, sim) or cmd/qnn, and it never exits the
+// process or owns a logger: it returns errors prefixed "train: " and reports
+// progress through Hooks.
+package train

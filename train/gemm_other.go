@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package train
+
+// useAsm is false: only amd64 has an assembly micro-kernel.
+var useAsm = false
+
+func kernel(kc int, a, b, c []float32, ldc int, acc bool) { kernelGo(kc, a, b, c, ldc, acc) }

@@ -1,0 +1,145 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// naiveGemm is the definition: C = A·B (+C if acc) in float64.
+func naiveGemm(m, n, k int, a, b matView, c []float32, ldc int, acc bool) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for kk := 0; kk < k; kk++ {
+				s += float64(a.data[i*a.rs+kk*a.cs]) * float64(b.data[kk*b.rs+j*b.cs])
+			}
+			if acc {
+				s += float64(c[i*ldc+j])
+			}
+			c[i*ldc+j] = float32(s)
+		}
+	}
+}
+
+func TestGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		m, n, k        int
+		transA, transB bool
+		acc            bool
+		threads        int
+	}{
+		{1, 1, 1, false, false, false, 1},
+		{12, 32, 7, false, false, false, 1},
+		{13, 33, 300, false, false, true, 2},
+		{100, 64, 784, false, true, false, 2},
+		{64, 784, 100, true, false, false, 2},
+		{100, 784, 64, false, false, true, 3},
+		{250, 1100, 513, true, true, false, 2},
+		{5, 10, 0, false, false, false, 2},
+	}
+	asm := useAsm
+	defer func() { useAsm = asm }()
+	for _, tt := range tests {
+		for _, kern := range []bool{false, true} {
+			if kern && !asm {
+				continue
+			}
+			useAsm = kern
+			name := fmt.Sprintf("m=%d/n=%d/k=%d/tA=%v/tB=%v/acc=%v/threads=%d/asm=%v", tt.m, tt.n, tt.k, tt.transA, tt.transB, tt.acc, tt.threads, kern)
+			t.Run(name, func(t *testing.T) {
+				ad, bd := randSlice(rng, tt.m*tt.k), randSlice(rng, tt.k*tt.n)
+				a, b := rowMajor(ad, tt.k), rowMajor(bd, tt.n)
+				if tt.transA {
+					a = transposed(ad, tt.m)
+				}
+				if tt.transB {
+					b = transposed(bd, tt.k)
+				}
+				ldc := tt.n + 3
+				c0 := randSlice(rng, tt.m*ldc)
+				got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				gemm(tt.m, tt.n, tt.k, a, b, got, ldc, tt.acc, tt.threads)
+				naiveGemm(tt.m, tt.n, tt.k, a, b, want, ldc, tt.acc)
+				for i := range got {
+					tol := 1e-4 * (1 + math.Sqrt(float64(tt.k)))
+					if d := math.Abs(float64(got[i] - want[i])); d > tol {
+						t.Fatalf("element %d (row %d col %d): got %v, want %v", i, i/ldc, i%ldc, got[i], want[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestGemmThreadInvariant checks that the thread count does not change a
+// single bit of the result (determinism across --threads).
+func TestGemmThreadInvariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m, n, k := 100, 1024, 784
+	ad, bd := randSlice(rng, m*k), randSlice(rng, k*n)
+	ref := make([]float32, m*n)
+	gemm(m, n, k, rowMajor(ad, k), transposed(bd, k), ref, n, false, 1)
+	for _, th := range []int{2, 3, 7} {
+		got := make([]float32, m*n)
+		gemm(m, n, k, rowMajor(ad, k), transposed(bd, k), got, n, false, th)
+		for i := range got {
+			if got[i] != ref[i] {
+				t.Fatalf("threads=%d: element %d differs: %v vs %v", th, i, got[i], ref[i])
+			}
+		}
+	}
+}
+
+func TestKernelAsmMatchesGo(t *testing.T) {
+	if !useAsm {
+		t.Skip("no assembly kernel on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kc := range []int{1, 2, 17, 256} {
+		for _, acc := range []bool{false, true} {
+			a, b := randSlice(rng, gemmMR*kc), randSlice(rng, gemmNR*kc)
+			ldc := gemmNR + 5
+			c0 := randSlice(rng, gemmMR*ldc)
+			got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			kernel(kc, a, b, got, ldc, acc)
+			kernelGo(kc, a, b, want, ldc, acc)
+			for i := range got {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Sqrt(float64(kc))) {
+					t.Fatalf("kc=%d acc=%v: element %d: asm %v, go %v", kc, acc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+var sinkF32 []float32
+
+func BenchmarkGemm(b *testing.B) {
+	for _, sz := range [][3]int{{100, 1024, 1024}, {100, 1024, 784}, {1024, 784, 100}, {256, 1024, 1024}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("m=%d/n=%d/k=%d/threads=%d", m, n, k, th), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(7, 8))
+				ad, bd := randSlice(rng, m*k), randSlice(rng, k*n)
+				c := make([]float32, m*n)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					gemm(m, n, k, rowMajor(ad, k), rowMajor(bd, n), c, n, false, th)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				sinkF32 = c
+			})
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+)
+
+// Layer is one dense layer with its batch norm. Hidden layers have per-
+// channel batch norm followed by the activation quantizer; the output layer
+// has batch norm with one shared scale (one Gamma, one running variance)
+// and per-class shifts, so that it folds into integer offsets exactly (see
+// docs/training.md).
+type Layer struct {
+	In, Out int
+	WBits   int
+	ABits   int // activation bits of a hidden layer; 0 for the output layer
+	// InScale is the real value of one integer unit of the layer's input
+	// (1 for bipolar values, 1/(2^k-1) for k-bit activations, 1/255 for
+	// pixels).
+	InScale float64
+	W       []float32 // latent weights, Out rows of In, clipped to [-1, 1]
+	Gamma   []float32 // batch-norm scale: Out values (hidden), 1 (output)
+	Beta    []float32 // batch-norm shift: Out values
+	Mean    []float64 // running mean of the pre-activation, Out values
+	Var     []float64 // running variance: Out values (hidden), 1 (output)
+
+	wq  []float32 // quantized weights (real values), refreshed every step
+	gW  []float32 // gradients
+	gG  []float32
+	gB  []float32
+	c   layerCache
+	opt []*optimState // optimizer state of W, Gamma, Beta
+}
+
+// layerCache holds one batch's forward values for the backward pass.
+type layerCache struct {
+	x      []float32 // input, batch x In (owned by the previous layer or the batch)
+	xhat   []float32 // normalized pre-activation, batch x Out
+	y      []float32 // batch-norm output, batch x Out
+	a      []float32 // activation (hidden layers), batch x Out
+	mask   []float32 // dropout multipliers on a (nil: no dropout)
+	invstd []float32 // per channel (hidden) or 1 (output)
+	dz     []float32 // gradient with respect to the pre-activation
+}
+
+// Hidden reports whether l is a hidden layer (not the output layer).
+func (l *Layer) Hidden() bool { return l.ABits > 0 }
+
+// Model is the float model: latent weights and batch-norm parameters.
+type Model struct {
+	Cfg    Config
+	Layers []*Layer
+}
+
+// NewModel returns a model initialized as in the recipe: weights uniform in
+// [-1, 1], batch-norm scale 1 and shift 0.
+func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{Cfg: cfg}
+	sizes := append(append([]int{784}, cfg.Hidden...), 10)
+	inScale := 1.0
+	if cfg.InputBits == 8 {
+		inScale = 1.0 / 255
+	}
+	for i := 0; i+1 < len(sizes); i++ {
+		l := &Layer{In: sizes[i], Out: sizes[i+1], WBits: cfg.WBits, InScale: inScale}
+		hidden := i+2 < len(sizes)
+		nvar := 1
+		l.Gamma = []float32{1}
+		if hidden {
+			l.ABits, nvar = cfg.ABits, l.Out
+			l.Gamma = slices.Repeat([]float32{1}, l.Out)
+			inScale = actScale(cfg.ABits)
+		}
+		l.Beta = make([]float32, l.Out)
+		l.Mean = make([]float64, l.Out)
+		l.Var = slices.Repeat([]float64{1}, nvar)
+		l.W = make([]float32, l.In*l.Out)
+		for j := range l.W {
+			l.W[j] = float32(2*rng.Float64() - 1)
+		}
+		m.Layers = append(m.Layers, l)
+	}
+	m.prepare()
+	return m, nil
+}
+
+// prepare allocates gradients and optimizer state (after NewModel or
+// decoding a checkpoint).
+func (m *Model) prepare() {
+	for _, l := range m.Layers {
+		l.wq = make([]float32, len(l.W))
+		l.gW = make([]float32, len(l.W))
+		l.gG = make([]float32, len(l.Gamma))
+		l.gB = make([]float32, len(l.Beta))
+		if l.opt == nil {
+			l.opt = []*optimState{newOptimState(len(l.W)), newOptimState(len(l.Gamma)), newOptimState(len(l.Beta))}
+		}
+	}
+}
+
+// lrScale is the recipe's per-layer learning-rate scale on the weights,
+// 1/sqrt(1.5/(fan_in+fan_out)).
+func (l *Layer) lrScale() float64 { return 1 / math.Sqrt(1.5/float64(l.In+l.Out)) }
+
+// quantizeWeights refreshes the quantized weights wq from W, on up to
+// threads goroutines.
+func (l *Layer) quantizeWeights(threads int) {
+	parallelRange(len(l.W), threads, func(lo, hi int) { quantizeRange(l.wq[lo:hi], l.W[lo:hi], l.WBits) })
+}
+
+// quantizeRange writes the real values of the quantized weights w to q.
+func quantizeRange(q, w []float32, bits int) {
+	q = q[:len(w)]
+	if bits == 1 {
+		// Branchless sign: 1.0 with v's sign bit (v+0 turns -0 into +0,
+		// which quantizes to +1).
+		for i, v := range w {
+			q[i] = math.Float32frombits(0x3f800000 | math.Float32bits(v+0)&0x80000000)
+		}
+		return
+	}
+	n := float32(weightLevels(bits))
+	for i, v := range w {
+		q[i] = float32(weightInt(v, bits)) / n
+	}
+}
+
+// parallelRange runs f over [0, n) split into up to threads ranges (only
+// for large n); each index is handled by exactly one call.
+func parallelRange(n, threads int, f func(lo, hi int)) {
+	if n < 1<<16 || threads <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, r := range split(n, 64, threads) {
+		wg.Go(func() { f(r[0], r[1]) })
+	}
+	wg.Wait()
+}
+
+// Clone returns a deep copy of the parameters (no optimizer state or caches).
+func (m *Model) Clone() *Model {
+	c := &Model{Cfg: m.Cfg}
+	c.Cfg.Hidden = slices.Clone(m.Cfg.Hidden)
+	for _, l := range m.Layers {
+		c.Layers = append(c.Layers, &Layer{
+			In: l.In, Out: l.Out, WBits: l.WBits, ABits: l.ABits, InScale: l.InScale,
+			W: slices.Clone(l.W), Gamma: slices.Clone(l.Gamma), Beta: slices.Clone(l.Beta),
+			Mean: slices.Clone(l.Mean), Var: slices.Clone(l.Var),
+		})
+	}
+	c.prepare()
+	return c
+}
+
+// check verifies that decoded parameters have consistent sizes.
+func (m *Model) check() error {
+	if len(m.Layers) < 2 {
+		return fmt.Errorf("train: model has %d layers, want at least 2", len(m.Layers))
+	}
+	for i, l := range m.Layers {
+		nvar := 1
+		if l.Hidden() {
+			nvar = l.Out
+		}
+		if l.In <= 0 || l.Out <= 0 || len(l.W) != l.In*l.Out || len(l.Gamma) != nvar ||
+			len(l.Beta) != l.Out || len(l.Mean) != l.Out || len(l.Var) != nvar {
+			return fmt.Errorf("train: layer %d: inconsistent parameter sizes", i)
+		}
+		if i > 0 && m.Layers[i-1].Out != l.In {
+			return fmt.Errorf("train: layer %d takes %d inputs, previous layer has %d outputs", i, l.In, m.Layers[i-1].Out)
+		}
+	}
+	return nil
+}

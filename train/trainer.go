@@ -1,0 +1,219 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/qnn-dev/qnn/dataset"
+)
+
+// ErrInterrupted is returned (wrapped) by Run when its context is cancelled;
+// the state was saved to the checkpoint first if one was configured.
+var ErrInterrupted = errors.New("train: interrupted")
+
+// EpochStats is one line of the training log.
+type EpochStats struct {
+	Epoch    int     `json:"epoch"`     // 1-based
+	LR       float64 `json:"lr"`        // learning rate used
+	Loss     float64 `json:"loss"`      // mean training loss over the epoch's batches
+	TrainAcc float64 `json:"train_acc"` // running accuracy on the training batches (training mode)
+	ValAcc   float64 `json:"val_acc"`   // validation accuracy of the inference function
+	Seconds  float64 `json:"seconds"`   // wall time of the epoch including validation
+	Best     bool    `json:"best"`      // the best validation accuracy so far
+}
+
+// Progress describes the batch just finished.
+type Progress struct {
+	Epoch, Epochs   int // 1-based epoch
+	Batch, Batches  int // 1-based batch within the epoch
+	Loss            float64
+	ImagesPerSecond float64
+	Elapsed         time.Duration // since the start (or resumption) of the epoch
+}
+
+// Hooks are Run's callbacks and options; all are optional.
+type Hooks struct {
+	Batch      func(Progress)
+	Epoch      func(EpochStats)
+	Checkpoint string // path written atomically after every epoch and on interruption
+}
+
+// Trainer runs the training loop. Its whole state (model, optimizer, random
+// generator, position in the epoch) goes into checkpoints, so a resumed run
+// continues exactly as an uninterrupted one.
+type Trainer struct {
+	cfg        Config
+	model      *Model
+	best       *Model
+	bestAcc    float64
+	bestEpoch  int
+	pcg        *rand.PCG
+	rng        *rand.Rand
+	train, val *dataset.Set
+
+	epoch, step int     // next epoch (0-based) and batch within it
+	perm        []int32 // this epoch's order of the training images
+	lossSum     float64
+	correct     int
+	elapsed     float64 // seconds spent in this epoch before the last resumption
+	history     []EpochStats
+
+	x    []float32 // encoded batch
+	pix  []byte    // gathered batch pixels
+	labs []byte
+}
+
+// New returns a trainer for cfg on the given training and validation sets.
+func New(cfg Config, train, val *dataset.Set) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pcg := rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)
+	rng := rand.New(pcg)
+	m, err := NewModel(cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{cfg: cfg, model: m, pcg: pcg, rng: rng, bestAcc: -1}
+	return t, t.attach(train, val)
+}
+
+// attach checks and sets the data sets.
+func (t *Trainer) attach(train, val *dataset.Set) error {
+	if train == nil || val == nil {
+		return fmt.Errorf("train: missing training or validation set")
+	}
+	if train.Rows*train.Cols != 784 || val.Rows*val.Cols != 784 {
+		return fmt.Errorf("train: images must be 28x28")
+	}
+	if train.N < t.cfg.Batch {
+		return fmt.Errorf("train: %d training images are fewer than one batch of %d", train.N, t.cfg.Batch)
+	}
+	if val.N == 0 {
+		return fmt.Errorf("train: empty validation set")
+	}
+	t.train, t.val = train, val
+	t.x = make([]float32, t.cfg.Batch*784)
+	t.pix = make([]byte, t.cfg.Batch*784)
+	t.labs = make([]byte, t.cfg.Batch)
+	return nil
+}
+
+// Config returns the run's configuration.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Model returns the current model.
+func (t *Trainer) Model() *Model { return t.model }
+
+// Best returns the model with the best validation accuracy so far (nil
+// before the first epoch ends), its accuracy and its 1-based epoch.
+func (t *Trainer) Best() (*Model, float64, int) { return t.best, t.bestAcc, t.bestEpoch }
+
+// History returns the statistics of the finished epochs.
+func (t *Trainer) History() []EpochStats { return t.history }
+
+// Batches is the number of batches per epoch (the last partial batch is
+// dropped).
+func (t *Trainer) Batches() int { return t.train.N / t.cfg.Batch }
+
+// Run trains until the configured number of epochs is done or ctx is
+// cancelled (then it saves a checkpoint and returns ErrInterrupted).
+func (t *Trainer) Run(ctx context.Context, h Hooks) error {
+	for t.epoch < t.cfg.Epochs {
+		if err := t.runEpoch(ctx, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runEpoch finishes the current epoch.
+func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
+	batches := t.Batches()
+	if t.step == 0 {
+		t.perm = make([]int32, t.train.N)
+		for i := range t.perm {
+			t.perm[i] = int32(i)
+		}
+		t.rng.Shuffle(len(t.perm), func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+		t.lossSum, t.correct, t.elapsed = 0, 0, 0
+	}
+	lr := t.cfg.LRAt(t.epoch)
+	start, startStep := time.Now(), t.step
+	for t.step < batches {
+		if ctx.Err() != nil {
+			t.elapsed += time.Since(start).Seconds()
+			if err := t.saveIfSet(h.Checkpoint); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		}
+		t.gather(t.step)
+		loss, correct := t.model.TrainStep(t.pix, t.labs, t.cfg.Batch, lr, t.rng, t.x)
+		t.lossSum += loss
+		t.correct += correct
+		t.step++
+		if h.Batch != nil {
+			el := time.Since(start)
+			h.Batch(Progress{Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Batch: t.step, Batches: batches,
+				Loss: t.lossSum / float64(t.step), Elapsed: el,
+				ImagesPerSecond: float64((t.step-startStep)*t.cfg.Batch) / el.Seconds()})
+		}
+	}
+	st := t.finishEpoch(lr)
+	st.Seconds = t.elapsed + time.Since(start).Seconds()
+	t.history = append(t.history, st)
+	if err := t.saveIfSet(h.Checkpoint); err != nil {
+		return err
+	}
+	if h.Epoch != nil {
+		h.Epoch(st)
+	}
+	return nil
+}
+
+// gather copies batch s of the epoch's permutation into the batch buffers.
+func (t *Trainer) gather(s int) {
+	for b := 0; b < t.cfg.Batch; b++ {
+		i := int(t.perm[s*t.cfg.Batch+b])
+		copy(t.pix[b*784:(b+1)*784], t.train.Image(i))
+		t.labs[b] = t.train.Labels[i]
+	}
+}
+
+// finishEpoch validates, tracks the best model and advances the epoch.
+func (t *Trainer) finishEpoch(lr float64) EpochStats {
+	batches := t.Batches()
+	st := EpochStats{Epoch: t.epoch + 1, LR: lr, Loss: t.lossSum / float64(batches),
+		TrainAcc: float64(t.correct) / float64(batches*t.cfg.Batch)}
+	st.ValAcc = Accuracy(t.model.Inference(), t.val)
+	if st.ValAcc > t.bestAcc {
+		t.best, t.bestAcc, t.bestEpoch = t.model.Clone(), st.ValAcc, st.Epoch
+		st.Best = true
+	}
+	t.epoch++
+	t.step = 0
+	return st
+}
+
+// Accuracy is the fraction of set's images that inf classifies correctly.
+func Accuracy(inf *Inference, set *dataset.Set) float64 {
+	classes, _ := inf.Predict(set.Pixels, set.N)
+	ok := 0
+	for i, c := range classes {
+		if c == int(set.Labels[i]) {
+			ok++
+		}
+	}
+	return float64(ok) / float64(set.N)
+}
+
+func (t *Trainer) saveIfSet(path string) error {
+	if path == "" {
+		return nil
+	}
+	return t.SaveCheckpoint(path)
+}
