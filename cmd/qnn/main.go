@@ -106,6 +106,8 @@ func newApp(e *env) *cli.App {
 			versionCommand(e),
 			inspectCommand(e),
 			evalCommand(e),
+			genCommand(e),
+			cosimCommand(e),
 			trainCommand(e),
 			simCommand(e),
 		},

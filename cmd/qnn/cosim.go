@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/verilator"
+	"github.com/urfave/cli/v2"
+)
+
+// cosimReport is what `qnn cosim --json` prints.
+type cosimReport struct {
+	Dir      string  `json:"dir"`
+	Name     string  `json:"name"`
+	Dataset  string  `json:"dataset"`
+	StallIn  float64 `json:"stall_in"`
+	StallOut float64 `json:"stall_out"`
+	Seed     uint64  `json:"seed"`
+	Trace    string  `json:"trace,omitempty"`
+	Match    bool    `json:"match"`
+	Correct  int     `json:"correct"` // RTL predictions equal to the labels
+	Accuracy float64 `json:"accuracy"`
+	*verilator.Report
+}
+
+func cosimCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "cosim",
+		Usage:     "co-simulate a generated design (Verilator or Icarus) against qnn's cycle-accurate model, cycle for cycle",
+		ArgsUsage: "DIR",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images (default: all)"},
+			&cli.StringFlag{Name: "simulator", Value: verilator.Verilator, Usage: "RTL simulator: verilator|icarus"},
+			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0,1) that a pending input beat waits a cycle"},
+			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0,1) that m_axis_tready is 0 in a cycle"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "stall schedule seed `S`"},
+			&cli.Uint64Flag{Name: "reset-seed", Usage: "Verilator random initial value seed `N` (default: random, printed)"},
+			&cli.StringFlag{Name: "trace", Usage: "write a waveform to `FILE` (.vcd, or .fst)"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files (default: the installed copy)"},
+			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
+		},
+		Action: func(c *cli.Context) error {
+			switch c.NArg() {
+			case 0:
+				return userErrf("cosim: missing DIR argument (a design directory written by qnn gen)")
+			case 1:
+			default:
+				return userErrf("cosim: takes one DIR argument, got %d: %q", c.NArg(), c.Args().Slice())
+			}
+			dir := c.Args().First()
+			name := c.String("dataset")
+			sim := c.String("simulator")
+			switch {
+			case name == "":
+				return userErrf("cosim: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+			case !slices.Contains(datasetNames, name):
+				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, strings.Join(datasetNames, " or "))
+			case sim != verilator.Verilator && sim != verilator.Icarus:
+				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)
+			case c.IsSet("limit") && c.Int("limit") < 1:
+				return userErrf("cosim: --limit must be at least 1, got %d", c.Int("limit"))
+			case c.Float64("stall-in") < 0 || c.Float64("stall-in") >= 1 || c.Float64("stall-out") < 0 || c.Float64("stall-out") >= 1:
+				return userErrf("cosim: --stall-in and --stall-out must be in [0, 1)")
+			}
+			trace := c.String("trace")
+			if trace != "" && !strings.HasSuffix(trace, ".vcd") && !strings.HasSuffix(trace, ".fst") {
+				return userErrf("cosim: --trace %q: the file name must end in .vcd or .fst", trace)
+			}
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return userErrf("cosim: %s is not a design directory (run qnn gen -o %s first)", dir, dir)
+			}
+			d, err := verilator.LoadDesign(dir)
+			if err != nil {
+				return userErr(err)
+			}
+			p := d.Plan
+			if p.Input.Shape != datasetShape {
+				return userErrf("cosim: %s: the design takes %v images but %s images are %v", dir, p.Input.Shape, name, datasetShape)
+			}
+			set, err := dataset.Load(name, "test", c.String("data-dir"))
+			if err != nil {
+				return userErr(err)
+			}
+			if l := c.Int("limit"); l > 0 && l < set.N {
+				set = set.Slice(0, l)
+			}
+			opt := verilator.Options{
+				Simulator: sim, StallIn: c.Float64("stall-in"), StallOut: c.Float64("stall-out"),
+				Seed: c.Uint64("seed"), ResetSeed: c.Uint64("reset-seed"), Trace: trace,
+			}
+			if e.log.IsDebug() {
+				opt.Log = e.stderr
+			}
+			e.log.Debug("co-simulating", "dir", dir, "simulator", sim, "frames", set.N)
+			rep, err := verilator.Cosim(context.Background(), d, set.Pixels[:set.N*set.Rows*set.Cols], set.N, opt)
+			var mm *verilator.Mismatch
+			if err != nil && !errors.As(err, &mm) {
+				if errors.Is(err, verilator.ErrNoTool) {
+					return userErr(err)
+				}
+				return err
+			}
+			r := cosimReport{Dir: dir, Name: p.Name, Dataset: name, StallIn: opt.StallIn, StallOut: opt.StallOut,
+				Seed: opt.Seed, Trace: trace, Match: mm == nil, Report: rep}
+			if mm == nil {
+				for i, cl := range rep.Sim.Classes {
+					if cl == int(set.Labels[i]) {
+						r.Correct++
+					}
+				}
+				r.Accuracy = float64(r.Correct) / float64(set.N)
+			}
+			if c.Bool("json") {
+				if err := writeJSON(e.stdout, r); err != nil {
+					return err
+				}
+			} else {
+				writeCosimText(e, &r)
+			}
+			if mm != nil {
+				return userErrf("cosim: %s differs from qnn sim: %v", sim, mm)
+			}
+			return nil
+		},
+	}
+}
+
+func writeCosimText(e *env, r *cosimReport) {
+	w := e.stdout
+	fmt.Fprintf(w, "design:     %s (%s)\n", r.Dir, r.Name)
+	fmt.Fprintf(w, "simulator:  %s", r.Simulator)
+	if r.Simulator == verilator.Verilator {
+		fmt.Fprintf(w, ", reset seed %d (+verilator+seed+%d)", r.ResetSeed, r.ResetSeed)
+	}
+	fmt.Fprintln(w)
+	if r.Cached {
+		fmt.Fprintf(w, "build:      cached\n")
+	} else {
+		fmt.Fprintf(w, "build:      %.1f s\n", r.BuildSeconds)
+	}
+	fmt.Fprintf(w, "stimulus:   %d %s test images, stall-in %g, stall-out %g, seed %d\n", r.Frames, r.Dataset, r.StallIn, r.StallOut, r.Seed)
+	if r.Match {
+		fmt.Fprintf(w, "result:     MATCH: %d output handshakes identical to qnn sim (cycle and data)\n", r.Beats)
+		fmt.Fprintf(w, "accuracy:   %.2f%% (%d/%d)\n", 100*r.Accuracy, r.Correct, r.Frames)
+	} else {
+		fmt.Fprintf(w, "result:     MISMATCH: %v\n", r.Mismatch)
+	}
+	fmt.Fprintf(w, "cycles:     %d simulated; %s %.0f cycles/s, qnn sim %.0f cycles/s\n", r.Cycles, r.Simulator, r.CyclesPerSecond, r.SimCyclesPerSecond)
+	if r.Trace != "" {
+		fmt.Fprintf(w, "trace:      %s\n", r.Trace)
+	}
+}

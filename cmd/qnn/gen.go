@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/rtlgen"
+	"github.com/urfave/cli/v2"
+)
+
+// genReport is what `qnn gen --json` prints.
+type genReport struct {
+	Model          string       `json:"model"`
+	Dir            string       `json:"dir"`
+	Name           string       `json:"name"`
+	NetlistSHA256  string       `json:"netlist_sha256"`
+	Folds          []hw.Fold    `json:"folds"`
+	InPix          int          `json:"in_pix"`
+	CyclesPerFrame int          `json:"cycles_per_frame"`
+	Latency        int          `json:"latency"`
+	Estimate       hw.Resources `json:"estimate"`
+	Files          []string     `json:"files"`
+}
+
+func genCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "gen",
+		Usage:     "generate the Verilog dataflow accelerator of a netlist (rtl/, mem/, plan.json, README.md)",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` (required)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "design `DIR` to write (required; must not exist unless --force)"},
+			&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or \"auto\" (default: auto)"},
+			&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N` (default: PE = SIMD = 1)"},
+			&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` (needs --clock-mhz)"},
+			&cli.Float64Flag{Name: "clock-mhz", Usage: "clock frequency `M` in MHz for --target-fps"},
+			&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
+			&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
+			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return userErrf("gen: takes no arguments, got %q (use --model FILE -o DIR)", c.Args().Slice())
+			}
+			model, dir := c.String("model"), c.String("output")
+			if model == "" {
+				return userErrf("gen: --model is required (a netlist file)")
+			}
+			if dir == "" {
+				return userErrf("gen: -o DIR is required (the design directory to write)")
+			}
+			n, err := loadModel(e.log, model)
+			if err != nil {
+				return err
+			}
+			opt, err := planOptions(c, "gen")
+			if err != nil {
+				return err
+			}
+			p, err := hw.NewPlan(n, opt)
+			if err != nil {
+				return userErr(err)
+			}
+			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
+			if err := rtlgen.Generate(p, dir, gopt); err != nil {
+				if errors.Is(err, rtlgen.ErrExists) {
+					return userErr(err)
+				}
+				return err
+			}
+			e.log.Debug("wrote design", "dir", dir)
+			if c.Bool("json") {
+				files, err := rtlgen.Files(p, gopt)
+				if err != nil {
+					return err
+				}
+				r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
+					InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: p.Estimate}
+				for _, l := range p.Layers {
+					r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
+				}
+				for name := range files {
+					r.Files = append(r.Files, name)
+				}
+				r.Files = append(r.Files, hw.PlanFile)
+				slices.Sort(r.Files)
+				return writeJSON(e.stdout, r)
+			}
+			_, err = fmt.Fprintf(e.stdout, "%s\nwrote %s (top %s)\n", p.Dump(), dir,
+				filepath.Join(dir, rtlgen.RTLDir, rtlgen.DefaultTop+".v"))
+			return err
+		},
+	}
+}
+
+// planOptions reads the folding flags of gen: --fold FILE, or auto folding
+// with --target-cycles or --target-fps and --clock-mhz; --no-pad, --in-pix.
+func planOptions(c *cli.Context, cmd string) (hw.Options, error) {
+	opt := hw.Options{NoPad: c.Bool("no-pad"), InPix: c.Int("in-pix")}
+	if c.IsSet("in-pix") && opt.InPix < 1 {
+		return opt, userErrf("%s: --in-pix must be at least 1, got %d", cmd, opt.InPix)
+	}
+	fold := c.String("fold")
+	cyclesSet, fpsSet, clockSet := c.IsSet("target-cycles"), c.IsSet("target-fps"), c.IsSet("clock-mhz")
+	if fold != "" && fold != "auto" {
+		if cyclesSet || fpsSet || clockSet {
+			return opt, userErrf("%s: --fold FILE excludes --target-cycles, --target-fps and --clock-mhz", cmd)
+		}
+		folds, err := hw.ReadFolds(fold)
+		if err != nil {
+			return opt, userErr(err)
+		}
+		opt.Folds = folds
+		return opt, nil
+	}
+	switch {
+	case cyclesSet && (fpsSet || clockSet):
+		return opt, userErrf("%s: give either --target-cycles or --target-fps with --clock-mhz, not both", cmd)
+	case cyclesSet:
+		if c.Int("target-cycles") < 1 {
+			return opt, userErrf("%s: --target-cycles must be at least 1, got %d", cmd, c.Int("target-cycles"))
+		}
+		opt.TargetCycles = c.Int("target-cycles")
+	case fpsSet != clockSet:
+		return opt, userErrf("%s: --target-fps and --clock-mhz go together", cmd)
+	case fpsSet:
+		t, err := hw.TargetCyclesFromFPS(c.Float64("target-fps"), c.Float64("clock-mhz"))
+		if err != nil {
+			return opt, userErr(err)
+		}
+		opt.TargetCycles = t
+	}
+	return opt, nil
+}

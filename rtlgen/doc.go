@@ -1,0 +1,21 @@
+// Package rtlgen writes the Verilog-2005 design of a dataflow accelerator
+// from its hardware plan (docs/dataflow.md, docs/rtl.md).
+//
+// A design directory holds:
+//
+//	rtl/*.v       the hand-written parameterized library modules (embedded in
+//	              the binary from lib/, each with a test bench in lib/tb/)
+//	              and the generated top, which only instantiates and wires them
+//	mem/*.mem     $readmemh init files of the weight, threshold and score ROMs
+//	plan.json     the plan (hw.Save)
+//	netlist.json  the netlist the plan was derived from
+//	README.md     ports, reset, stream formats, how to simulate
+//
+// Output is deterministic: the same plan, version and options give
+// byte-identical files. Generate writes into a temporary directory beside
+// the destination and renames it into place, so a design directory is never
+// half written.
+//
+// rtlgen owns the Verilog library and the design layout; it imports hw and
+// netlist only.
+package rtlgen

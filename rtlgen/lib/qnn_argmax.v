@@ -1,0 +1,137 @@
+// qnn library: qnn_argmax
+//
+// Output stage (docs/dataflow.md "Argmax / output stage"): collects a
+// frame's class scores, Beats beats of Pe signed ScoreBits-bit scores (class
+// beat*Pe + p in lane p; classes >= Classes ignored), and emits one beat:
+// the predicted class (lowest index wins ties) in bits [15:0] and score c
+// sign-extended to Sw bits at [16 + c*Sw +: Sw].
+module qnn_argmax #(
+  parameter integer Classes   = 2,
+  parameter integer Pe        = 1,
+  parameter integer Beats     = 2,
+  parameter integer ScoreBits = 2,
+  parameter integer Sw        = 16
+) (
+  input  wire                        clk_i,
+  input  wire                        rst_ni,
+  input  wire                        in_valid_i,
+  output wire                        in_ready_o,
+  input  wire [Pe*ScoreBits-1:0]     in_data_i,
+  output wire                        out_valid_o,
+  input  wire                        out_ready_i,
+  output wire [16+Classes*Sw-1:0]    out_data_o
+);
+
+  localparam integer BeatWidth = (Beats > 1) ? $clog2(Beats) : 1;
+  localparam integer OutWidth  = 16 + Classes * Sw;
+
+  generate
+    if (Classes < 1 || Classes > 65535 || Pe < 1 || Beats < 1) begin : gen_check_shape
+      qnn_param_error_argmax_sizes_out_of_range u_param_error ();
+    end
+    if (Pe * Beats < Classes || (Beats - 1) * Pe >= Classes) begin : gen_check_beats
+      qnn_param_error_argmax_beats_must_be_ceil_classes_over_pe u_param_error ();
+    end
+    if (ScoreBits < 1 || Sw < ScoreBits) begin : gen_check_sw
+      qnn_param_error_argmax_sw_below_score_bits u_param_error ();
+    end
+  endgenerate
+
+  localparam integer         LastBeatIndex = Beats - 1;
+  localparam [BeatWidth-1:0] LastBeat      = LastBeatIndex[BeatWidth-1:0];
+  localparam [BeatWidth-1:0] BeatOne       = 1;
+
+  reg                           out_valid_q, out_valid_d;
+  reg [OutWidth-1:0]            out_data_q, out_data_d;
+  reg [BeatWidth-1:0]           beat_q, beat_d;
+  reg [Classes*ScoreBits-1:0]   scores_q, scores_d;
+  reg [15:0]                    best_q, best_d;
+  reg signed [ScoreBits-1:0]    best_score_q, best_score_d;
+
+  wire in_ready = !out_valid_q || out_ready_i;
+  wire in_hs    = in_valid_i && in_ready;
+  wire in_last  = (beat_q == LastBeat);
+
+  // Class c arrives in lane c % Pe of beat c / Pe.
+  wire [Classes-1:0]           take;
+  wire [Classes*ScoreBits-1:0] lane_scores;
+  genvar c;
+  generate
+    for (c = 0; c < Classes; c = c + 1) begin : gen_class
+      localparam integer         BeatIndex = c / Pe;
+      localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
+      localparam integer         Lane      = c % Pe;
+      assign take[c] = in_hs && (beat_q == Beat);
+      assign lane_scores[c*ScoreBits +: ScoreBits] = in_data_i[Lane*ScoreBits +: ScoreBits];
+    end
+    if (Pe > Classes) begin : gen_unused_lanes
+      // Lanes of padded classes (>= Classes) carry no score.
+      wire unused_lanes = ^in_data_i[Pe*ScoreBits-1:Classes*ScoreBits];
+    end
+  endgenerate
+
+  // Store the beat's scores and update the best class, lanes in order.
+  integer i;
+  always @(*) begin
+    scores_d     = scores_q;
+    best_d       = best_q;
+    best_score_d = best_score_q;
+    for (i = 0; i < Classes; i = i + 1) begin
+      if (take[i]) begin
+        scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
+        if (i == 0 || $signed(lane_scores[i*ScoreBits +: ScoreBits]) > best_score_d) begin
+          best_d       = i[15:0];
+          best_score_d = lane_scores[i*ScoreBits +: ScoreBits];
+        end
+      end
+    end
+  end
+
+  // The result beat: class, then every score sign-extended to Sw bits.
+  wire [OutWidth-1:0] result;
+  assign result[15:0] = best_d;
+  generate
+    for (c = 0; c < Classes; c = c + 1) begin : gen_result
+      wire [ScoreBits-1:0] s = scores_d[c*ScoreBits +: ScoreBits];
+      assign result[16 + c*Sw +: Sw] = {{(Sw-ScoreBits){s[ScoreBits-1]}}, s};
+    end
+  endgenerate
+
+  always @(*) begin
+    out_valid_d = out_valid_q;
+    out_data_d  = out_data_q;
+    beat_d      = beat_q;
+    if (in_hs) begin
+      beat_d = in_last ? {BeatWidth{1'b0}} : beat_q + BeatOne;
+    end
+    if (in_hs && in_last) begin
+      out_valid_d = 1'b1;
+      out_data_d  = result;
+    end else if (out_ready_i) begin
+      out_valid_d = 1'b0;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      out_valid_q <= 1'b0;
+      beat_q      <= {BeatWidth{1'b0}};
+    end else begin
+      out_valid_q <= out_valid_d;
+      beat_q      <= beat_d;
+    end
+  end
+
+  // Data registers (not reset).
+  always @(posedge clk_i) begin
+    out_data_q   <= out_data_d;
+    scores_q     <= scores_d;
+    best_q       <= best_d;
+    best_score_q <= best_score_d;
+  end
+
+  assign in_ready_o  = in_ready;
+  assign out_valid_o = out_valid_q;
+  assign out_data_o  = out_data_q;
+
+endmodule

@@ -1,0 +1,155 @@
+// qnn library: qnn_input_buffer
+//
+// Double-banked input buffer of an MVTU (docs/dataflow.md "Input buffer").
+// Each bank holds Mw elements of XBits bits. The write side takes InBeats
+// beats of InWidth elements per frame (element e of beat b goes to position
+// b*InWidth + e, dropped when >= Mw); the read side presents the Simd lanes
+// at positions rd_sf_i*Simd + s of bank rbank_q combinationally, positions
+// >= Mw reading as PadX, and frees the bank on rd_release_i.
+module qnn_input_buffer #(
+  parameter integer Mw        = 1,
+  parameter integer XBits     = 1,
+  parameter integer InWidth   = 1,
+  parameter integer InBeats   = 1,
+  parameter integer Simd      = 1,
+  parameter integer Sf        = 1,
+  parameter integer SfWidth   = 1,  // must be max(1, $clog2(Sf))
+  parameter integer PadX      = 0
+) (
+  input  wire                     clk_i,
+  input  wire                     rst_ni,
+  // Write side (valid/ready stream).
+  input  wire                     wr_valid_i,
+  output wire                     wr_ready_o,
+  input  wire [InWidth*XBits-1:0] wr_data_i,
+  // Read side.
+  output wire                     rd_full_o,
+  input  wire [SfWidth-1:0]       rd_sf_i,
+  output wire [Simd*XBits-1:0]    rd_lanes_o,
+  input  wire                     rd_release_i
+);
+
+  localparam integer BeatWidth = (InBeats > 1) ? $clog2(InBeats) : 1;
+  localparam integer Mwp       = Sf * Simd;
+  localparam integer LaneBits  = Simd * XBits;
+
+  generate
+    if (Mw < 1 || XBits < 1 || InWidth < 1 || InBeats < 1 || Simd < 1 || Sf < 1) begin : gen_check_shape
+      qnn_param_error_input_buffer_sizes_must_be_positive u_param_error ();
+    end
+    if (InWidth * InBeats < Mw) begin : gen_check_beats
+      qnn_param_error_input_buffer_beats_do_not_cover_mw u_param_error ();
+    end
+    if (Mwp < Mw) begin : gen_check_folds
+      qnn_param_error_input_buffer_sf_times_simd_below_mw u_param_error ();
+    end
+    if (SfWidth != ((Sf > 1) ? $clog2(Sf) : 1)) begin : gen_check_sf_width
+      qnn_param_error_input_buffer_sf_width_must_be_clog2_sf u_param_error ();
+    end
+    if (PadX < 0 || PadX >= (1 << XBits)) begin : gen_check_pad
+      qnn_param_error_input_buffer_pad_element_out_of_range u_param_error ();
+    end
+  endgenerate
+
+  localparam integer         LastBeatIndex = InBeats - 1;
+  localparam [BeatWidth-1:0] LastBeat      = LastBeatIndex[BeatWidth-1:0];
+  localparam [XBits-1:0]     PadElem       = PadX[XBits-1:0];
+
+  // Control registers.
+  reg [1:0]           full_q, full_d;
+  reg                 wbank_q, wbank_d;
+  reg                 rbank_q, rbank_d;
+  reg [BeatWidth-1:0] wpos_q, wpos_d;
+  // Data registers (not reset).
+  reg [Mw*XBits-1:0]  bank0_q, bank1_q;
+  wire [Mw*XBits-1:0] bank0_d, bank1_d;
+
+  wire wr_ready = !full_q[wbank_q];
+  wire wr_hs    = wr_valid_i && wr_ready;
+  wire wr_last  = (wpos_q == LastBeat);
+
+  always @(*) begin
+    full_d  = full_q;
+    wbank_d = wbank_q;
+    wpos_d  = wpos_q;
+    rbank_d = rbank_q;
+    if (wr_hs) begin
+      if (wr_last) begin
+        full_d[wbank_q] = 1'b1;
+        wbank_d         = !wbank_q;
+        wpos_d          = {BeatWidth{1'b0}};
+      end else begin
+        wpos_d = wpos_q + {{(BeatWidth-1){1'b0}}, 1'b1};
+      end
+    end
+    if (rd_release_i) begin
+      full_d[rbank_q] = 1'b0;
+      rbank_d         = !rbank_q;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      full_q  <= 2'b00;
+      wbank_q <= 1'b0;
+      rbank_q <= 1'b0;
+      wpos_q  <= {BeatWidth{1'b0}};
+    end else begin
+      full_q  <= full_d;
+      wbank_q <= wbank_d;
+      rbank_q <= rbank_d;
+      wpos_q  <= wpos_d;
+    end
+  end
+
+  // Write: position i is element i % InWidth of beat i / InWidth.
+  genvar i;
+  generate
+    for (i = 0; i < Mw; i = i + 1) begin : gen_pos
+      localparam integer         BeatIndex = i / InWidth;
+      localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
+      localparam integer         Lane      = i % InWidth;
+      wire wr_here = wr_hs && (wpos_q == Beat);
+      assign bank0_d[i*XBits +: XBits] = (wr_here && !wbank_q) ? wr_data_i[Lane*XBits +: XBits]
+                                                               : bank0_q[i*XBits +: XBits];
+      assign bank1_d[i*XBits +: XBits] = (wr_here && wbank_q) ? wr_data_i[Lane*XBits +: XBits]
+                                                              : bank1_q[i*XBits +: XBits];
+    end
+    if (InWidth > Mw) begin : gen_unused_lanes
+      // Lanes at positions >= Mw of every beat: padding of the producer.
+      wire unused_wr_lanes = ^wr_data_i[InWidth*XBits-1:Mw*XBits];
+    end
+  endgenerate
+
+  always @(posedge clk_i) begin
+    bank0_q <= bank0_d;
+    bank1_q <= bank1_d;
+  end
+
+  // Read: bank rbank_q padded to Sf*Simd elements, lane group rd_sf_i.
+  wire [Mwp*XBits-1:0] padded;
+  assign padded[Mw*XBits-1:0] = rbank_q ? bank1_q : bank0_q;
+  generate
+    for (i = Mw; i < Mwp; i = i + 1) begin : gen_pad
+      assign padded[i*XBits +: XBits] = PadElem;
+    end
+  endgenerate
+
+  // Lane group rd_sf_i (rd_sf_i < Sf, so the select stays in range).
+  wire [LaneBits-1:0] lanes;
+  generate
+    if (Sf == 1) begin : gen_one_group
+      assign lanes = padded;
+      wire unused_rd_sf = ^rd_sf_i;  // the only lane group is 0
+    end else begin : gen_groups
+      localparam integer SelWidth = $clog2(Mwp * XBits);
+      wire [SelWidth-1:0] sel = {{(SelWidth-SfWidth){1'b0}}, rd_sf_i} * LaneBits[SelWidth-1:0];
+      assign lanes = padded[sel +: LaneBits];
+    end
+  endgenerate
+
+  assign wr_ready_o = wr_ready;
+  assign rd_full_o  = full_q[rbank_q];
+  assign rd_lanes_o = lanes;
+
+endmodule

@@ -1,0 +1,48 @@
+// qnn library: qnn_rom
+//
+// Synchronous-read ROM with read enable, initialised with $readmemh from
+// InitFile (one hex word per line, word 0 first). The read is registered:
+// data_o shows mem[addr_i] from the cycle after a cycle with en_i = 1 and
+// holds while en_i = 0. This is the block-RAM inference template of common
+// synthesis tools.
+module qnn_rom #(
+  parameter integer Depth     = 1,
+  parameter integer Width     = 1,
+  parameter integer AddrWidth = 1,  // must be max(1, $clog2(Depth))
+  parameter         InitFile  = ""
+) (
+  input  wire                 clk_i,
+  input  wire                 en_i,
+  input  wire [AddrWidth-1:0] addr_i,
+  output wire [Width-1:0]     data_o
+);
+
+  // Parameter checks: a failing check instantiates a module that does not
+  // exist, so elaboration stops with the check's name.
+  generate
+    if (Depth < 1 || Width < 1) begin : gen_check_shape
+      qnn_param_error_rom_depth_and_width_must_be_positive u_param_error ();
+    end
+    if (AddrWidth != ((Depth > 1) ? $clog2(Depth) : 1)) begin : gen_check_addr
+      qnn_param_error_rom_addr_width_must_be_clog2_depth u_param_error ();
+    end
+  endgenerate
+
+  reg [Width-1:0] mem [0:Depth-1];
+  reg [Width-1:0] data_q;
+
+  initial begin
+    $readmemh(InitFile, mem);
+  end
+
+  // Block-RAM read port: the one register of this module loads only when
+  // enabled (no reset, as block RAM output registers).
+  always @(posedge clk_i) begin
+    if (en_i) begin
+      data_q <= mem[addr_i];
+    end
+  end
+
+  assign data_o = data_q;
+
+endmodule

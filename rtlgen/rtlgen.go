@@ -1,0 +1,250 @@
+package rtlgen
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+//go:embed lib/*.v
+var libFS embed.FS
+
+// DefaultTop is the name of the generated top module (and of rtl/TOP.v).
+const DefaultTop = "qnn_top"
+
+// Names of the files and folders of a design directory.
+const (
+	RTLDir      = "rtl"
+	MemDir      = "mem"
+	NetlistFile = "netlist.json"
+	ReadmeFile  = "README.md"
+)
+
+// Options control Generate.
+type Options struct {
+	// Version is the qnn version written in every file's header.
+	Version string
+	// Top is the name of the top module; "" means DefaultTop.
+	Top string
+	// Force replaces an existing destination directory.
+	Force bool
+}
+
+func (o Options) top() string {
+	if o.Top == "" {
+		return DefaultTop
+	}
+	return o.Top
+}
+
+// ErrExists is returned (wrapped) by Generate when the destination exists
+// and Options.Force is false.
+var ErrExists = errors.New("destination exists")
+
+// LibraryModules returns the names of the embedded library modules, sorted.
+func LibraryModules() []string {
+	entries, err := fs.ReadDir(libFS, "lib")
+	if err != nil {
+		panic("rtlgen: embedded library: " + err.Error())
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".v") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".v"))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LibrarySource returns the embedded source of library module name.
+func LibrarySource(name string) ([]byte, error) {
+	return libFS.ReadFile(path.Join("lib", name+".v"))
+}
+
+// Files returns every file of the design of p except plan.json, keyed by
+// slash-separated path relative to the design directory.
+func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
+	if err := check(p, opt); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	hdr := header(p, opt)
+	for _, name := range LibraryModules() {
+		src, err := LibrarySource(name)
+		if err != nil {
+			return nil, fmt.Errorf("rtlgen: %w", err)
+		}
+		h := fmt.Sprintf("// Library module %s, copied by qnn %s into design %q (netlist sha256 %s).\n",
+			name, opt.Version, p.Name, p.NetlistSHA256)
+		files[RTLDir+"/"+name+".v"] = append([]byte(h), src...)
+	}
+	files[RTLDir+"/"+opt.top()+".v"] = []byte(hdr + top(p, opt))
+	for i, l := range p.Layers {
+		files[MemDir+"/"+weightFile(i)] = weightMem(l)
+		files[MemDir+"/"+actFile(i, l)] = actMem(l)
+	}
+	files[NetlistFile] = netlist.Marshal(p.Net)
+	files[ReadmeFile] = []byte(readme(p, opt))
+	return files, nil
+}
+
+// check refuses plans the library cannot build.
+func check(p *hw.Plan, opt Options) error {
+	if p == nil || p.Net == nil {
+		return errors.New("rtlgen: plan without its netlist")
+	}
+	if !validIdent(opt.top()) {
+		return fmt.Errorf("rtlgen: top module name %q is not a simple Verilog identifier", opt.top())
+	}
+	if len(p.Layers) == 0 {
+		return errors.New("rtlgen: plan has no layers")
+	}
+	for i, l := range p.Layers {
+		if l.PipeDepth != 0 {
+			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d is not supported yet", i, l.Name, l.PipeDepth)
+		}
+		if kindCode(l.Kind) < 0 {
+			return fmt.Errorf("rtlgen: layer %d (%s): unknown kind %q", i, l.Name, l.Kind)
+		}
+		wantMode := hw.ModeThreshold
+		if i == len(p.Layers)-1 {
+			wantMode = hw.ModeScore
+		}
+		if l.Mode != wantMode {
+			return fmt.Errorf("rtlgen: layer %d (%s): mode %q, want %q", i, l.Name, l.Mode, wantMode)
+		}
+	}
+	if p.Output.Classes > 65535 {
+		return fmt.Errorf("rtlgen: %d classes do not fit the 16-bit class field", p.Output.Classes)
+	}
+	return nil
+}
+
+func validIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Generate writes the design of p to dir (see the package documentation).
+// An existing dir is refused unless opt.Force.
+func Generate(p *hw.Plan, dir string, opt Options) error {
+	files, err := Files(p, opt)
+	if err != nil {
+		return err
+	}
+	dir = filepath.Clean(dir)
+	exists := false
+	if _, err := os.Lstat(dir); err == nil {
+		if !opt.Force {
+			return fmt.Errorf("rtlgen: %s: %w (use --force to replace it)", dir, ErrExists)
+		}
+		exists = true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		dst := filepath.Join(tmp, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("rtlgen: %w", err)
+		}
+		if err := os.WriteFile(dst, files[name], 0o644); err != nil {
+			return fmt.Errorf("rtlgen: %w", err)
+		}
+	}
+	if err := hw.Save(tmp, p); err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	if exists {
+		old, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".old-")
+		if err != nil {
+			return fmt.Errorf("rtlgen: %w", err)
+		}
+		trash := filepath.Join(old, "d")
+		if err := os.Rename(dir, trash); err != nil {
+			os.RemoveAll(old)
+			return fmt.Errorf("rtlgen: replacing %s: %w", dir, err)
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			_ = os.Rename(trash, dir)
+			os.RemoveAll(old)
+			return fmt.Errorf("rtlgen: %w", err)
+		}
+		os.RemoveAll(old)
+	} else if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	ok = true
+	return nil
+}
+
+// header is the comment block at the top of every generated file.
+func header(p *hw.Plan, opt Options) string {
+	return fmt.Sprintf("// Generated by qnn %s. Do not edit: regenerate with `qnn gen`.\n"+
+		"// Design %q, netlist sha256 %s.\n", opt.Version, p.Name, p.NetlistSHA256)
+}
+
+func weightFile(i int) string { return fmt.Sprintf("layer%d_weights.mem", i) }
+
+func actFile(i int, l *hw.Layer) string {
+	if l.Mode == hw.ModeScore {
+		return fmt.Sprintf("layer%d_scores.mem", i)
+	}
+	return fmt.Sprintf("layer%d_thresholds.mem", i)
+}
+
+// kindCode is the Kind parameter of qnn_mvtu and qnn_pe.
+func kindCode(k hw.Kind) int {
+	switch k {
+	case hw.KindXnor:
+		return 0
+	case hw.KindW1:
+		return 1
+	case hw.KindX1:
+		return 2
+	case hw.KindMul:
+		return 3
+	}
+	return -1
+}
