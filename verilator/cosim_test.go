@@ -3,7 +3,6 @@ package verilator_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -19,8 +18,6 @@ import (
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/verilator"
 )
-
-var long = flag.Bool("long", false, "run the long co-simulation tests (15 random networks through Verilator)")
 
 func needTool(t *testing.T, name string) {
 	t.Helper()
@@ -187,12 +184,13 @@ func randomPixels(rng *rand.Rand, n int) []byte {
 
 // TestRandomNetworksVerilator: random networks through Verilator, cycle
 // for cycle against sim, without stalls and with stalls 0.5/0.5; one
-// Verilator build per network. 3 networks by default, 15 with -long.
+// Verilator build per network. 15 networks (the acceptance
+// number; about 5 minutes of C++ builds on 2 cores), 3 with -short.
 func TestRandomNetworksVerilator(t *testing.T) {
 	needTool(t, "verilator")
-	count := 3
-	if *long {
-		count = 15
+	count := 15
+	if testing.Short() {
+		count = 3
 	}
 	rng := rand.New(rand.NewPCG(2026, 4))
 	for i := range count {
