@@ -97,18 +97,19 @@ func prove(t testing.TB, o Options, mutate func(string) string) error {
 }
 
 // TestFormalEquivalence proves the compressor tree equal to the behavioural
-// popcount, with and without XNOR: width 6 with Yosys sat, 36 and 64 with
-// ABC (64 skipped with -short), 128 and 256 with -long.
+// popcount, with and without XNOR: width 6 with Yosys sat and 36 with ABC
+// in CI (36 skipped with -short); 64, 128 and 256 with -long (64 takes
+// about 15 s of CPU per proof; 128 and 256 did not finish in our runs).
 func TestFormalEquivalence(t *testing.T) {
-	widths := []int{6, 36, 64}
+	widths := []int{6, 36}
 	if *long {
-		widths = append(widths, 128, 256)
+		widths = append(widths, 64, 128, 256)
 	}
 	for _, n := range widths {
 		for _, xnor := range []bool{false, true} {
 			o := Options{N: n, XNOR: xnor}
 			t.Run(o.Name(), func(t *testing.T) {
-				if n > 36 && testing.Short() {
+				if n >= 36 && testing.Short() {
 					t.Skip("-short")
 				}
 				t.Parallel()
@@ -134,8 +135,8 @@ func TestFormalNegativeControl(t *testing.T) {
 		{Options{N: 64, XNOR: true}, "6'b101010: cnt6_3 = 3'd3;", "6'b101010: cnt6_3 = 3'd7;"},
 	} {
 		t.Run(c.o.Name(), func(t *testing.T) {
-			if c.o.N > 36 && testing.Short() {
-				t.Skip("-short")
+			if c.o.N > 36 && !*long {
+				t.Skip("64 lanes only with -long")
 			}
 			t.Parallel()
 			err := prove(t, c.o, func(v string) string {
