@@ -20,15 +20,17 @@ func (r *Resources) add(o Resources) {
 // estimate fills every layer's Estimate and the plan's total.
 func (p *Plan) estimate() {
 	var total Resources
-	if p.Input.Bits == 1 { // binarizer: an 8-bit constant comparison per pixel
-		total.LUT += 2 * p.Input.InPix
+	if p.Input.Bits == 1 { // binarizer: an 8-bit constant comparison per pixel (Yosys: 4 LUTs)
+		total.LUT += 4 * p.Input.InPix
 	}
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)
 	}
 	o := p.Output
-	total.LUT += o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 20
+	// Score registers with their write enables and the frame's bypass into
+	// the output register, the lanes' compare chain, control.
+	total.LUT += o.Classes*o.ScoreBits + o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 35
 	total.FF += o.Classes*o.ScoreBits + o.ScoreBits + 16 + clog2(o.Beats) + o.TDataBits + 1
 	p.Estimate = total
 }
@@ -36,15 +38,24 @@ func (p *Plan) estimate() {
 // estimate is one MVTU with its input buffer and ROMs.
 func (l *Layer) estimate() Resources {
 	var r Resources
-	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 40
-	r.LUT += l.SIMD * l.XBits * ceilDiv(2*l.SF-1, 3) // bank and fold read multiplexer
+	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
+	if l.SF > 1 { // bank and fold read multiplexer, 2*SF:1 per lane bit
+		r.LUT += l.SIMD * l.XBits * (ceilDiv(2*l.SF, 3) + 1)
+	} else {
+		r.LUT += l.SIMD * l.XBits // bank select
+	}
 	if l.InBeats > 1 {
-		r.LUT += 2 * l.InBeats // write-enable decoder
+		r.LUT += 3 * l.InBeats // write-enable decoder (beat and bank per position)
 	}
 	r.FF = 2*l.MW*l.XBits + // input buffer banks
 		l.SIMD*l.XBits + // stage B input lanes
 		l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
 		clog2(l.InBeats) + 3*clog2(l.NF) + clog2(l.SF) + 10 // counters and flags
+	if l.Tree { // tree register ranks, and valid/first/last/nf delayed PipeDepth stages
+		if t, err := l.tree(l.PipelineEvery); err == nil {
+			r.FF += l.PE*t.Registers() + l.PipeDepth*(3+clog2(l.NF))
+		}
+	}
 	for _, m := range []Mem{l.WeightMem, l.ThrMem} {
 		r.add(romEstimate(m))
 	}
@@ -56,6 +67,11 @@ func (l *Layer) laneLUTs() int {
 	n := l.SIMD
 	switch l.Kind {
 	case KindXnor: // XNORs two per LUT6_2, then a compressor tree of about one LUT per input
+		if l.Tree { // the generated tree: XNORs folded into its first level
+			if t, err := l.tree(l.PipelineEvery); err == nil {
+				return t.LUTs()
+			}
+		}
 		if n == 1 {
 			return 1
 		}
@@ -77,16 +93,22 @@ func (l *Layer) activateLUTs() int {
 	if l.Mode == ModeScore {
 		return l.OutBits
 	}
-	c := l.NumThr * (ceilDiv(l.ThrWidth, 2) + 1)
+	c := l.NumThr * (l.ThrWidth + 4) // a signed compare (Yosys: ThrWidth+4 LUTs with the reversed select)
 	if l.NumThr > 1 {
 		c += l.NumThr
 	}
 	return c
 }
 
-// romEstimate maps a synchronous-read ROM: depth <= 64 to LUTs (one LUT6
-// per output bit per 64 words, plus the output register), deeper ones to
-// block RAM in the widest RAMB18 aspect ratio that holds the depth.
+// romEstimate maps a synchronous-read ROM the way Yosys 0.23 synth_xilinx
+// does (calibrated in docs/synth-results.md): depth <= 64 to LUTs (one
+// LUT6 per output bit, plus the output register); up to romLogicBits bits
+// to LUT logic (LUT6 and MUXF7/8, about 1.3 LUTs per 64 bits); larger ones
+// to block RAM (Yosys builds some, such as 256 x 256, from logic instead:
+// not modelled): up to 2K deep in the
+// widest RAMB18 aspect ratio that holds the depth, deeper ones in 2K x 9
+// pieces per 2K of depth plus the remaining bits in the widest ratio that
+// holds the whole depth.
 func romEstimate(m Mem) Resources {
 	if m.Depth == 0 || m.Width == 0 {
 		return Resources{}
@@ -94,16 +116,34 @@ func romEstimate(m Mem) Resources {
 	if m.Depth <= 64 {
 		return Resources{LUT: m.Width, FF: m.Width}
 	}
-	w18 := 1
-	for _, a := range []struct{ depth, width int }{{512, 36}, {1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}} {
-		if m.Depth <= a.depth {
-			w18 = a.width
-			break
-		}
+	if m.Bits() <= romLogicBits {
+		return Resources{LUT: int((m.Bits()*13 + 639) / 640), FF: m.Width}
 	}
-	n18 := ceilDiv(m.Width, w18) * ceilDiv(m.Depth, 16384)
+	if m.Depth <= 2048 {
+		return Resources{BRAM: float64(ceilDiv(m.Width, ramb18Width(m.Depth))) / 2}
+	}
+	n18 := ceilDiv(m.Depth, 2048) * (m.Width / 9)
+	if rem := m.Width % 9; rem > 0 {
+		n18 += ceilDiv(rem, ramb18Width(m.Depth)) * ceilDiv(m.Depth, 16384)
+	}
 	return Resources{BRAM: float64(n18) / 2}
 }
+
+// ramb18Width is the widest RAMB18 aspect ratio holding depth words (1 past
+// 16K: the depth is then split).
+func ramb18Width(depth int) int {
+	for _, a := range []struct{ depth, width int }{{512, 36}, {1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}} {
+		if depth <= a.depth {
+			return a.width
+		}
+	}
+	return 1
+}
+
+// romLogicBits is the largest ROM (in bits) Yosys 0.23 synth_xilinx maps
+// to LUT logic at any shape (1024 x 4 = 4096 bits: logic; 1024 x 49:
+// three RAMB18).
+const romLogicBits = 4096
 
 // clog2 is the number of bits that count 0..n-1 (at least 1).
 func clog2(n int) int {

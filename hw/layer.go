@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/popcount"
 )
 
 // Layer is one MVTU: a dense layer with its fused activation (threshold
@@ -38,7 +39,13 @@ type Layer struct {
 	OutBits  int   // output element width: activation bits, or ScoreBits in score mode
 	ScoreMul int64 // score mode: 2 for xnor, else 1
 
-	PipeDepth int // extra register stages between stages A and B (0)
+	// Tree is set when the PE reduces with the compressor tree
+	// popcount.Plan(Options{N: SIMD, XNOR: true, PipelineEvery}) (xnor
+	// layers of a PopcountTree plan); PipeDepth is then its Latency().
+	Tree          bool `json:",omitempty"`
+	PipelineEvery int  `json:",omitempty"`
+
+	PipeDepth int // extra register stages between stages A and B
 	Cycles    int // NF*SF
 
 	WeightMem Mem // depth NF*SF, width PE*SIMD*WBits
@@ -135,6 +142,29 @@ func newLayer(i int, s denseSpec, f Fold) *Layer {
 		l.scoreAdds()
 	}
 	return l
+}
+
+// usePopcount selects the compressor tree for an xnor layer of a
+// PopcountTree plan and sets PipeDepth to its latency.
+func (l *Layer) usePopcount(pc Popcount, every int) error {
+	if pc != PopcountTree || l.Kind != KindXnor {
+		return nil
+	}
+	t, err := l.tree(every)
+	if err != nil {
+		return fmt.Errorf("hw: layer %d %q: %w", l.Index, l.Name, err)
+	}
+	l.Tree, l.PipelineEvery, l.PipeDepth = true, every, t.Latency()
+	return nil
+}
+
+// PopcountOptions is the compressor tree of a Tree layer.
+func (l *Layer) PopcountOptions() popcount.Options {
+	return popcount.Options{N: l.SIMD, XNOR: true, PipelineEvery: l.PipelineEvery}
+}
+
+func (l *Layer) tree(every int) (*popcount.Tree, error) {
+	return popcount.Plan(popcount.Options{N: l.SIMD, XNOR: true, PipelineEvery: every})
 }
 
 // xRange is the range of a hardware input element as a lane operand: the

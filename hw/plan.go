@@ -52,6 +52,31 @@ type Options struct {
 	// default (docs/hw-plan.md: 8, doubled while the input stream would be
 	// the bottleneck).
 	InPix int
+	// Popcount selects the xnor layers' reduction: PopcountBehavioural (""
+	// is the same) or PopcountTree, the LUT6 compressor tree of package
+	// popcount (for xc7; iCE40's LUT4 fabric prefers the behavioural sum).
+	Popcount Popcount
+	// PipelineEvery is the compressor trees' register spacing in stages
+	// (popcount.Options.PipelineEvery; 0 is combinational). Each tree's
+	// latency becomes its layer's PipeDepth.
+	PipelineEvery int
+}
+
+// Popcount is the reduction of an xnor PE's lane products.
+type Popcount string
+
+const (
+	PopcountBehavioural Popcount = "behavioural" // a '+' tree: cheapest on LUT4 (iCE40)
+	PopcountTree        Popcount = "tree"        // 6:3 compressor tree (package popcount): LUT6 (xc7)
+)
+
+// PopcountFor is the default reduction for an FPGA family: the tree for
+// "xc7", behavioural otherwise.
+func PopcountFor(target string) Popcount {
+	if target == "xc7" {
+		return PopcountTree
+	}
+	return PopcountBehavioural
 }
 
 // Plan is the hardware plan of one accelerator. Its JSON form is plan.json.
@@ -66,6 +91,10 @@ type Plan struct {
 	CyclesPerFrame int              // steady state, no stalls: max(Input.Beats, max NF*SF)
 	Latency        int              // first input handshake to output handshake, no stalls
 	Estimate       Resources        // analytic estimate of the whole design
+	// Popcount and PipelineEvery are the options the xnor layers were
+	// built with ("" and 0: behavioural).
+	Popcount      Popcount `json:",omitempty"`
+	PipelineEvery int      `json:",omitempty"`
 }
 
 // InputStage describes the s_axis stream and the binarizer.
@@ -107,15 +136,30 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch opt.Popcount {
+	case "", PopcountBehavioural:
+		opt.Popcount, opt.PipelineEvery = "", 0
+	case PopcountTree:
+		if opt.PipelineEvery < 0 {
+			return nil, fmt.Errorf("hw: PipelineEvery %d is negative", opt.PipelineEvery)
+		}
+	default:
+		return nil, fmt.Errorf("hw: unknown popcount %q (want tree or behavioural)", opt.Popcount)
+	}
 	folds := opt.Folds
 	if folds == nil {
 		folds = autoFolds(specs, opt.TargetCycles, opt.NoPad)
 	} else if err := checkFolds(specs, folds, opt.NoPad); err != nil {
 		return nil, err
 	}
-	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name}
+	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name,
+		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery}
 	for i, s := range specs {
-		p.Layers = append(p.Layers, newLayer(i, s, folds[i]))
+		l := newLayer(i, s, folds[i])
+		if err := l.usePopcount(opt.Popcount, opt.PipelineEvery); err != nil {
+			return nil, err
+		}
+		p.Layers = append(p.Layers, l)
 	}
 	maxT := 0
 	for _, l := range p.Layers {

@@ -89,6 +89,13 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 		files[RTLDir+"/"+name+".v"] = append([]byte(h), src...)
 	}
 	files[RTLDir+"/"+opt.top()+".v"] = []byte(hdr + top(p, opt))
+	trees, err := treeFiles(p, hdr)
+	if err != nil {
+		return nil, err
+	}
+	for name, src := range trees {
+		files[name] = src
+	}
 	for i, l := range p.Layers {
 		files[MemDir+"/"+weightFile(i)] = weightMem(l)
 		files[MemDir+"/"+actFile(i, l)] = actMem(l)
@@ -110,8 +117,11 @@ func check(p *hw.Plan, opt Options) error {
 		return errors.New("rtlgen: plan has no layers")
 	}
 	for i, l := range p.Layers {
-		if l.PipeDepth != 0 {
-			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d is not supported yet", i, l.Name, l.PipeDepth)
+		if l.PipeDepth != 0 && !l.Tree {
+			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d without a compressor tree is not supported", i, l.Name, l.PipeDepth)
+		}
+		if l.Tree && l.Kind != hw.KindXnor {
+			return fmt.Errorf("rtlgen: layer %d (%s): a compressor tree needs kind xnor, not %q", i, l.Name, l.Kind)
 		}
 		if kindCode(l.Kind) < 0 {
 			return fmt.Errorf("rtlgen: layer %d (%s): unknown kind %q", i, l.Name, l.Kind)

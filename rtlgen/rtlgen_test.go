@@ -146,6 +146,7 @@ func designs(t *testing.T) []design {
 	n := tfc(t)
 	add("tfc-auto64", n, hw.Options{TargetCycles: 64})
 	add("tfc-padded", n, hw.Options{Folds: []hw.Fold{{PE: 5, SIMD: 100}, {PE: 7, SIMD: 9}, {PE: 64, SIMD: 64}, {PE: 3, SIMD: 10}}})
+	add("tfc-tree-p2", n, hw.Options{TargetCycles: 64, Popcount: hw.PopcountTree, PipelineEvery: 2})
 	rng := rand.New(rand.NewPCG(7, 7))
 	random := func(name string, cfg netlist.RandomConfig, folds []hw.Fold) {
 		n, err := netlist.Random(rng, cfg)

@@ -91,7 +91,7 @@ func top(p *hw.Plan, opt Options) string {
 		}
 		w("  // Kind: 0 xnor, 1 w1, 2 x1, 3 mul; Mode: 0 threshold, 1 score.\n")
 		w("  qnn_mvtu #(\n")
-		params(&b, [][2]string{
+		ps := [][2]string{
 			{"Kind", itoa(kindCode(l.Kind))},
 			{"Mode", itoa(mode)},
 			{"Pe", itoa(l.PE)},
@@ -109,10 +109,16 @@ func top(p *hw.Plan, opt Options) string {
 			{"ThrWidth", itoa(thrWidth)},
 			{"OutBits", itoa(l.OutBits)},
 			{"ScoreMul", itoa(scoreMul)},
+		}
+		if l.Tree { // the compressor tree (qnn_pe_tree)
+			ps = append(ps, [2]string{"Tree", "1"}, [2]string{"PipeEvery", itoa(l.PipelineEvery)})
+		}
+		ps = append(ps, [][2]string{
 			{"PipeDepth", itoa(l.PipeDepth)},
 			{"WeightFile", fmt.Sprintf("{MemDir, %q}", weightFile(i))},
 			{"ActFile", fmt.Sprintf("{MemDir, %q}", actFile(i, l))},
-		})
+		}...)
+		params(&b, ps)
 		w("  ) u_mvtu%d (\n", i)
 		conns(&b, [][2]string{
 			{"clk_i", "clk"},

@@ -25,6 +25,11 @@ type mvtu struct {
 	bNF                   int
 	bBits                 []uint64 // packed lanes (xnor)
 	bVals                 []int32  // lane operands (other kinds)
+	bWAddr                int      // the weight ROM word stage B reduces
+	// pipe is the PipeDepth delay registers between stages A and B (the
+	// pipelined compressor tree's ranks, docs/dataflow.md), oldest first;
+	// issue loads the newest and stage B takes the oldest, on en.
+	pipe []bStage
 	// Accumulators.
 	acc []int64
 	// Stage C registers.
@@ -37,6 +42,14 @@ type mvtu struct {
 	err   error // an accumulator outside the plan's range (a plan bug)
 }
 
+// bStage is one set of stage B registers in flight through the pipe.
+type bStage struct {
+	valid, first, last bool
+	nf, waddr          int
+	bits               []uint64
+	vals               []int32
+}
+
 func newMVTU(l *hw.Layer) *mvtu {
 	m := &mvtu{l: l, buf: newInputBuffer(l), wrom: newWeightROM(l), arom: newActROM(l),
 		acc: make([]int64, l.PE), out: make([]int64, l.PE)}
@@ -46,7 +59,29 @@ func newMVTU(l *hw.Layer) *mvtu {
 	} else {
 		m.bVals = make([]int32, l.SIMD)
 	}
+	for range l.PipeDepth {
+		st := bStage{}
+		if m.bBits != nil {
+			st.bits = make([]uint64, len(m.bBits))
+		} else {
+			st.vals = make([]int32, l.SIMD)
+		}
+		m.pipe = append(m.pipe, st)
+	}
 	return m
+}
+
+// shift moves the pair just issued into the pipe and the oldest pair in
+// the pipe into the stage B registers (buffers are swapped, not copied).
+func (m *mvtu) shift() {
+	if len(m.pipe) == 0 {
+		return
+	}
+	in := bStage{m.bValid, m.bFirst, m.bLast, m.bNF, m.bWAddr, m.bBits, m.bVals}
+	out := m.pipe[0]
+	copy(m.pipe, m.pipe[1:])
+	m.pipe[len(m.pipe)-1] = in
+	m.bValid, m.bFirst, m.bLast, m.bNF, m.bWAddr, m.bBits, m.bVals = out.valid, out.first, out.last, out.nf, out.waddr, out.bits, out.vals
 }
 
 // commit advances the MVTU by one clock edge. en is the pipeline enable;
@@ -57,6 +92,7 @@ func (m *mvtu) commit(en bool, in []int64) {
 		m.activate()
 		m.accumulate()
 		issued = m.issue()
+		m.shift()
 	}
 	switch {
 	case !en:
@@ -119,7 +155,7 @@ func (m *mvtu) accumulate() {
 		if m.bBits != nil {
 			m.accumulateXnor()
 		} else {
-			w := m.wrom.vals[m.wrom.addr*l.PE*l.SIMD:]
+			w := m.wrom.vals[m.bWAddr*l.PE*l.SIMD:]
 			for p := range m.acc {
 				var sum int64
 				for s, x := range m.bVals {
@@ -141,7 +177,7 @@ func (m *mvtu) accumulateXnor() {
 	nw := m.wrom.nw
 	acc := m.acc
 	pe := len(acc)
-	w := m.wrom.bits[m.wrom.addr*pe*nw : (m.wrom.addr+1)*pe*nw]
+	w := m.wrom.bits[m.bWAddr*pe*nw : (m.bWAddr+1)*pe*nw]
 	if nw == 1 {
 		x := m.bBits[0]
 		w = w[:len(acc)]
@@ -178,6 +214,7 @@ func (m *mvtu) accumulateXnor() {
 func (m *mvtu) issue() bool {
 	l := m.l
 	m.wrom.addr = m.nf*l.SF + m.sf
+	m.bWAddr = m.wrom.addr
 	if !m.buf.full[m.buf.rbank] {
 		m.bValid = false
 		return false

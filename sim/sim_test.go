@@ -59,6 +59,7 @@ func TestTFCOnMNIST(t *testing.T) {
 		{"target50-stalls", hw.Options{TargetCycles: 50}, Config{StallIn: 0.3, StallOut: 0.3, Seed: 7}, frames},
 		{"finnlike", hw.Options{Folds: []hw.Fold{{PE: 16, SIMD: 49}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 5, SIMD: 16}}}, Config{}, frames},
 		{"padded", hw.Options{Folds: []hw.Fold{{PE: 7, SIMD: 50}, {PE: 9, SIMD: 10}, {PE: 64, SIMD: 64}, {PE: 3, SIMD: 63}}, InPix: 13}, Config{StallOut: 0.5, Seed: 3}, frames},
+		{"tree-p1-stalls", hw.Options{TargetCycles: 50, Popcount: hw.PopcountTree, PipelineEvery: 1}, Config{StallIn: 0.3, StallOut: 0.3, Seed: 7}, frames},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := hw.NewPlan(n, tc.opt)
@@ -195,9 +196,12 @@ func TestThroughput(t *testing.T) {
 			t.Fatal(err)
 		}
 		var p *hw.Plan
-		if i%2 == 0 { // auto folding: balanced layers, default InPix
+		switch {
+		case i%4 == 0: // compressor trees, pipelined: PipeDepth > 0 counted exactly
+			p, err = hw.NewPlan(n, hw.Options{TargetCycles: 1 + rng.IntN(300), Popcount: hw.PopcountTree, PipelineEvery: rng.IntN(3)})
+		case i%2 == 0: // auto folding: balanced layers, default InPix
 			p, err = hw.NewPlan(n, hw.Options{TargetCycles: 1 + rng.IntN(300), NoPad: rng.IntN(2) == 0})
-		} else {
+		default:
 			p, err = randomPlan(rng, n)
 		}
 		if err != nil {

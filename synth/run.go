@@ -164,7 +164,7 @@ var fatalPatterns = []*regexp.Regexp{
 func fatalWarning(log string) error {
 	for _, line := range strings.Split(log, "\n") {
 		l := strings.TrimSpace(line)
-		if strings.HasPrefix(l, "ABC:") {
+		if strings.HasPrefix(l, "ABC:") || strings.HasPrefix(l, "No latch inferred") {
 			continue
 		}
 		for _, p := range fatalPatterns {

@@ -36,7 +36,7 @@ type statJSON struct {
 // name, the top first) and the design total.
 func parseStat(data []byte, top string) ([]Module, Resources, error) {
 	var s statJSON
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := json.Unmarshal(cleanStat(data), &s); err != nil {
 		return nil, Resources{}, fmt.Errorf("synth: stat -json: %w", err)
 	}
 	mods := map[string]*Module{}
@@ -133,4 +133,22 @@ func totals(mods map[string]*Module, top string) error {
 		}
 	}
 	return nil
+}
+
+// cleanStat drops the raw hierarchy lines Yosys 0.23 prints into `stat
+// -json -top` output for designs with nested parameterised modules
+// ("       $paramod$...\\qnn_rom      1", "   qnn_popcount_n6_p0   2"),
+// which are not JSON: every line of the JSON itself starts with a quote or
+// a brace.
+func cleanStat(data []byte) []byte {
+	lines := strings.Split(string(data), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if t != "" && !strings.ContainsAny(t[:1], `"{}[]`) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return []byte(strings.Join(out, "\n"))
 }

@@ -28,9 +28,14 @@ const openBLASFlops = 145e9
 var sinkLoss float64
 
 func BenchmarkTrainStep(b *testing.B) {
-	for _, arch := range []string{"tfc", "sfc", "lfc"} {
-		b.Run("arch="+arch+"/batch=100", func(b *testing.B) {
+	for _, r := range []struct {
+		arch  string
+		batch int
+	}{{"tfc", 100}, {"sfc", 100}, {"lfc", 100}, {"lfc", 200}, {"lfc", 500}} {
+		arch := r.arch
+		b.Run(fmt.Sprintf("arch=%s/batch=%d", arch, r.batch), func(b *testing.B) {
 			cfg, _ := DefaultConfig(arch)
+			cfg.Batch = r.batch
 			rng := rand.New(rand.NewPCG(1, 2))
 			m, err := NewModel(cfg, rng)
 			if err != nil {

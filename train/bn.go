@@ -71,12 +71,18 @@ func (l *Layer) bnForward(rows int, shift bool) {
 		l.Mean[c] = (1-bnMomentum)*l.Mean[c] + bnMomentum*mean[c]
 	}
 	xhat := l.c.xhat[:rows*ch]
+	// Per-channel scale and variance index (c % nv, hoisted out of the
+	// loop over the batch).
+	gam, inv := make([]float32, ch), make([]float32, ch)
+	for c := range gam {
+		gam[c], inv[c] = effGamma(l.Gamma[c%nv], shift), l.c.invstd[c%nv]
+	}
 	for b := 0; b < rows; b++ {
-		for c := 0; c < ch; c++ {
-			i := b*ch + c
-			xh := float32(float64(y[i])-mean[c]) * l.c.invstd[c%nv]
-			xhat[i] = xh
-			y[i] = effGamma(l.Gamma[c%nv], shift)*xh + l.Beta[c]
+		yb, xb := y[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
+		for c, v := range yb {
+			xh := float32(float64(v)-mean[c]) * inv[c]
+			xb[c] = xh
+			yb[c] = gam[c]*xh + l.Beta[c]
 		}
 	}
 }
@@ -90,10 +96,10 @@ func (l *Layer) bnBackward(d []float32, rows int, shift bool) {
 	sdy := make([]float64, ch)
 	sdyx := make([]float64, ch)
 	for b := 0; b < rows; b++ {
-		for c := 0; c < ch; c++ {
-			i := b*ch + c
-			sdy[c] += float64(d[i])
-			sdyx[c] += float64(d[i]) * float64(xhat[i])
+		db, xb := d[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
+		for c, dv := range db {
+			sdy[c] += float64(dv)
+			sdyx[c] += float64(dv) * float64(xb[c])
 		}
 	}
 	clear(l.gG)
@@ -108,12 +114,17 @@ func (l *Layer) bnBackward(d []float32, rows int, shift bool) {
 		vsum[c%nv] += sdyx[c]
 	}
 	count := float64(rows * ch / nv)
+	// Per-channel factors, hoisted out of the loop over the batch.
+	g, my, mx := make([]float64, ch), make([]float64, ch), make([]float64, ch)
+	for c := range g {
+		g[c] = float64(effGamma(l.Gamma[c%nv], shift)) * float64(l.c.invstd[c%nv])
+		my[c], mx[c] = sdy[c]/float64(rows), vsum[c%nv]/count
+	}
 	for b := 0; b < rows; b++ {
-		for c := 0; c < ch; c++ {
-			i := b*ch + c
-			g := float64(effGamma(l.Gamma[c%nv], shift)) * float64(l.c.invstd[c%nv])
-			v := float64(d[i]) - sdy[c]/float64(rows) - float64(xhat[i])*vsum[c%nv]/count
-			d[i] = float32(g * v)
+		db, xb := d[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
+		for c, dv := range db {
+			v := float64(dv) - my[c] - float64(xb[c])*mx[c]
+			db[c] = float32(g[c] * v)
 		}
 	}
 }

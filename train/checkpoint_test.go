@@ -35,7 +35,8 @@ func syntheticSet(n int, seed uint64) *dataset.Set {
 func smallConfig() Config {
 	cfg, _ := DefaultConfig("tfc")
 	cfg.Arch, cfg.Hidden, cfg.Epochs, cfg.Batch = "custom", []int{48, 40}, 3, 50
-	cfg.Drop, cfg.GBits = 0.1, 6 // exercise every use of the random generator
+	// Exercise every use of the random generator.
+	cfg.Drop, cfg.DropIn, cfg.GBits, cfg.Augment = 0.1, 0.1, 6, 1
 	return cfg
 }
 

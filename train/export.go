@@ -68,7 +68,7 @@ func (t *Trainer) ExportBest() (*netlist.Network, error) {
 
 // configMeta records a configuration in netlist metadata.
 func configMeta(cfg *Config) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		"trainer":    "qnn train",
 		"dataset":    cfg.Dataset,
 		"arch":       cfg.Arch,
@@ -80,4 +80,13 @@ func configMeta(cfg *Config) map[string]string {
 		"loss":       cfg.Loss,
 		"optimizer":  cfg.Optimizer,
 	}
+	// Regularization is recorded only when used, so that files trained
+	// without it keep their bytes.
+	if cfg.DropIn > 0 || cfg.Drop > 0 {
+		m["dropout"] = fmt.Sprintf("in %g, hidden %g", cfg.DropIn, cfg.Drop)
+	}
+	if cfg.Augment > 0 {
+		m["augment"] = strconv.Itoa(cfg.Augment)
+	}
+	return m
 }

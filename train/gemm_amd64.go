@@ -22,3 +22,22 @@ func kernel(kc int, a, b, c []float32, ldc int, acc bool) {
 	_ = c[(gemmMR-1)*ldc+gemmNR-1]
 	kernel12x32(kc, &a[0], &b[0], &c[0], ldc, acc)
 }
+
+// adamAVX512 is implemented in adam_amd64.s: the Adam update of n elements
+// (a multiple of 16) with constants k = {b1, 1-b1, b2, 1-b2, lrt, eps, lo,
+// hi}.
+//
+//go:noescape
+func adamAVX512(p, grad, m, v *float32, n int, k *[8]float32)
+
+// adamVec runs the assembly Adam update on the longest prefix whose length
+// is a multiple of 16 and returns that length (0 without AVX-512).
+func adamVec(p, g, m, v []float32, k *[8]float32) int {
+	n := len(p) &^ 15
+	if !useAsm || n == 0 {
+		return 0
+	}
+	_, _, _ = g[n-1], m[n-1], v[n-1]
+	adamAVX512(&p[0], &g[0], &m[0], &v[0], n, k)
+	return n
+}

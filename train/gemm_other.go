@@ -6,3 +6,5 @@ package train
 var useAsm = false
 
 func kernel(kc int, a, b, c []float32, ldc int, acc bool) { kernelGo(kc, a, b, c, ldc, acc) }
+
+func adamVec(p, g, m, v []float32, k *[8]float32) int { return 0 }

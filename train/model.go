@@ -37,13 +37,14 @@ type Layer struct {
 
 // layerCache holds one batch's forward values for the backward pass.
 type layerCache struct {
-	x      []float32 // input, batch x In (owned by the previous layer or the batch)
-	xhat   []float32 // normalized pre-activation, batch x Out
-	y      []float32 // batch-norm output, batch x Out
-	a      []float32 // activation (hidden layers), batch x Out
-	mask   []float32 // dropout multipliers on a (nil: no dropout)
-	invstd []float32 // per channel (hidden) or 1 (output)
-	dz     []float32 // gradient with respect to the pre-activation
+	x       []float32 // input, batch x In (owned by the previous layer or the batch)
+	xhat    []float32 // normalized pre-activation, batch x Out
+	y       []float32 // batch-norm output, batch x Out
+	a       []float32 // activation (hidden layers), batch x Out
+	mask    []float32 // dropout multipliers on a (nil: no dropout)
+	maskBuf []float32 // storage for mask, reused across steps
+	invstd  []float32 // per channel (hidden) or 1 (output)
+	dz      []float32 // gradient with respect to the pre-activation
 }
 
 // Hidden reports whether l is a hidden layer (not the output layer).
@@ -53,6 +54,8 @@ func (l *Layer) Hidden() bool { return l.ABits > 0 }
 type Model struct {
 	Cfg    Config
 	Layers []*Layer
+
+	inMask []float32 // input dropout multipliers, reused across steps
 }
 
 // NewModel returns a model initialized as in the recipe: weights uniform in

@@ -40,16 +40,34 @@ func (s *optimState) step(kind string, p, g []float32, lr float64, clip bool, th
 }
 
 func (s *optimState) adamRange(p, g []float32, lrt float32, clip bool, lo, hi int) {
-	p = p[lo:hi:hi]
-	m, v, g := s.M[lo:hi:hi], s.V[lo:hi:hi], g[lo:hi:hi]
-	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)]
+	lim := float32(math.Inf(1))
+	if clip {
+		lim = 1
+	}
+	k := [8]float32{adamBeta1, 1 - adamBeta1, adamBeta2, 1 - adamBeta2, lrt, adamEps, -lim, lim}
+	p, g, m, v := p[lo:hi:hi], g[lo:hi:hi], s.M[lo:hi:hi], s.V[lo:hi:hi]
+	n := adamVec(p, g, m, v, &k)
+	adamRangeGo(p[n:], g[n:], m[n:], v[n:], &k)
+}
+
+// adamRangeGo is the Adam update with constants k = {b1, 1-b1, b2, 1-b2,
+// lrt, eps, lo, hi}: the moments, then p - lrt*m/(sqrt(v)+eps) clamped to
+// [lo, hi]. Every operation is rounded to float32 on its own (the explicit
+// conversions forbid fused multiply-adds), exactly as the assembly version.
+func adamRangeGo(p, g, m, v []float32, k *[8]float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		gi := g[i]
-		m[i] = adamBeta1*m[i] + (1-adamBeta1)*gi
-		v[i] = adamBeta2*v[i] + (1-adamBeta2)*gi*gi
-		x := p[i] - lrt*m[i]/(float32(math.Sqrt(float64(v[i])))+adamEps)
-		if clip {
-			x = clip1(x)
+		mi := float32(k[0]*m[i]) + float32(k[1]*gi)
+		vi := float32(k[2]*v[i]) + float32(float32(k[3]*gi)*gi)
+		m[i], v[i] = mi, vi
+		d := float32(math.Sqrt(float64(vi))) + k[5]
+		x := p[i] - float32(k[4]*mi)/d
+		if x < k[6] {
+			x = k[6]
+		}
+		if x > k[7] {
+			x = k[7]
 		}
 		p[i] = x
 	}

@@ -74,12 +74,12 @@ func actScale(bits int) float64 {
 // writing real-valued activations to a.
 func activate(a, y []float32, bits int) {
 	if bits == 1 {
+		// Branchless sign (the signs are random, so a branch would be
+		// mispredicted half the time): 1.0 with v's sign bit; v+0 turns -0
+		// into +0, and y >= 0 gives +1.
+		a = a[:len(y)]
 		for i, v := range y {
-			if v >= 0 {
-				a[i] = 1
-			} else {
-				a[i] = -1
-			}
+			a[i] = math.Float32frombits(0x3f800000 | math.Float32bits(v+0)&0x80000000)
 		}
 		return
 	}
@@ -93,6 +93,16 @@ func activate(a, y []float32, bits int) {
 // where the quantizer's input is inside its clipping range (|y| <= 1 for
 // sign, 0 <= y <= 1 for k bits) and is cancelled elsewhere.
 func activateGrad(d, y []float32, bits int) {
+	if bits == 1 {
+		// Branchless |y| > 1 test on the bits: keep is all ones where
+		// |y| <= 1 and zero elsewhere.
+		d = d[:len(y)]
+		for i, v := range y {
+			keep := uint32(int32(math.Float32bits(v)&0x7fffffff-0x3f800001) >> 31)
+			d[i] = math.Float32frombits(math.Float32bits(d[i]) & keep)
+		}
+		return
+	}
 	lo := float32(-1)
 	if bits > 1 {
 		lo = 0

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 )
 
@@ -25,12 +26,7 @@ func encodeInput(x []float32, pixels []byte, cfg *Config, ints bool) {
 
 // ensureBuffers sizes every layer's batch buffers for rows rows.
 func (m *Model) ensureBuffers(rows int) {
-	grow := func(s []float32, n int) []float32 {
-		if cap(s) < n {
-			return make([]float32, n)
-		}
-		return s[:n]
-	}
+	grow := growF32
 	for _, l := range m.Layers {
 		n := rows * l.Out
 		l.c.y, l.c.xhat, l.c.a, l.c.dz = grow(l.c.y, n), grow(l.c.xhat, n), grow(l.c.a, n), grow(l.c.dz, n)
@@ -38,16 +34,26 @@ func (m *Model) ensureBuffers(rows int) {
 	}
 }
 
-// dropout draws a mask (0 or 1/(1-p)) for n values and applies it to v.
+// dropout draws a mask (0 or 1/(1-p)) for len(v) values and applies it to
+// v. Each value takes 16 bits of a 64-bit random draw (four values per
+// draw): it is dropped if those bits are below round(p * 65536), so the
+// drop probability is p rounded to a multiple of 1/65536.
 func dropout(v, mask []float32, p float64, rng *rand.Rand) {
 	keep := float32(1 / (1 - p))
+	thr := uint64(math.Round(p * 65536))
+	mask = mask[:len(v)]
+	var r uint64
 	for i := range v {
-		if rng.Float64() < p {
-			mask[i] = 0
-		} else {
-			mask[i] = keep
+		if i&3 == 0 {
+			r = rng.Uint64()
 		}
-		v[i] *= mask[i]
+		k := keep
+		if r&0xffff < thr {
+			k = 0
+		}
+		r >>= 16
+		mask[i] = k
+		v[i] *= k
 	}
 }
 
@@ -58,8 +64,8 @@ func (m *Model) forwardTrain(x []float32, rows int, rng *rand.Rand) []float32 {
 	th := cfg.threads()
 	m.ensureBuffers(rows)
 	if cfg.DropIn > 0 {
-		mask := make([]float32, len(x))
-		dropout(x, mask, cfg.DropIn, rng)
+		m.inMask = growF32(m.inMask, len(x))
+		dropout(x, m.inMask, cfg.DropIn, rng)
 	}
 	in := x
 	for _, l := range m.Layers {
@@ -72,8 +78,9 @@ func (m *Model) forwardTrain(x []float32, rows int, rng *rand.Rand) []float32 {
 		activate(l.c.a, l.c.y, l.ABits)
 		l.c.mask = nil
 		if cfg.Drop > 0 {
-			l.c.mask = make([]float32, len(l.c.a))
-			dropout(l.c.a, l.c.mask, cfg.Drop, rng)
+			l.c.maskBuf = growF32(l.c.maskBuf, rows*l.Out)
+			l.c.mask = l.c.maskBuf
+			dropout(l.c.a[:rows*l.Out], l.c.mask, cfg.Drop, rng)
 		}
 		in = l.c.a
 	}

@@ -134,12 +134,7 @@ func (t *Trainer) Run(ctx context.Context, h Hooks) error {
 func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 	batches := t.Batches()
 	if t.step == 0 {
-		t.perm = make([]int32, t.train.N)
-		for i := range t.perm {
-			t.perm[i] = int32(i)
-		}
-		t.rng.Shuffle(len(t.perm), func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
-		t.lossSum, t.correct, t.elapsed = 0, 0, 0
+		t.startEpoch()
 	}
 	lr := t.cfg.LRAt(t.epoch)
 	start, startStep := time.Now(), t.step
@@ -175,12 +170,45 @@ func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 	return nil
 }
 
-// gather copies batch s of the epoch's permutation into the batch buffers.
+// startEpoch begins an epoch: a new order of the training images and
+// zeroed running statistics.
+func (t *Trainer) startEpoch() {
+	t.perm = make([]int32, t.train.N)
+	for i := range t.perm {
+		t.perm[i] = int32(i)
+	}
+	t.rng.Shuffle(len(t.perm), func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+	t.lossSum, t.correct, t.elapsed = 0, 0, 0
+}
+
+// gather copies batch s of the epoch's permutation into the batch buffers,
+// shifting every image by a random offset if the configuration asks for
+// augmentation.
 func (t *Trainer) gather(s int) {
+	a := t.cfg.Augment
 	for b := 0; b < t.cfg.Batch; b++ {
 		i := int(t.perm[s*t.cfg.Batch+b])
-		copy(t.pix[b*784:(b+1)*784], t.train.Image(i))
+		dst := t.pix[b*784 : (b+1)*784]
+		if a > 0 {
+			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
+			shiftImage(dst, t.train.Image(i), dx, dy)
+		} else {
+			copy(dst, t.train.Image(i))
+		}
 		t.labs[b] = t.train.Labels[i]
+	}
+}
+
+// shiftImage writes the 28x28 image src moved right by dx and down by dy
+// pixels (negative: left, up) to dst; pixels shifted in are 0 (background).
+// Augmentation works on the raw pixels, before binarization, so the model
+// sees shifted images exactly as it would see them in the data set.
+func shiftImage(dst, src []byte, dx, dy int) {
+	clear(dst[:784])
+	for r := max(0, dy); r < min(28, 28+dy); r++ {
+		sr := r - dy
+		c0, c1 := max(0, dx), min(28, 28+dx)
+		copy(dst[r*28+c0:r*28+c1], src[sr*28+c0-dx:sr*28+c1-dx])
 	}
 }
 

@@ -109,6 +109,47 @@ func TestCosimTFCVerilator(t *testing.T) {
 	}
 }
 
+// treeNetwork is a small all-xnor network whose layers use pipelined
+// compressor trees (PipeDepth > 0) with padding.
+func treeNetwork(t *testing.T, every int) *verilator.Design {
+	t.Helper()
+	n, err := netlist.Random(rand.New(rand.NewPCG(9, 9)), netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 6, W: 7},
+		InputBits: 1, Hidden: []int{24, 13}, Classes: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := generate(t, n, hw.Options{Folds: []hw.Fold{{PE: 3, SIMD: 40}, {PE: 4, SIMD: 7}, {PE: 2, SIMD: 13}}, InPix: 5,
+		Popcount: hw.PopcountTree, PipelineEvery: every})
+	if every > 0 && d.Plan.Layers[0].PipeDepth == 0 {
+		t.Fatalf("PipelineEvery %d: layer 0 PipeDepth 0", every)
+	}
+	return d
+}
+
+// TestCosimTreeVerilator: pipelined compressor trees (a register rank
+// every stage, the deepest pipeline) through Verilator, with and without
+// stalls: cycle for cycle equal to sim, whose latency is the plan's.
+func TestCosimTreeVerilator(t *testing.T) {
+	needTool(t, "verilator")
+	d := treeNetwork(t, 1)
+	rng := rand.New(rand.NewPCG(1, 1))
+	px := randomPixels(rng, 20*42)
+	cosim(t, d, px, 20, verilator.Options{QuickBuild: true})
+	cosim(t, d, px, 20, verilator.Options{QuickBuild: true, StallIn: 0.5, StallOut: 0.5, Seed: 5})
+}
+
+// TestCosimTreeIcarus: combinational and 2-stage-pipelined trees through
+// Icarus with stalls.
+func TestCosimTreeIcarus(t *testing.T) {
+	needTool(t, "iverilog")
+	rng := rand.New(rand.NewPCG(1, 2))
+	px := randomPixels(rng, 12*42)
+	for _, every := range []int{0, 2} {
+		d := treeNetwork(t, every)
+		cosim(t, d, px, 12, verilator.Options{Simulator: verilator.Icarus, StallIn: 0.4, StallOut: 0.4, Seed: uint64(every)})
+	}
+}
+
 // TestCosimTFCIcarus: the same through Icarus, with and without stalls.
 func TestCosimTFCIcarus(t *testing.T) {
 	needTool(t, "iverilog")

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 
@@ -39,6 +40,9 @@ func genCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "clock-mhz", Usage: "clock frequency `M` in MHz for --target-fps"},
 			&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
 			&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
+			&cli.StringFlag{Name: "target", Usage: "FPGA family `T` the design is tuned for: xc7 (compressor-tree popcount) or ice40 (behavioural)"},
+			&cli.StringFlag{Name: "popcount", Usage: "xnor PE reduction `R`: tree|behavioural (default: tree for --target xc7, else behavioural)"},
+			&cli.IntFlag{Name: "pipeline-every", Usage: "compressor trees: a register rank every `N` stages (0: combinational)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
@@ -67,7 +71,9 @@ func genCommand(e *env) *cli.Command {
 			}
 			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
 			if err := rtlgen.Generate(p, dir, gopt); err != nil {
-				if errors.Is(err, rtlgen.ErrExists) {
+				// An existing or unwritable DIR is the user's to fix.
+				var pe *fs.PathError
+				if errors.Is(err, rtlgen.ErrExists) || errors.As(err, &pe) {
 					return userErr(err)
 				}
 				return err
@@ -104,6 +110,9 @@ func planOptions(c *cli.Context, cmd string) (hw.Options, error) {
 	if c.IsSet("in-pix") && opt.InPix < 1 {
 		return opt, userErrf("%s: --in-pix must be at least 1, got %d", cmd, opt.InPix)
 	}
+	if err := popcountOptions(c, cmd, &opt); err != nil {
+		return opt, err
+	}
 	fold := c.String("fold")
 	cyclesSet, fpsSet, clockSet := c.IsSet("target-cycles"), c.IsSet("target-fps"), c.IsSet("clock-mhz")
 	if fold != "" && fold != "auto" {
@@ -135,4 +144,30 @@ func planOptions(c *cli.Context, cmd string) (hw.Options, error) {
 		opt.TargetCycles = t
 	}
 	return opt, nil
+}
+
+// popcountOptions reads --target, --popcount and --pipeline-every.
+func popcountOptions(c *cli.Context, cmd string, opt *hw.Options) error {
+	target := c.String("target")
+	switch target {
+	case "", "xc7", "ice40":
+	default:
+		return userErrf("%s: --target: unknown target %q (want xc7 or ice40)", cmd, target)
+	}
+	opt.Popcount = hw.PopcountFor(target)
+	switch pc := hw.Popcount(c.String("popcount")); pc {
+	case "":
+	case hw.PopcountTree, hw.PopcountBehavioural:
+		opt.Popcount = pc
+	default:
+		return userErrf("%s: --popcount: unknown reduction %q (want tree or behavioural)", cmd, pc)
+	}
+	opt.PipelineEvery = c.Int("pipeline-every")
+	if opt.PipelineEvery < 0 {
+		return userErrf("%s: --pipeline-every must be at least 0, got %d", cmd, opt.PipelineEvery)
+	}
+	if opt.PipelineEvery > 0 && opt.Popcount != hw.PopcountTree {
+		return userErrf("%s: --pipeline-every needs the compressor tree (--popcount tree or --target xc7)", cmd)
+	}
+	return nil
 }

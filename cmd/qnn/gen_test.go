@@ -77,3 +77,40 @@ func TestGenErrors(t *testing.T) {
 		t.Errorf("a failed gen left %s behind", dir)
 	}
 }
+
+// TestGenPopcount: --target xc7 selects the compressor trees (pipelined
+// with --pipeline-every, so the latency grows by the trees' PipeDepth).
+func TestGenPopcount(t *testing.T) {
+	var base, tree genReport
+	dir := filepath.Join(t.TempDir(), "d")
+	stdout, stderr, code := runQNN(t, "gen", "--model", testModel, "-o", dir, "--target-cycles", "64", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	decodeOneObject(t, stdout, &base)
+	stdout, stderr, code = runQNN(t, "gen", "--model", testModel, "-o", dir, "--force", "--target-cycles", "64",
+		"--target", "xc7", "--pipeline-every", "1", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	decodeOneObject(t, stdout, &tree)
+	if tree.Latency <= base.Latency || tree.CyclesPerFrame != base.CyclesPerFrame {
+		t.Errorf("tree latency %d (cycles %d), behavioural %d (%d)", tree.Latency, tree.CyclesPerFrame, base.Latency, base.CyclesPerFrame)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rtl", "qnn_pe_tree.v")); err != nil {
+		t.Errorf("no qnn_pe_tree.v: %v", err)
+	}
+	for _, tc := range []struct {
+		args  []string
+		wants []string
+	}{
+		{[]string{"--target", "ecp5"}, []string{"--target", "ecp5"}},
+		{[]string{"--popcount", "magic"}, []string{"--popcount", "magic"}},
+		{[]string{"--pipeline-every", "2"}, []string{"--pipeline-every needs the compressor tree"}},
+		{[]string{"--popcount", "tree", "--pipeline-every", "-1"}, []string{"at least 0"}},
+	} {
+		args := append([]string{"gen", "--model", testModel, "-o", filepath.Join(t.TempDir(), "x")}, tc.args...)
+		stdout, stderr, code := runQNN(t, args...)
+		checkUserError(t, stdout, stderr, code, tc.wants...)
+	}
+}

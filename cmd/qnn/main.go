@@ -110,6 +110,8 @@ func newApp(e *env) *cli.App {
 			cosimCommand(e),
 			trainCommand(e),
 			simCommand(e),
+			synthCommand(e),
+			flowCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {

@@ -32,7 +32,7 @@ const trainImages = 50000
 // trainFlagNames are the flags that define a run; --resume takes them from
 // the checkpoint instead.
 var trainFlagNames = []string{"dataset", "arch", "hidden", "wbits", "abits", "input-bits", "input-threshold",
-	"epochs", "batch", "lr", "lr-final", "seed", "limit", "dropout", "dropout-in", "loss", "optimizer",
+	"epochs", "batch", "lr", "lr-final", "seed", "limit", "dropout", "dropout-in", "augment", "loss", "optimizer",
 	"gbits", "shift-bn"}
 
 // trainOptions are train's checked flag values other than the run's
@@ -104,8 +104,9 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "lr-final", Usage: "final learning `RATE` (exponential decay)", DefaultText: "per architecture"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same model file)"},
 		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
-		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations"},
-		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input"},
+		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations", DefaultText: "per architecture"},
+		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input", DefaultText: "per architecture"},
+		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way (0: off)", DefaultText: "per architecture"},
 		&cli.StringFlag{Name: "loss", Value: "hinge", Usage: "`LOSS`: hinge (squared hinge) or xent (cross-entropy)"},
 		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "`OPT`: adam or shift-adamax (shift-based AdaMax)"},
 		&cli.IntFlag{Name: "gbits", Usage: "quantize gradients to `BITS` bits (stochastic rounding); 0: off"},
@@ -181,7 +182,16 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
 	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
-	cfg.Drop, cfg.DropIn, cfg.GBits, cfg.ShiftBN = c.Float64("dropout"), c.Float64("dropout-in"), c.Int("gbits"), c.Bool("shift-bn")
+	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
+	if c.IsSet("dropout") {
+		cfg.Drop = c.Float64("dropout")
+	}
+	if c.IsSet("dropout-in") {
+		cfg.DropIn = c.Float64("dropout-in")
+	}
+	if c.IsSet("augment") {
+		cfg.Augment = c.Int("augment")
+	}
 	if c.IsSet("epochs") {
 		cfg.Epochs = c.Int("epochs")
 	}

@@ -85,9 +85,11 @@ func TestTrainUserErrors(t *testing.T) {
 		{"hidden", []string{"--hidden", "64,x"}, "hidden layer width"},
 		{"loss", []string{"--loss", "mse"}, "unknown loss"},
 		{"epochs", []string{"--epochs", "0"}, "epochs must be positive"},
+		{"augment", []string{"--augment", "5"}, "augment shift 5"},
 		{"argument", []string{"extra"}, "takes no arguments"},
 		{"resume missing", []string{"--resume", filepath.Join(dir, "none.ckpt")}, "checkpoint"},
 		{"resume with flags", []string{"--resume", filepath.Join(dir, "none.ckpt"), "--epochs", "3"}, "cannot be combined with --resume"},
+		{"resume with augment", []string{"--resume", filepath.Join(dir, "none.ckpt"), "--augment", "0"}, "--augment cannot be combined"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,5 +112,36 @@ func TestTrainHelpListsFlags(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string(nil), missing); diff != "" {
 		t.Errorf("flags missing from help (-want +got):\n%s", diff)
+	}
+}
+
+// TestTrainRegularizationFlags: --augment and --dropout reach the run's
+// configuration (recorded in the model's metadata), and a flag set to 0
+// overrides the architecture's default.
+func TestTrainRegularizationFlags(t *testing.T) {
+	requireMNIST(t)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want map[string]string // metadata; "" means absent
+	}{
+		{[]string{"--augment", "2", "--dropout", "0.1"}, map[string]string{"augment": "2", "dropout": "in 0, hidden 0.1"}},
+		{[]string{"--arch", "sfc", "--hidden", "32", "--augment", "0"}, map[string]string{"augment": "", "dropout": ""}},
+		{[]string{"--arch", "sfc", "--hidden", "32"}, map[string]string{"augment": "1", "dropout": ""}},
+	} {
+		model := filepath.Join(dir, "m.json")
+		args := append([]string{"train", "--epochs", "1", "--limit", "1000", "--quiet", "--out", model}, tt.args...)
+		if _, stderr, code := runQNN(t, args...); code != exitOK {
+			t.Fatalf("%v: exit code %d: %s", tt.args, code, stderr)
+		}
+		n, err := netlist.Load(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tt.want {
+			if got := n.Meta[k]; got != v {
+				t.Errorf("%v: meta %s = %q, want %q", tt.args, k, got, v)
+			}
+		}
 	}
 }

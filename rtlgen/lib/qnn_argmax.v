@@ -71,23 +71,38 @@ module qnn_argmax #(
   endgenerate
 
   // Store the beat's scores and update the best class, lanes in order.
+  // The scores of a beat are stored in parallel; the best-so-far chain
+  // runs over the Pe lanes of the beat only (classes beat*Pe + lane), not
+  // over all Classes, so its logic depth grows with Pe.
+  localparam integer         ClsWidth = 17;
+  localparam [ClsWidth-1:0]  PeW      = Pe[ClsWidth-1:0];
+  localparam [ClsWidth-1:0]  ClassesW = Classes[ClsWidth-1:0];
+  wire [ClsWidth-1:0] beat_base = {{(ClsWidth-BeatWidth){1'b0}}, beat_q} * PeW;
+
   integer i;
+  reg [ClsWidth-1:0] cls;
   always @(*) begin
     scores_d     = scores_q;
     best_d       = best_q;
     best_score_d = best_score_q;
+    cls          = beat_base;
     for (i = 0; i < Classes; i = i + 1) begin
       if (take[i]) begin
         scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
-        if (i == 0 || $signed(lane_scores[i*ScoreBits +: ScoreBits]) > best_score_d) begin
-          best_d       = i[15:0];
-          best_score_d = lane_scores[i*ScoreBits +: ScoreBits];
+      end
+    end
+    if (in_hs) begin
+      for (i = 0; i < Pe; i = i + 1) begin
+        cls = beat_base + i[ClsWidth-1:0];
+        if (cls < ClassesW &&
+            (cls == {ClsWidth{1'b0}} || $signed(in_data_i[i*ScoreBits +: ScoreBits]) > best_score_d)) begin
+          best_d       = cls[15:0];
+          best_score_d = in_data_i[i*ScoreBits +: ScoreBits];
         end
       end
     end
   end
 
-  // The result beat: class, then every score sign-extended to Sw bits.
   wire [OutWidth-1:0] result;
   assign result[15:0] = best_d;
   generate

@@ -142,9 +142,24 @@ module qnn_input_buffer #(
       assign lanes = padded;
       wire unused_rd_sf = ^rd_sf_i;  // the only lane group is 0
     end else begin : gen_groups
-      localparam integer SelWidth = $clog2(Mwp * XBits);
-      wire [SelWidth-1:0] sel = {{(SelWidth-SfWidth){1'b0}}, rd_sf_i} * LaneBits[SelWidth-1:0];
-      assign lanes = padded[sel +: LaneBits];
+      // Per lane an Sf:1 multiplexer over its candidates (element g*Simd +
+      // lane of group g; groups past Sf read 0), not a shifter over the
+      // whole bank: Yosys maps it to LUT6/MUXF7/8.
+      localparam integer Groups = 1 << SfWidth;
+      genvar g, e;
+      for (i = 0; i < Simd; i = i + 1) begin : gen_lane
+        for (e = 0; e < XBits; e = e + 1) begin : gen_bit
+          wire [Groups-1:0] cand;
+          for (g = 0; g < Groups; g = g + 1) begin : gen_cand
+            if (g < Sf) begin : gen_elem
+              assign cand[g] = padded[(g*Simd + i)*XBits + e];
+            end else begin : gen_none
+              assign cand[g] = 1'b0;
+            end
+          end
+          assign lanes[i*XBits + e] = cand[rd_sf_i];
+        end
+      end
     end
   endgenerate
 

@@ -7,7 +7,11 @@
 // the output register. en = !out_valid_q || out_ready_i holds the whole
 // compute pipeline; the input buffer's write side runs independently.
 //
-// Kind: 0 xnor, 1 w1, 2 x1, 3 mul (see qnn_pe). Mode: 0 threshold (OutBits
+// Kind: 0 xnor, 1 w1, 2 x1, 3 mul (see qnn_pe). Tree = 1 (xnor only)
+// reduces with the design's generated compressor tree qnn_pe_tree (Simd
+// lanes, a register rank every PipeEvery stages, latency PipeDepth); the
+// stage B control (valid, first, last, nf) is delayed by PipeDepth enabled
+// registers to meet its count. Tree = 0 needs PipeDepth = 0. Mode: 0 threshold (OutBits
 // = activation bits, NumThr = 2^OutBits - 1 thresholds of ThrWidth bits per
 // neuron), 1 score (OutBits = score bits, ScoreMul 1 or 2).
 module qnn_mvtu #(
@@ -28,6 +32,8 @@ module qnn_mvtu #(
   parameter integer ThrWidth   = 2,
   parameter integer OutBits    = 1,
   parameter integer ScoreMul   = 2,
+  parameter integer Tree       = 0,
+  parameter integer PipeEvery  = 0,
   parameter integer PipeDepth  = 0,
   parameter         WeightFile = "",
   parameter         ActFile    = ""
@@ -68,8 +74,8 @@ module qnn_mvtu #(
     if (Sf * Simd < Mw || (Sf - 1) * Simd >= Mw) begin : gen_check_sf
       qnn_param_error_mvtu_sf_must_be_ceil_mw_over_simd u_param_error ();
     end
-    if (PipeDepth != 0) begin : gen_check_pipe_depth
-      qnn_param_error_mvtu_pipe_depth_not_supported u_param_error ();
+    if ((Tree == 0 && (PipeDepth != 0 || PipeEvery != 0)) || (Tree != 0 && Kind != 0) || PipeDepth < 0) begin : gen_check_pipe_depth
+      qnn_param_error_mvtu_pipe_depth_needs_an_xnor_tree u_param_error ();
     end
   endgenerate
 
@@ -190,6 +196,50 @@ module qnn_mvtu #(
     end
   end
 
+  // Stage B control delayed by the tree's PipeDepth register ranks (s_*:
+  // aligned with the PE sums).
+  wire               s_valid, s_first, s_last;
+  wire [NfWidth-1:0] s_nf;
+
+  generate
+    if (PipeDepth == 0) begin : gen_no_pipe
+      assign s_valid = b_valid_q;
+      assign s_first = b_first_q;
+      assign s_last  = b_last_q;
+      assign s_nf    = b_nf_q;
+    end else begin : gen_pipe
+      reg [PipeDepth-1:0] pv_q, pf_q, pl_q;
+      reg [NfWidth-1:0]   pnf_q [0:PipeDepth-1];
+      integer k;
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          pv_q <= {PipeDepth{1'b0}};
+        end else if (en) begin
+          pv_q[0] <= b_valid_q;
+          for (k = 1; k < PipeDepth; k = k + 1) begin
+            pv_q[k] <= pv_q[k-1];
+          end
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en) begin
+          pf_q[0]  <= b_first_q;
+          pl_q[0]  <= b_last_q;
+          pnf_q[0] <= b_nf_q;
+          for (k = 1; k < PipeDepth; k = k + 1) begin
+            pf_q[k]  <= pf_q[k-1];
+            pl_q[k]  <= pl_q[k-1];
+            pnf_q[k] <= pnf_q[k-1];
+          end
+        end
+      end
+      assign s_valid = pv_q[PipeDepth-1];
+      assign s_first = pf_q[PipeDepth-1];
+      assign s_last  = pl_q[PipeDepth-1];
+      assign s_nf    = pnf_q[PipeDepth-1];
+    end
+  endgenerate
+
   // Stage B: per PE, reduce the lanes and accumulate.
   wire [Pe*AccW-1:0] sums;
   reg  [Pe*AccW-1:0] acc_q, acc_d;
@@ -197,22 +247,36 @@ module qnn_mvtu #(
   genvar p;
   generate
     for (p = 0; p < Pe; p = p + 1) begin : gen_pe
-      qnn_pe #(
-        .Kind     (Kind),
-        .Simd     (Simd),
-        .WBits    (WBits),
-        .XBits    (XBits),
-        .SumWidth (AccW)
-      ) u_pe (
-        .w_i   (weights[p*Simd*WBits +: Simd*WBits]),
-        .x_i   (b_x_q),
-        .sum_o (sums[p*AccW +: AccW])
-      );
+      if (Tree != 0) begin : gen_tree
+        qnn_pe_tree #(
+          .Simd      (Simd),
+          .PipeEvery (PipeEvery),
+          .SumWidth  (AccW)
+        ) u_pe (
+          .clk_i (clk_i),
+          .en_i  (en),
+          .w_i   (weights[p*Simd +: Simd]),
+          .x_i   (b_x_q),
+          .sum_o (sums[p*AccW +: AccW])
+        );
+      end else begin : gen_behavioural
+        qnn_pe #(
+          .Kind     (Kind),
+          .Simd     (Simd),
+          .WBits    (WBits),
+          .XBits    (XBits),
+          .SumWidth (AccW)
+        ) u_pe (
+          .w_i   (weights[p*Simd*WBits +: Simd*WBits]),
+          .x_i   (b_x_q),
+          .sum_o (sums[p*AccW +: AccW])
+        );
+      end
 
       always @(*) begin
         acc_d[p*AccW +: AccW] = acc_q[p*AccW +: AccW];
-        if (en && b_valid_q) begin
-          acc_d[p*AccW +: AccW] = (b_first_q ? {AccW{1'b0}} : acc_q[p*AccW +: AccW])
+        if (en && s_valid) begin
+          acc_d[p*AccW +: AccW] = (s_first ? {AccW{1'b0}} : acc_q[p*AccW +: AccW])
                                   + sums[p*AccW +: AccW];
         end
       end
@@ -230,7 +294,7 @@ module qnn_mvtu #(
   ) u_act_rom (
     .clk_i  (clk_i),
     .en_i   (en),
-    .addr_i (b_nf_q),
+    .addr_i (s_nf),
     .data_o (act)
   );
 
@@ -240,7 +304,7 @@ module qnn_mvtu #(
   always @(*) begin
     c_valid_d = c_valid_q;
     if (en) begin
-      c_valid_d = b_valid_q && b_last_q;
+      c_valid_d = s_valid && s_last;
     end
   end
 

@@ -31,9 +31,15 @@ module qnn_rom #(
   reg [Width-1:0] mem [0:Depth-1];
   reg [Width-1:0] data_q;
 
-  initial begin
-    $readmemh(InitFile, mem);
-  end
+  // No init file (the library default) leaves the ROM uninitialised, so
+  // tools that elaborate the unparameterised module (Yosys) accept it.
+  generate
+    if (InitFile != "") begin : gen_init
+      initial begin
+        $readmemh(InitFile, mem);
+      end
+    end
+  endgenerate
 
   // Block-RAM read port: the one register of this module loads only when
   // enabled (no reset, as block RAM output registers).

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/qnn-dev/qnn/flow"
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/train"
+	"github.com/urfave/cli/v2"
+)
+
+func flowCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "flow",
+		Usage:     "train -> export -> gen -> sim -> cosim -> synth in one directory, with a report (report.html)",
+		ArgsUsage: " ",
+		Description: "Runs the whole pipeline in DIR and writes DIR/report.md, report.json and report.html. Each stage\n" +
+			"prints one line with its time and key result. Re-running skips the stages whose inputs are unchanged\n" +
+			"(DIR/flow-state.json records their hashes); --from STAGE re-runs from a stage. Ctrl-C keeps what is\n" +
+			"done (and the training checkpoint): run the same command again to resume. docs/flow.md has the details.",
+		Flags: flowFlags(),
+		Action: func(c *cli.Context) error {
+			cfg, jsonOut, err := flowConfig(c, e)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
+			rep, err := flow.Run(ctx, cfg)
+			if err != nil {
+				return flowError(cfg.Dir, rep, err)
+			}
+			if jsonOut {
+				return writeJSON(e.stdout, rep)
+			}
+			_, err = fmt.Fprintf(e.stdout, "report: %s (also report.md, report.json)\n", filepath.Join(cfg.Dir, flow.ReportHTML))
+			return err
+		},
+	}
+}
+
+func flowFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "flow `DIR` (required; an existing one must be a flow directory, unless --force)"},
+		&cli.BoolFlag{Name: "force", Usage: "delete DIR first and run every stage"},
+		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: mnist|fashion"},
+		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096 (sets the training schedule)"},
+		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
+		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
+		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8"},
+		&cli.IntFlag{Name: "epochs", Usage: "training `EPOCHS`", DefaultText: "per architecture"},
+		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same netlist, plan and RTL)"},
+		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for training (0: one per CPU)"},
+		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or auto", Value: "auto"},
+		&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N`"},
+		&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` at --clock-mhz"},
+		&cli.Float64Flag{Name: "clock-mhz", Value: 100, Usage: "clock `MHZ` for --target-fps and the report's throughput"},
+		&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
+		&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
+		&cli.IntFlag{Name: "cosim-images", Value: 200, Usage: "co-simulate the first `N` test images (0: no co-simulation)"},
+		&cli.StringFlag{Name: "simulator", Value: "verilator", Usage: "RTL simulator: verilator|icarus"},
+		&cli.StringFlag{Name: "target", Value: "xc7", Usage: "synthesis `TARGET`: xc7|ice40|none"},
+		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr (training epochs, tool stages)"},
+		&cli.BoolFlag{Name: "json", Usage: "print report.json on stdout (stage lines go to stderr)"},
+	}
+}
+
+// flowConfig reads and checks flow's flags; every problem is a user error.
+func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
+	cfg := flow.Config{Dir: c.String("output"), Force: c.Bool("force"), From: c.String("from"), DataDir: c.String("data-dir"),
+		TargetCycles: c.Int("target-cycles"), NoPad: c.Bool("no-pad"), InPix: c.Int("in-pix"), ClockMHz: c.Float64("clock-mhz"),
+		CosimImages: c.Int("cosim-images"), Simulator: c.String("simulator"), SynthTarget: c.String("target"),
+		Version: version, Out: e.stdout, Progress: e.stderr}
+	// Few images: build the Verilator model without C++ optimisation (the
+	// build dominates; the run is short either way).
+	cfg.QuickBuild = cfg.CosimImages <= 1000
+	jsonOut := c.Bool("json")
+	if c.Args().Present() {
+		return cfg, false, userErrf("flow: takes no arguments, got %q (use -o DIR)", c.Args().Slice())
+	}
+	if cfg.Dir == "" {
+		return cfg, false, userErrf("flow: -o DIR is required (the directory for the model, the design and the report)")
+	}
+	if jsonOut {
+		cfg.Out = e.stderr
+	}
+	if c.Bool("quiet") {
+		cfg.Progress = nil
+	}
+	if cfg.SynthTarget == "none" {
+		cfg.SynthTarget = ""
+	}
+	if c.IsSet("in-pix") && cfg.InPix < 1 {
+		return cfg, false, userErrf("flow: --in-pix must be at least 1, got %d", cfg.InPix)
+	}
+	if c.IsSet("target-cycles") && cfg.TargetCycles < 1 {
+		return cfg, false, userErrf("flow: --target-cycles must be at least 1, got %d", cfg.TargetCycles)
+	}
+	if fold := c.String("fold"); fold != "auto" && fold != "" {
+		if c.IsSet("target-cycles") || c.IsSet("target-fps") {
+			return cfg, false, userErrf("flow: --fold FILE excludes --target-cycles and --target-fps")
+		}
+		folds, err := hw.ReadFolds(fold)
+		if err != nil {
+			return cfg, false, userErr(err)
+		}
+		cfg.Folds = folds
+	}
+	if c.IsSet("target-fps") {
+		if c.IsSet("target-cycles") {
+			return cfg, false, userErrf("flow: give either --target-cycles or --target-fps, not both")
+		}
+		t, err := hw.TargetCyclesFromFPS(c.Float64("target-fps"), cfg.ClockMHz)
+		if err != nil {
+			return cfg, false, userErr(err)
+		}
+		cfg.TargetCycles = t
+	}
+	tc, err := flowTrainConfig(c)
+	if err != nil {
+		return cfg, false, userErr(err)
+	}
+	cfg.Train = tc
+	return cfg, jsonOut, nil
+}
+
+// flowTrainConfig is the training run: the architecture's defaults with
+// the flags that were set.
+func flowTrainConfig(c *cli.Context) (train.Config, error) {
+	cfg, err := train.DefaultConfig(c.String("arch"))
+	if err != nil {
+		return cfg, err
+	}
+	if c.IsSet("hidden") {
+		if cfg.Hidden, err = train.ParseHidden(c.String("hidden")); err != nil {
+			return cfg, err
+		}
+		cfg.Arch = "custom"
+	}
+	cfg.Dataset, cfg.Seed, cfg.Limit, cfg.Threads = c.String("dataset"), c.Uint64("seed"), c.Int("limit"), c.Int("threads")
+	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
+	if c.IsSet("epochs") {
+		cfg.Epochs = c.Int("epochs")
+	}
+	if c.IsSet("batch") {
+		cfg.Batch = c.Int("batch")
+	}
+	return cfg, cfg.Validate()
+}
+
+// flowError turns a flow failure into qnn's error classes: user errors and
+// interruptions exit 1, anything else 2. It names the report of what
+// completed.
+func flowError(dir string, rep *flow.Report, err error) error {
+	if rep != nil {
+		err = fmt.Errorf("%w (completed stages kept in %s; report %s)", err, dir, filepath.Join(dir, flow.ReportHTML))
+	}
+	if errors.Is(err, flow.ErrUser) || errors.Is(err, flow.ErrInterrupted) {
+		return userErr(err)
+	}
+	return err
+}

@@ -1,0 +1,140 @@
+package flow
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/synth"
+	"github.com/qnn-dev/qnn/train"
+)
+
+// Stage names, in pipeline order.
+const (
+	StageTrain  = "train"
+	StageExport = "export"
+	StageGen    = "gen"
+	StageSim    = "sim"
+	StageCosim  = "cosim"
+	StageSynth  = "synth"
+)
+
+// Stages lists the stages in the order they run.
+var Stages = []string{StageTrain, StageExport, StageGen, StageSim, StageCosim, StageSynth}
+
+// ErrUser is wrapped by every error the user can fix: a bad option, a
+// missing or corrupt input, a missing tool, an output directory that
+// cannot be used.
+var ErrUser = errors.New("flow: user error")
+
+// ErrInterrupted is wrapped by the error of a run stopped by its context
+// (Ctrl-C); the completed stages and the training checkpoint are kept, and
+// the same command resumes.
+var ErrInterrupted = errors.New("flow: interrupted")
+
+// userErrorf returns an error wrapping ErrUser.
+func userErrorf(format string, args ...any) error {
+	return &userError{fmt.Errorf(format, args...)}
+}
+
+type userError struct{ err error }
+
+func (e *userError) Error() string        { return e.err.Error() }
+func (e *userError) Unwrap() error        { return e.err }
+func (e *userError) Is(target error) bool { return target == ErrUser }
+
+// asUser marks err as a user error.
+func asUser(err error) error { return &userError{err} }
+
+// Config is one flow run.
+type Config struct {
+	// Dir is the output directory (see Run for when an existing one is
+	// accepted). Force replaces it.
+	Dir   string
+	Force bool
+	// From re-runs this stage and every later one even if unchanged; ""
+	// runs only what changed.
+	From string
+
+	// Train is the training run; its Dataset is the flow's data set.
+	Train train.Config
+	// DataDir holds the data set's IDX files; "" uses the installed copy.
+	DataDir string
+
+	// Folds, TargetCycles, NoPad and InPix select the folding as in
+	// hw.Options.
+	Folds        []hw.Fold
+	TargetCycles int
+	NoPad        bool
+	InPix        int
+	// ClockMHz is the clock for the throughput and latency figures.
+	ClockMHz float64
+
+	// CosimImages test images go through the RTL under Simulator
+	// (verilator or icarus); 0 skips co-simulation.
+	CosimImages int
+	Simulator   string
+	// QuickBuild builds the Verilator model without C++ optimisation
+	// (faster builds for a few hundred images).
+	QuickBuild bool
+
+	// SynthTarget is "xc7" or "ice40"; "" skips synthesis.
+	SynthTarget string
+
+	// Version is the qnn version written in generated files.
+	Version string
+
+	// Out receives one line per stage; Progress receives training epochs
+	// and tool progress. Either may be nil.
+	Out, Progress io.Writer
+}
+
+// check validates the configuration; every problem wraps ErrUser.
+func (c *Config) check() error {
+	if c.Dir == "" {
+		return userErrorf("flow: no output directory (-o DIR)")
+	}
+	if c.From != "" && !slices.Contains(Stages, c.From) {
+		return userErrorf("flow: --from: unknown stage %q (want one of %v)", c.From, Stages)
+	}
+	t := c.Train
+	t.Threads = max(t.Threads, 0)
+	if err := t.Validate(); err != nil {
+		return asUser(err)
+	}
+	if c.TargetCycles < 0 {
+		return userErrorf("flow: target cycles must not be negative, got %d", c.TargetCycles)
+	}
+	if c.InPix < 0 {
+		return userErrorf("flow: --in-pix must be at least 1, got %d", c.InPix)
+	}
+	if !(c.ClockMHz > 0) {
+		return userErrorf("flow: --clock-mhz must be positive, got %g", c.ClockMHz)
+	}
+	if c.CosimImages < 0 {
+		return userErrorf("flow: --cosim-images must not be negative, got %d", c.CosimImages)
+	}
+	switch c.Simulator {
+	case "":
+		c.Simulator = "verilator"
+	case "verilator", "icarus":
+	default:
+		return userErrorf("flow: --simulator: unknown simulator %q (want verilator or icarus)", c.Simulator)
+	}
+	switch synth.Target(c.SynthTarget) {
+	case "", synth.XC7, synth.ICE40:
+	default:
+		return userErrorf("flow: --target: unknown synthesis target %q (want xc7, ice40 or none)", c.SynthTarget)
+	}
+	return nil
+}
+
+// fromIndex is the index in Stages of From, or len(Stages).
+func (c *Config) fromIndex() int {
+	if i := slices.Index(Stages, c.From); i >= 0 {
+		return i
+	}
+	return len(Stages)
+}
