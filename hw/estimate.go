@@ -39,13 +39,16 @@ func (p *Plan) estimate() {
 func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
-	if l.SF > 1 { // bank and fold read multiplexer, 2*SF:1 per lane bit
-		r.LUT += l.SIMD * l.XBits * (ceilDiv(2*l.SF, 3) + 1)
-	} else {
-		r.LUT += l.SIMD * l.XBits // bank select
+	// Bank and fold read multiplexer, 2*SF:1 per lane bit (Yosys: about a
+	// third of a LUT per input up to 32:1, about one per input for very
+	// deep ones).
+	mux := ceilDiv(2*l.SF-1, 3)
+	if l.SF > 64 {
+		mux = 2 * l.SF
 	}
+	r.LUT += l.SIMD * l.XBits * mux
 	if l.InBeats > 1 {
-		r.LUT += 3 * l.InBeats // write-enable decoder (beat and bank per position)
+		r.LUT += 2*l.InBeats + 64 // write-enable decoder (beat and bank per position)
 	}
 	r.FF = 2*l.MW*l.XBits + // input buffer banks
 		l.SIMD*l.XBits + // stage B input lanes

@@ -71,35 +71,74 @@ module qnn_argmax #(
   endgenerate
 
   // Store the beat's scores and update the best class, lanes in order.
-  // The scores of a beat are stored in parallel; the best-so-far chain
-  // runs over the Pe lanes of the beat only (classes beat*Pe + lane), not
-  // over all Classes, so its logic depth grows with Pe.
+  // The scores of a beat are stored in parallel. The best class so far
+  // comes from a tournament over the previous best (leftmost leaf) and the
+  // Pe lanes of the beat (classes beat*Pe + lane) in index order: the right
+  // entry wins only with a strictly greater score, so the lowest index wins
+  // ties, exactly as comparing the lanes one after the other, in
+  // ceil(log2(Pe+1)) compare levels.
+  function integer pow2_at_least(input integer n);
+    integer q;
+    begin
+      q = 1;
+      while (q < n) q = q * 2;
+      pow2_at_least = q;
+    end
+  endfunction
+
+  localparam integer         Leaves   = pow2_at_least(Pe + 1);
   localparam integer         ClsWidth = 17;
   localparam [ClsWidth-1:0]  PeW      = Pe[ClsWidth-1:0];
   localparam [ClsWidth-1:0]  ClassesW = Classes[ClsWidth-1:0];
   wire [ClsWidth-1:0] beat_base = {{(ClsWidth-BeatWidth){1'b0}}, beat_q} * PeW;
 
+  genvar t;
+  generate
+    for (t = 0; t < 2 * Leaves - 1; t = t + 1) begin : gen_node
+      wire                 v;
+      wire [15:0]          cls;
+      wire [ScoreBits-1:0] s;
+      if (t == Leaves - 1) begin : gen_prev
+        assign v   = (beat_q != {BeatWidth{1'b0}});
+        assign cls = best_q;
+        assign s   = best_score_q;
+      end else if (t >= Leaves && t - Leaves < Pe) begin : gen_lane
+        localparam integer Lane = t - Leaves;
+        wire [ClsWidth-1:0] lane_cls = beat_base + Lane[ClsWidth-1:0];
+        assign v   = (lane_cls < ClassesW);
+        assign cls = lane_cls[15:0];
+        assign s   = in_data_i[Lane*ScoreBits +: ScoreBits];
+      end else if (t >= Leaves - 1) begin : gen_empty
+        assign v   = 1'b0;
+        assign cls = 16'd0;
+        assign s   = {ScoreBits{1'b0}};
+      end else begin : gen_pick
+        wire right = gen_node[2*t+2].v &&
+                     (!gen_node[2*t+1].v || $signed(gen_node[2*t+2].s) > $signed(gen_node[2*t+1].s));
+        assign v   = gen_node[2*t+1].v || gen_node[2*t+2].v;
+        assign cls = right ? gen_node[2*t+2].cls : gen_node[2*t+1].cls;
+        assign s   = right ? gen_node[2*t+2].s : gen_node[2*t+1].s;
+      end
+    end
+  endgenerate
+
+  wire [15:0]          win_cls   = gen_node[0].cls;
+  wire [ScoreBits-1:0] win_score = gen_node[0].s;
+  wire                 unused_win_v = gen_node[0].v;  // lane 0 of a beat is always a class
+
   integer i;
-  reg [ClsWidth-1:0] cls;
   always @(*) begin
     scores_d     = scores_q;
     best_d       = best_q;
     best_score_d = best_score_q;
-    cls          = beat_base;
     for (i = 0; i < Classes; i = i + 1) begin
       if (take[i]) begin
         scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
       end
     end
     if (in_hs) begin
-      for (i = 0; i < Pe; i = i + 1) begin
-        cls = beat_base + i[ClsWidth-1:0];
-        if (cls < ClassesW &&
-            (cls == {ClsWidth{1'b0}} || $signed(in_data_i[i*ScoreBits +: ScoreBits]) > best_score_d)) begin
-          best_d       = cls[15:0];
-          best_score_d = in_data_i[i*ScoreBits +: ScoreBits];
-        end
-      end
+      best_d       = win_cls;
+      best_score_d = win_score;
     end
   end
 
