@@ -384,8 +384,7 @@ func badCases() []badCase {
 		{name: "train output not writable", setup: func(t *testing.T, dir string) []string {
 			copyTo(t, dir, "file", []byte("x"))
 			return []string{"train", "--hidden", "16", "--epochs", "1", "--limit", "1000", "--out", "file/m.json", "--quiet"}
-		}, code: 1, want: "file/m.json",
-			knownBug: "cmd/qnn/train.go: a checkpoint that cannot be written is an internal error (exit 2); it should be a user error naming the file, checked before training"},
+		}, code: 1, want: "file/m.json"},
 		{name: "flow unknown --from stage", setup: func(t *testing.T, dir string) []string {
 			return smallFlow("out", "--from", "place")
 		}, code: 1, want: `unknown stage "place"`},

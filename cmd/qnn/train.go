@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -163,7 +164,24 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	if opt.checkpoint == "" {
 		opt.checkpoint = opt.out + ".ckpt"
 	}
+	// Refuse unwritable outputs before training, not after it.
+	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint}} {
+		if err := checkWritable(f.path); err != nil {
+			return opt, userErr(fmt.Errorf("train: --%s %s: cannot write: %w", f.flag, f.path, err))
+		}
+	}
 	return opt, nil
+}
+
+// checkWritable reports whether a file can be created next to path.
+func checkWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".qnn-write-check*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // configFromFlags builds the run's configuration: the architecture's
