@@ -34,8 +34,9 @@ func png(w, h vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// trainingPlot draws the loss and the accuracies per epoch.
-func trainingPlot(h []train.EpochStats) ([]byte, error) {
+// TrainingPlot draws the loss and the accuracies per epoch as a PNG
+// (the report's training curves and `qnn train --plot`).
+func TrainingPlot(h []train.EpochStats) ([]byte, error) {
 	loss, tacc, vacc := make(plotter.XYs, len(h)), make(plotter.XYs, len(h)), make(plotter.XYs, len(h))
 	for i, s := range h {
 		x := float64(s.Epoch)

@@ -120,7 +120,7 @@ func (r *Report) trainingSection() (section, bool, error) {
 	if t == nil || len(t.History) == 0 {
 		return section{}, false, nil
 	}
-	img, err := trainingPlot(t.History)
+	img, err := TrainingPlot(t.History)
 	if err != nil {
 		return section{}, false, err
 	}

@@ -12,10 +12,6 @@ import (
 	"github.com/qnn-dev/qnn/train"
 )
 
-// TrainImages is the split of the training file: the first TrainImages
-// images train, the rest validate (as `qnn train`).
-const TrainImages = 50000
-
 // stages lists the pipeline.
 func (r *runner) stages() []stage {
 	rep := r.rep
@@ -62,14 +58,11 @@ func (r *runner) loadTrainingData() error {
 	if err != nil {
 		return asUser(err)
 	}
-	if full.N <= TrainImages {
-		return userErrorf("flow: the %s training file has %d images, want more than %d (the rest validate)", full.Name, full.N, TrainImages)
+	trainSet, val, err := train.Split(full, r.cfg.Train.Limit)
+	if err != nil {
+		return asUser(err)
 	}
-	n := TrainImages
-	if r.cfg.Train.Limit > 0 {
-		n = min(n, r.cfg.Train.Limit)
-	}
-	r.trainData = [2]*dataset.Set{full.Slice(0, n), full.Slice(TrainImages, full.N)}
+	r.trainData = [2]*dataset.Set{trainSet, val}
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,20 +14,11 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/flow"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/train"
 	"github.com/urfave/cli/v2"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
-
-// The training file's split: the first trainImages images train, the rest
-// (up to 60,000) validate.
-const trainImages = 50000
 
 // trainFlagNames are the flags that define a run; --resume takes them from
 // the checkpoint instead.
@@ -233,14 +223,11 @@ func loadTrainingData(opt trainOptions) (trainSet, val *dataset.Set, err error) 
 	if err != nil {
 		return nil, nil, userErr(err)
 	}
-	if full.N <= trainImages {
-		return nil, nil, userErrf("train: the %s training file has %d images, want more than %d (the rest validate)", full.Name, full.N, trainImages)
+	trainSet, val, err = train.Split(full, opt.cfg.Limit)
+	if err != nil {
+		return nil, nil, userErr(err)
 	}
-	n := trainImages
-	if opt.cfg.Limit > 0 {
-		n = min(n, opt.cfg.Limit)
-	}
-	return full.Slice(0, n), full.Slice(trainImages, full.N), nil
+	return trainSet, val, nil
 }
 
 // runTrain trains (or resumes), saves the best model and evaluates it on
@@ -406,35 +393,13 @@ func writeMetrics(opt trainOptions, h []train.EpochStats) error {
 	return nil
 }
 
-// drawPlot draws the training loss and the training and validation
-// accuracies against the epoch.
+// drawPlot writes the training curves (flow.TrainingPlot) to path.
 func drawPlot(path string, h []train.EpochStats) error {
-	loss, tacc, vacc := make(plotter.XYs, len(h)), make(plotter.XYs, len(h)), make(plotter.XYs, len(h))
-	for i, s := range h {
-		x := float64(s.Epoch)
-		loss[i] = plotter.XY{X: x, Y: s.Loss}
-		tacc[i] = plotter.XY{X: x, Y: 100 * s.TrainAcc}
-		vacc[i] = plotter.XY{X: x, Y: 100 * s.ValAcc}
-	}
-	pl, pa := plot.New(), plot.New()
-	pl.Title.Text, pl.X.Label.Text, pl.Y.Label.Text = "training loss", "epoch", "loss"
-	pa.Title.Text, pa.X.Label.Text, pa.Y.Label.Text = "accuracy", "epoch", "%"
-	if err := plotutil.AddLines(pl, "train loss", loss); err != nil {
+	img, err := flow.TrainingPlot(h)
+	if err != nil {
 		return err
 	}
-	if err := plotutil.AddLines(pa, "train", tacc, "validation", vacc); err != nil {
-		return err
-	}
-	size := 16 * vg.Centimeter
-	img := vgimg.New(2*size, size)
-	tiles := plot.Align([][]*plot.Plot{{pl, pa}}, draw.Tiles{Rows: 1, Cols: 2}, draw.New(img))
-	pl.Draw(tiles[0][0])
-	pa.Draw(tiles[0][1])
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return err
-	}
-	return netlist.WriteFileAtomic(path, buf.Bytes())
+	return netlist.WriteFileAtomic(path, img)
 }
 
 // progressBar draws one self-overwriting line on a terminal.
