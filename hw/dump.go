@@ -57,14 +57,22 @@ func (l *Layer) dump(b *strings.Builder) {
 	fmt.Fprintf(b, "  acc      [%d, %d] in %d bits\n", l.AccMin, l.AccMax, l.AccWidth)
 	if l.Mode == ModeThreshold {
 		fmt.Fprintf(b, "  activate %d thresholds x %d bits -> %d-bit levels\n", l.NumThr, l.ThrWidth, l.OutBits)
-		fmt.Fprintf(b, "  memories weights %d x %d bits, thresholds %d x %d bits\n",
-			l.WeightMem.Depth, l.WeightMem.Width, l.ThrMem.Depth, l.ThrMem.Width)
+		fmt.Fprintf(b, "  memories weights %s, thresholds %s\n", l.WeightMem, l.ThrMem)
 	} else {
 		fmt.Fprintf(b, "  score    %d*acc + add -> %d-bit scores\n", l.ScoreMul, l.OutBits)
-		fmt.Fprintf(b, "  memories weights %d x %d bits, scores %d x %d bits\n",
-			l.WeightMem.Depth, l.WeightMem.Width, l.ThrMem.Depth, l.ThrMem.Width)
+		fmt.Fprintf(b, "  memories weights %s, scores %s\n", l.WeightMem, l.ThrMem)
 	}
 	fmt.Fprintf(b, "  estimate %s\n", l.Estimate)
+}
+
+// String formats the memory as "D x W bits" and its style in brackets,
+// e.g. "1024 x 64 bits [block]".
+func (m Mem) String() string {
+	s := fmt.Sprintf("%d x %d bits", m.Depth, m.Width)
+	if m.Style != MemAuto {
+		s += " [" + string(m.Style) + "]"
+	}
+	return s
 }
 
 // String formats the estimate as "LUT n, FF n, BRAM36 x".

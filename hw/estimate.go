@@ -103,26 +103,42 @@ func (l *Layer) activateLUTs() int {
 	return c
 }
 
-// romEstimate maps a synchronous-read ROM the way Yosys 0.23 synth_xilinx
-// does (calibrated in docs/synth-results.md): depth <= 64 to LUTs (one
-// LUT6 per output bit, plus the output register); up to romLogicBits bits
-// to LUT logic (LUT6 and MUXF7/8, about 1.3 LUTs per 64 bits); larger ones
-// to block RAM (Yosys builds some, such as 256 x 256, from logic instead:
-// not modelled): up to 2K deep in the
-// widest RAMB18 aspect ratio that holds the depth, deeper ones in 2K x 9
-// pieces per 2K of depth plus the remaining bits in the widest ratio that
-// holds the whole depth.
-func romEstimate(m Mem) Resources {
+// lut6Style is the plan's choice for a ROM on a 6-input-LUT fabric: LUTs
+// for depth <= 64 (one LUT6 per output bit, the distributed-ROM form) and
+// for small ROMs up to romLogicBits bits, block RAM for the rest. Yosys
+// 0.23 left alone builds some large ROMs (256 x 256) from about a
+// thousand LUTs each; the attribute keeps it to the plan.
+func lut6Style(m Mem) MemStyle {
 	if m.Depth == 0 || m.Width == 0 {
+		return MemAuto
+	}
+	if m.Depth <= 64 || m.Bits() <= romLogicBits {
+		return MemLUT
+	}
+	return MemBlock
+}
+
+// romEstimate counts a synchronous-read ROM as Yosys 0.23 synth_xilinx
+// builds it in the plan's style (calibrated in docs/synth-results.md):
+// depth <= 64 one LUT6 per output bit, plus the output register; other
+// LUT ROMs about 1.3 LUTs per 64 bits (LUT6 and MUXF7/8); block RAM up to
+// 2K deep in the widest RAMB18 aspect ratio that holds the depth, deeper
+// ones in 2K x 9 pieces per 2K of depth plus the remaining bits in the
+// widest ratio that holds the whole depth. MemAuto ROMs are counted as
+// lut6Style would build them.
+func romEstimate(m Mem) Resources {
+	style := m.Style
+	if style == MemAuto {
+		style = lut6Style(m)
+	}
+	switch {
+	case style == MemAuto:
 		return Resources{}
-	}
-	if m.Depth <= 64 {
+	case style == MemLUT && m.Depth <= 64:
 		return Resources{LUT: m.Width, FF: m.Width}
-	}
-	if m.Bits() <= romLogicBits {
+	case style == MemLUT:
 		return Resources{LUT: int((m.Bits()*13 + 639) / 640), FF: m.Width}
-	}
-	if m.Depth <= 2048 {
+	case m.Depth <= 2048:
 		return Resources{BRAM: float64(ceilDiv(m.Width, ramb18Width(m.Depth))) / 2}
 	}
 	n18 := ceilDiv(m.Depth, 2048) * (m.Width / 9)

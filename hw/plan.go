@@ -60,6 +60,10 @@ type Options struct {
 	// (popcount.Options.PipelineEvery; 0 is combinational). Each tree's
 	// latency becomes its layer's PipeDepth.
 	PipelineEvery int
+	// Target is the FPGA family the design is tuned for: TargetXC7 or ""
+	// (a 6-input-LUT fabric: the plan picks block RAM or LUTs per ROM, as
+	// its estimate counts), or TargetICE40 (ROM mapping left to the tool).
+	Target string
 }
 
 // Popcount is the reduction of an xnor PE's lane products.
@@ -95,6 +99,7 @@ type Plan struct {
 	// built with ("" and 0: behavioural).
 	Popcount      Popcount `json:",omitempty"`
 	PipelineEvery int      `json:",omitempty"`
+	Target        string   `json:",omitempty"` // Options.Target
 }
 
 // InputStage describes the s_axis stream and the binarizer.
@@ -119,8 +124,32 @@ type OutputStage struct {
 	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]
 }
 
-// Mem is a memory shape: Depth words of Width bits.
-type Mem struct{ Depth, Width int }
+// Mem is a ROM: Depth words of Width bits, and how it is to be built.
+type Mem struct {
+	Depth, Width int
+	// Style is the implementation the plan chose (and the estimate
+	// counts); rtlgen writes it as a synthesis attribute on the memory.
+	Style MemStyle `json:",omitempty"`
+}
+
+// MemStyle is how a ROM is built.
+type MemStyle string
+
+const (
+	// MemAuto leaves the choice to the synthesis tool (no attribute).
+	MemAuto MemStyle = ""
+	// MemBlock is block RAM: rom_style = "block" (Yosys and Vivado).
+	MemBlock MemStyle = "block"
+	// MemLUT is LUT logic (a 64-deep ROM is one LUT6 per output bit, the
+	// distributed-ROM form): Yosys' logic_block attribute.
+	MemLUT MemStyle = "lut"
+)
+
+// Target FPGA families of Options.Target.
+const (
+	TargetXC7   = "xc7"   // Xilinx 7-series, 6-input LUTs
+	TargetICE40 = "ice40" // Lattice iCE40, 4-input LUTs
+)
 
 // Bits is Depth*Width.
 func (m Mem) Bits() int64 { return int64(m.Depth) * int64(m.Width) }
@@ -146,6 +175,11 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	default:
 		return nil, fmt.Errorf("hw: unknown popcount %q (want tree or behavioural)", opt.Popcount)
 	}
+	switch opt.Target {
+	case "", TargetXC7, TargetICE40:
+	default:
+		return nil, fmt.Errorf("hw: unknown target %q (want xc7 or ice40)", opt.Target)
+	}
 	folds := opt.Folds
 	if folds == nil {
 		folds = autoFolds(specs, opt.TargetCycles, opt.NoPad)
@@ -153,11 +187,14 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name,
-		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery}
+		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery, Target: opt.Target}
 	for i, s := range specs {
 		l := newLayer(i, s, folds[i])
 		if err := l.usePopcount(opt.Popcount, opt.PipelineEvery); err != nil {
 			return nil, err
+		}
+		if opt.Target != TargetICE40 {
+			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
 		}
 		p.Layers = append(p.Layers, l)
 	}

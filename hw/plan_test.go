@@ -158,7 +158,7 @@ func TestPlanNumbers(t *testing.T) {
 	if p.CyclesPerFrame != 160 || p.Latency != 61+(160+3)+(16+3)+(16+3)+(3*4+3) {
 		t.Errorf("cycles/frame %d, latency %d", p.CyclesPerFrame, p.Latency)
 	}
-	if l0.WeightMem != (Mem{160, 350}) || l0.ThrMem != (Mem{10, 7 * 12}) || l3.ThrMem != (Mem{3, 4 * 9}) {
+	if l0.WeightMem != (Mem{160, 350, MemBlock}) || l0.ThrMem != (Mem{10, 7 * 12, MemLUT}) || l3.ThrMem != (Mem{3, 4 * 9, MemLUT}) {
 		t.Errorf("memories: %v %v %v", l0.WeightMem, l0.ThrMem, l3.ThrMem)
 	}
 	// Padded weights are 0, padded neurons have zero thresholds.
@@ -267,4 +267,82 @@ func TestSaveLoad(t *testing.T) {
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.json"), loadTFC(t)); err == nil || !strings.HasPrefix(err.Error(), "hw: ") {
 		t.Errorf("missing file: %v", err)
 	}
+}
+
+func TestMemStyle(t *testing.T) {
+	for _, c := range []struct {
+		m    Mem
+		want MemStyle
+	}{
+		{Mem{Depth: 64, Width: 784}, MemLUT},    // one LUT6 per bit
+		{Mem{Depth: 1024, Width: 4}, MemLUT},    // 4096 bits: small
+		{Mem{Depth: 1024, Width: 5}, MemBlock},  // past romLogicBits
+		{Mem{Depth: 256, Width: 256}, MemBlock}, // Yosys alone builds it from ~1,000 LUTs
+		{Mem{Depth: 65, Width: 63}, MemLUT},
+		{Mem{Depth: 65, Width: 64}, MemBlock},
+		{Mem{}, MemAuto},
+	} {
+		if got := lut6Style(c.m); got != c.want {
+			t.Errorf("lut6Style(%d x %d) = %q, want %q", c.m.Depth, c.m.Width, got, c.want)
+		}
+	}
+}
+
+// TestTargetMemStyle: xc7 and "" give every ROM the LUT6 rule's style,
+// ice40 leaves them to the tool, the estimate does not depend on whether
+// the style is explicit, and Load rebuilds the target.
+func TestTargetMemStyle(t *testing.T) {
+	n := randomNet(t, 7, []int{200, 70})
+	for _, target := range []string{"", TargetXC7, TargetICE40} {
+		p, err := NewPlan(n, Options{TargetCycles: 300, Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Layers {
+			for _, m := range []Mem{l.WeightMem, l.ThrMem} {
+				want := lut6Style(Mem{Depth: m.Depth, Width: m.Width})
+				if target == TargetICE40 {
+					want = MemAuto
+				}
+				if m.Style != want {
+					t.Errorf("target %q layer %d: %v, want style %q", target, l.Index, m, want)
+				}
+			}
+		}
+		if p.Target != target {
+			t.Errorf("plan target %q, want %q", p.Target, target)
+		}
+		q, err := NewPlan(n, Options{TargetCycles: 300})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Estimate != q.Estimate {
+			t.Errorf("target %q: estimate %v, without target %v", target, p.Estimate, q.Estimate)
+		}
+		dir := t.TempDir()
+		if err := Save(dir, p); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Load(filepath.Join(dir, PlanFile), n)
+		if err != nil {
+			t.Fatalf("target %q: %v", target, err)
+		}
+		if back.Target != target {
+			t.Errorf("loaded target %q, want %q", back.Target, target)
+		}
+	}
+	if _, err := NewPlan(n, Options{Target: "ecp5"}); err == nil || !strings.Contains(err.Error(), `unknown target "ecp5"`) {
+		t.Errorf("target ecp5: error %v", err)
+	}
+}
+
+// randomNet is a random 1-bit MLP on a 28x28 input.
+func randomNet(t *testing.T, seed uint64, hidden []int) *netlist.Network {
+	t.Helper()
+	n, err := netlist.Random(rand.New(rand.NewPCG(seed, 1)), netlist.RandomConfig{
+		Input: netlist.Shape{C: 1, H: 28, W: 28}, InputBits: 1, Hidden: hidden, Classes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

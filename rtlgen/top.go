@@ -118,6 +118,12 @@ func top(p *hw.Plan, opt Options) string {
 			{"WeightFile", fmt.Sprintf("{MemDir, %q}", weightFile(i))},
 			{"ActFile", fmt.Sprintf("{MemDir, %q}", actFile(i, l))},
 		}...)
+		if l.WeightMem.Style != hw.MemAuto {
+			ps = append(ps, [2]string{"WeightStyle", romStyle(l.WeightMem.Style)})
+		}
+		if l.ThrMem.Style != hw.MemAuto {
+			ps = append(ps, [2]string{"ActStyle", romStyle(l.ThrMem.Style)})
+		}
 		params(&b, ps)
 		w("  ) u_mvtu%d (\n", i)
 		conns(&b, [][2]string{
@@ -189,4 +195,16 @@ func named(b *strings.Builder, kv [][2]string) {
 		}
 		fmt.Fprintf(b, "    .%-*s (%s)%s\n", wid, e[0], e[1], sep)
 	}
+}
+
+// romStyle is qnn_rom's Style parameter for a memory style: 1 block RAM,
+// 2 LUT logic, 0 the tool's choice.
+func romStyle(s hw.MemStyle) string {
+	switch s {
+	case hw.MemBlock:
+		return "1"
+	case hw.MemLUT:
+		return "2"
+	}
+	return "0"
 }

@@ -36,7 +36,9 @@ module qnn_mvtu #(
   parameter integer PipeEvery  = 0,
   parameter integer PipeDepth  = 0,
   parameter         WeightFile = "",
-  parameter         ActFile    = ""
+  parameter         ActFile    = "",
+  parameter integer WeightStyle = 0,  // weight ROM style (qnn_rom Style)
+  parameter integer ActStyle    = 0   // threshold/score ROM style
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,
@@ -165,7 +167,8 @@ module qnn_mvtu #(
     .Depth     (WDepth),
     .Width     (WWidth),
     .AddrWidth (WAddrWidth),
-    .InitFile  (WeightFile)
+    .InitFile  (WeightFile),
+    .Style     (WeightStyle)
   ) u_weight_rom (
     .clk_i  (clk_i),
     .en_i   (en),
@@ -290,7 +293,8 @@ module qnn_mvtu #(
     .Depth     (Nf),
     .Width     (ActWidth),
     .AddrWidth (NfWidth),
-    .InitFile  (ActFile)
+    .InitFile  (ActFile),
+    .Style     (ActStyle)
   ) u_act_rom (
     .clk_i  (clk_i),
     .en_i   (en),

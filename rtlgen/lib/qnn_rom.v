@@ -4,12 +4,16 @@
 // InitFile (one hex word per line, word 0 first). The read is registered:
 // data_o shows mem[addr_i] from the cycle after a cycle with en_i = 1 and
 // holds while en_i = 0. This is the block-RAM inference template of common
-// synthesis tools.
+// synthesis tools. Style is the plan's choice (hw.MemStyle): 1 (block) sets
+// rom_style = "block" (Yosys, Vivado), 2 (lut) sets logic_block (Yosys: LUT
+// logic; a 64-deep ROM is one LUT6 per bit), 0 (auto) leaves it to the
+// tool.
 module qnn_rom #(
   parameter integer Depth     = 1,
   parameter integer Width     = 1,
   parameter integer AddrWidth = 1,  // must be max(1, $clog2(Depth))
-  parameter         InitFile  = ""
+  parameter         InitFile  = "",
+  parameter integer Style     = 0   // 0 auto, 1 block, 2 lut
 ) (
   input  wire                 clk_i,
   input  wire                 en_i,
@@ -26,28 +30,56 @@ module qnn_rom #(
     if (AddrWidth != ((Depth > 1) ? $clog2(Depth) : 1)) begin : gen_check_addr
       qnn_param_error_rom_addr_width_must_be_clog2_depth u_param_error ();
     end
-  endgenerate
-
-  reg [Width-1:0] mem [0:Depth-1];
-  reg [Width-1:0] data_q;
-
-  // No init file (the library default) leaves the ROM uninitialised, so
-  // tools that elaborate the unparameterised module (Yosys) accept it.
-  generate
-    if (InitFile != "") begin : gen_init
-      initial begin
-        $readmemh(InitFile, mem);
-      end
+    if (Style < 0 || Style > 2) begin : gen_check_style
+      qnn_param_error_rom_style_must_be_0_1_or_2 u_param_error ();
     end
   endgenerate
 
   // Block-RAM read port: the one register of this module loads only when
-  // enabled (no reset, as block RAM output registers).
-  always @(posedge clk_i) begin
-    if (en_i) begin
-      data_q <= mem[addr_i];
+  // enabled (no reset, as block RAM output registers). No init file (the
+  // library default) leaves the ROM uninitialised, so tools that elaborate
+  // the unparameterised module (Yosys) accept it.
+  reg [Width-1:0] data_q;
+
+  generate
+    if (Style == 1) begin : gen_block
+      (* rom_style = "block" *) reg [Width-1:0] mem [0:Depth-1];
+      if (InitFile != "") begin : gen_init
+        initial begin
+          $readmemh(InitFile, mem);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en_i) begin
+          data_q <= mem[addr_i];
+        end
+      end
+    end else if (Style == 2) begin : gen_lut
+      (* logic_block *) reg [Width-1:0] mem [0:Depth-1];
+      if (InitFile != "") begin : gen_init
+        initial begin
+          $readmemh(InitFile, mem);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en_i) begin
+          data_q <= mem[addr_i];
+        end
+      end
+    end else begin : gen_auto
+      reg [Width-1:0] mem [0:Depth-1];
+      if (InitFile != "") begin : gen_init
+        initial begin
+          $readmemh(InitFile, mem);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en_i) begin
+          data_q <= mem[addr_i];
+        end
+      end
     end
-  end
+  endgenerate
 
   assign data_o = data_q;
 
