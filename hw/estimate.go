@@ -39,14 +39,14 @@ func (p *Plan) estimate() {
 func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
-	// Bank and fold read multiplexer, 2*SF:1 per lane bit (Yosys: about a
-	// third of a LUT per input up to 32:1, about one per input for very
-	// deep ones).
-	mux := ceilDiv(2*l.SF-1, 3)
+	// Fold read multiplexer of the read buffer, SF:1 per lane bit (Yosys:
+	// about a third of a LUT per input up to 64:1, about one per input for
+	// very deep ones), and the last beat's path into the read buffer.
+	mux := ceilDiv(l.SF-1, 3)
 	if l.SF > 64 {
-		mux = 2 * l.SF
+		mux = l.SF
 	}
-	r.LUT += l.SIMD * l.XBits * mux
+	r.LUT += l.SIMD*l.XBits*mux + (l.MW-(l.InBeats-1)*l.InWidth)*l.XBits
 	if l.InBeats > 1 {
 		r.LUT += 2*l.InBeats + 64 // write-enable decoder (beat and bank per position)
 	}

@@ -53,7 +53,9 @@ func TestLibraryTestBenches(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(tb), ".v")
 		t.Run(name, func(t *testing.T) {
 			vvp := filepath.Join(t.TempDir(), name+".vvp")
-			args := append([]string{"-g2005", "-Wall", "-s", name, "-o", vvp, tb}, lib...)
+			// Every bench is compiled (a bench may instantiate another with
+			// other parameters); -s picks this one.
+			args := append(append([]string{"-g2005", "-Wall", "-s", name, "-o", vvp}, tbs...), lib...)
 			if out, err := exec.Command("iverilog", args...).CombinedOutput(); err != nil {
 				t.Fatalf("iverilog: %v\n%s", err, out)
 			}

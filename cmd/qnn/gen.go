@@ -154,7 +154,7 @@ func popcountOptions(c *cli.Context, cmd string, opt *hw.Options) error {
 	default:
 		return userErrf("%s: --target: unknown target %q (want xc7 or ice40)", cmd, target)
 	}
-	opt.Popcount = hw.PopcountFor(target)
+	opt.Popcount, opt.Target = hw.PopcountFor(target), target
 	switch pc := hw.Popcount(c.String("popcount")); pc {
 	case "":
 	case hw.PopcountTree, hw.PopcountBehavioural:

@@ -55,49 +55,60 @@ module qnn_input_buffer #(
   localparam [BeatWidth-1:0] LastBeat      = LastBeatIndex[BeatWidth-1:0];
   localparam [XBits-1:0]     PadElem       = PadX[XBits-1:0];
 
-  // Control registers.
-  reg [1:0]           full_q, full_d;
-  reg                 wbank_q, wbank_d;
-  reg                 rbank_q, rbank_d;
+  // The two banks of the contract are built as a write buffer (wbuf: the
+  // frame being written, or a complete frame waiting) and a read buffer
+  // (rbuf: the frame being read). A complete frame moves from wbuf to rbuf
+  // in one cycle, as soon as rbuf is free or being released; the frame's
+  // last beat goes straight into rbuf when it completes a frame that can
+  // move at once. wfull_q is the contract's full_q[wbank_q] and rfull_q is
+  // full_q[rbank_q], so ready, full and the lanes read are cycle for cycle
+  // those of two banks; but the read side needs no bank multiplexer, and
+  // only the last beat's positions need a multiplexer in front of rbuf.
+  reg                 wfull_q, wfull_d;
+  reg                 rfull_q, rfull_d;
   reg [BeatWidth-1:0] wpos_q, wpos_d;
   // Data registers (not reset).
-  reg [Mw*XBits-1:0]  bank0_q, bank1_q;
-  wire [Mw*XBits-1:0] bank0_d, bank1_d;
+  reg [Mw*XBits-1:0]  wbuf_q, rbuf_q;
+  wire [Mw*XBits-1:0] wbuf_d, rbuf_d;
 
-  wire wr_ready = !full_q[wbank_q];
+  wire wr_ready = !wfull_q;
   wire wr_hs    = wr_valid_i && wr_ready;
   wire wr_last  = (wpos_q == LastBeat);
+  wire frame_in = wr_hs && wr_last;                // a frame's last beat, this cycle
+  wire move     = (!rfull_q || rd_release_i) && (wfull_q || frame_in);
 
   always @(*) begin
-    full_d  = full_q;
-    wbank_d = wbank_q;
+    wfull_d = wfull_q;
+    rfull_d = rfull_q;
     wpos_d  = wpos_q;
-    rbank_d = rbank_q;
     if (wr_hs) begin
       if (wr_last) begin
-        full_d[wbank_q] = 1'b1;
-        wbank_d         = !wbank_q;
-        wpos_d          = {BeatWidth{1'b0}};
+        wpos_d = {BeatWidth{1'b0}};
       end else begin
         wpos_d = wpos_q + {{(BeatWidth-1){1'b0}}, 1'b1};
       end
     end
-    if (rd_release_i) begin
-      full_d[rbank_q] = 1'b0;
-      rbank_d         = !rbank_q;
+    if (move) begin
+      rfull_d = 1'b1;
+      wfull_d = 1'b0;
+    end else begin
+      if (rd_release_i) begin
+        rfull_d = 1'b0;
+      end
+      if (frame_in) begin
+        wfull_d = 1'b1;
+      end
     end
   end
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      full_q  <= 2'b00;
-      wbank_q <= 1'b0;
-      rbank_q <= 1'b0;
+      wfull_q <= 1'b0;
+      rfull_q <= 1'b0;
       wpos_q  <= {BeatWidth{1'b0}};
     end else begin
-      full_q  <= full_d;
-      wbank_q <= wbank_d;
-      rbank_q <= rbank_d;
+      wfull_q <= wfull_d;
+      rfull_q <= rfull_d;
       wpos_q  <= wpos_d;
     end
   end
@@ -110,10 +121,16 @@ module qnn_input_buffer #(
       localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
       localparam integer         Lane      = i % InWidth;
       wire wr_here = wr_hs && (wpos_q == Beat);
-      assign bank0_d[i*XBits +: XBits] = (wr_here && !wbank_q) ? wr_data_i[Lane*XBits +: XBits]
-                                                               : bank0_q[i*XBits +: XBits];
-      assign bank1_d[i*XBits +: XBits] = (wr_here && wbank_q) ? wr_data_i[Lane*XBits +: XBits]
-                                                              : bank1_q[i*XBits +: XBits];
+      assign wbuf_d[i*XBits +: XBits] = wr_here ? wr_data_i[Lane*XBits +: XBits]
+                                                : wbuf_q[i*XBits +: XBits];
+      if (BeatIndex == LastBeatIndex) begin : gen_last
+        assign rbuf_d[i*XBits +: XBits] = !move ? rbuf_q[i*XBits +: XBits] :
+                                          frame_in ? wr_data_i[Lane*XBits +: XBits]
+                                                   : wbuf_q[i*XBits +: XBits];
+      end else begin : gen_other
+        assign rbuf_d[i*XBits +: XBits] = move ? wbuf_q[i*XBits +: XBits]
+                                               : rbuf_q[i*XBits +: XBits];
+      end
     end
     if (InWidth > Mw) begin : gen_unused_lanes
       // Lanes at positions >= Mw of every beat: padding of the producer.
@@ -122,13 +139,13 @@ module qnn_input_buffer #(
   endgenerate
 
   always @(posedge clk_i) begin
-    bank0_q <= bank0_d;
-    bank1_q <= bank1_d;
+    wbuf_q <= wbuf_d;
+    rbuf_q <= rbuf_d;
   end
 
-  // Read: bank rbank_q padded to Sf*Simd elements, lane group rd_sf_i.
+  // Read: rbuf padded to Sf*Simd elements, lane group rd_sf_i.
   wire [Mwp*XBits-1:0] padded;
-  assign padded[Mw*XBits-1:0] = rbank_q ? bank1_q : bank0_q;
+  assign padded[Mw*XBits-1:0] = rbuf_q;
   generate
     for (i = Mw; i < Mwp; i = i + 1) begin : gen_pad
       assign padded[i*XBits +: XBits] = PadElem;
@@ -157,14 +174,28 @@ module qnn_input_buffer #(
               assign cand[g] = 1'b0;
             end
           end
-          assign lanes[i*XBits + e] = cand[rd_sf_i];
+          if (SfWidth <= 6) begin : gen_flat
+            assign lanes[i*XBits + e] = cand[rd_sf_i];
+          end else begin : gen_split
+            // Deeper than 64: 64:1 multiplexers on the low six select
+            // bits, then one over their outputs (a flat $shiftx this deep
+            // maps to about a LUT per candidate; this to about a third).
+            localparam integer Parts = Groups / 64;
+            genvar h;
+            wire [Parts-1:0] part;
+            for (h = 0; h < Parts; h = h + 1) begin : gen_part
+              wire [63:0] seg = cand[h*64 +: 64];
+              assign part[h] = seg[rd_sf_i[5:0]];
+            end
+            assign lanes[i*XBits + e] = part[rd_sf_i[SfWidth-1:6]];
+          end
         end
       end
     end
   endgenerate
 
   assign wr_ready_o = wr_ready;
-  assign rd_full_o  = full_q[rbank_q];
+  assign rd_full_o  = rfull_q;
   assign rd_lanes_o = lanes;
 
 endmodule

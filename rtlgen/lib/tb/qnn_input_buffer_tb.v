@@ -1,27 +1,32 @@
 // Test bench of qnn_input_buffer: random write gaps and read delays over 40
 // frames; every read lane group must equal the frame written (pad element
 // past Mw), in order. Prints PASS or FAIL.
-module qnn_input_buffer_tb;
-  localparam integer Mw = 5, XBits = 3, InWidth = 2, InBeats = 3, Simd = 2, Sf = 3, PadX = 5;
-  localparam integer Frames = 40;
+// The parameters are overridden by qnn_input_buffer_deep_tb.
+module qnn_input_buffer_tb #(
+  parameter integer Mw = 5, XBits = 3, InWidth = 2, InBeats = 3, Simd = 2, Sf = 3, SfWidth = 2,
+  parameter integer PadX = 5, Frames = 40, MaxCycles = 5000,
+  parameter         Name = "qnn_input_buffer_tb",
+  parameter integer Standalone = 1  // 0: a wrapper reads done and errors and ends the run
+);
 
   reg                      clk, rst_n;
   reg                      wr_valid;
   wire                     wr_ready;
   reg  [InWidth*XBits-1:0] wr_data;
   wire                     rd_full;
-  reg  [1:0]               rd_sf;
+  reg  [SfWidth-1:0]       rd_sf;
   wire [Simd*XBits-1:0]    rd_lanes;
   reg                      rd_release;
 
   qnn_input_buffer #(.Mw(Mw), .XBits(XBits), .InWidth(InWidth), .InBeats(InBeats),
-                     .Simd(Simd), .Sf(Sf), .SfWidth(2), .PadX(PadX)) u_dut (
+                     .Simd(Simd), .Sf(Sf), .SfWidth(SfWidth), .PadX(PadX)) u_dut (
     .clk_i(clk), .rst_ni(rst_n), .wr_valid_i(wr_valid), .wr_ready_o(wr_ready),
     .wr_data_i(wr_data), .rd_full_o(rd_full), .rd_sf_i(rd_sf), .rd_lanes_o(rd_lanes),
     .rd_release_i(rd_release));
 
   reg [XBits-1:0] elems [0:Frames*InWidth*InBeats-1];  // every element written
   integer wbeat, rframe, errors, seed, i, e, pos, cycles;
+  reg done = 1'b0;
   reg [Simd*XBits-1:0] want;
 
   always #5 clk = !clk;
@@ -34,7 +39,7 @@ module qnn_input_buffer_tb;
     wbeat = 0; rframe = 0; cycles = 0;
     repeat (3) @(posedge clk);
     #1 rst_n = 1;
-    while (rframe < Frames && cycles < 5000) begin
+    while (rframe < Frames && cycles < MaxCycles) begin
       // Drive both sides for this cycle (after the previous edge).
       if (!wr_valid && wbeat < Frames * InBeats && ($random(seed) & 1)) wr_valid = 1;
       for (e = 0; e < InWidth; e = e + 1) wr_data[e*XBits +: XBits] = elems[wbeat*InWidth + e];
@@ -69,8 +74,11 @@ module qnn_input_buffer_tb;
       errors = errors + 1;
       $display("FAIL read %0d of %0d frames", rframe, Frames);
     end
-    if (errors == 0) $display("PASS qnn_input_buffer_tb");
-    else $display("FAIL qnn_input_buffer_tb: %0d errors", errors);
-    $finish;
+    done = 1;
+    if (Standalone) begin
+      if (errors == 0) $display("PASS %0s", Name);
+      else $display("FAIL %0s: %0d errors", Name, errors);
+      $finish;
+    end
   end
 endmodule
