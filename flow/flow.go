@@ -47,7 +47,8 @@ type runner struct {
 
 	// In-memory results of stages that ran in this process.
 	trainer   *train.Trainer
-	test      *dataset.Set
+	test      *dataset.Set // the test split as the data set stores it (28x28)
+	resized   map[int]*dataset.Set
 	net       *netlist.Network
 	plan      *hw.Plan
 	trainData [2]*dataset.Set // training and validation images
@@ -174,16 +175,31 @@ func (r *runner) interrupted(stage, how string) error {
 	return fmt.Errorf("flow: %s: %w; %s", stage, ErrInterrupted, how)
 }
 
-// testSet loads (once) the data set's test split.
-func (r *runner) testSet() (*dataset.Set, error) {
-	if r.test != nil {
-		return r.test, nil
+// testSet loads (once) the data set's test split and downsamples it to
+// the input size of n (its input shape must be 1xNxN with N dividing 28),
+// so every stage feeds a model the images it was trained on.
+func (r *runner) testSet(n *netlist.Network) (*dataset.Set, error) {
+	in := n.InputLayer()
+	size, err := dataset.InputSize(in.Shape.C, in.Shape.H, in.Shape.W)
+	if err != nil {
+		return nil, userErrorf("flow: model %q layer 0 %q: shape: %w", n.Name, in.Name, err)
 	}
-	s, err := dataset.Load(r.cfg.Train.Dataset, "test", r.cfg.DataDir)
+	if s := r.resized[size]; s != nil {
+		return s, nil
+	}
+	if r.test == nil {
+		if r.test, err = dataset.Load(r.cfg.Train.Dataset, "test", r.cfg.DataDir); err != nil {
+			return nil, asUser(err)
+		}
+	}
+	s, err := r.test.Resize(size)
 	if err != nil {
 		return nil, asUser(err)
 	}
-	r.test = s
+	if r.resized == nil {
+		r.resized = map[int]*dataset.Set{}
+	}
+	r.resized[size] = s
 	return s, nil
 }
 

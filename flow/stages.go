@@ -58,6 +58,9 @@ func (r *runner) loadTrainingData() error {
 	if err != nil {
 		return asUser(err)
 	}
+	if full, err = full.Resize(r.cfg.Train.InputSide()); err != nil {
+		return asUser(err)
+	}
 	trainSet, val, err := train.Split(full, r.cfg.Train.Limit)
 	if err != nil {
 		return asUser(err)
@@ -145,7 +148,7 @@ func (r *runner) runExport() ([]string, error) {
 	if n, err = netlist.Load(r.path(ModelFile)); err != nil { // measure the file, not the memory
 		return nil, err
 	}
-	test, err := r.testSet()
+	test, err := r.testSet(n)
 	if err != nil {
 		return nil, err
 	}

@@ -31,12 +31,9 @@ func (r *runner) runSim() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := r.testSet()
+	test, err := r.testSet(p.Net)
 	if err != nil {
 		return nil, err
-	}
-	if p.Input.Shape.Size() != test.Rows*test.Cols {
-		return nil, userErrorf("flow: sim: the design takes %v images, the data set's are %dx%d", p.Input.Shape, test.Rows, test.Cols)
 	}
 	pixels := test.Pixels[:test.N*test.Rows*test.Cols]
 	want, err := netlist.Eval(p.Net, pixels, test.N)
@@ -99,7 +96,7 @@ func (r *runner) runCosim() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := r.testSet()
+	test, err := r.testSet(p.Net)
 	if err != nil {
 		return nil, err
 	}

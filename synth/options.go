@@ -38,6 +38,14 @@ type Options struct {
 	// Flatten flattens before synthesis: better results, but no per-module
 	// breakdown (only the top module is reported).
 	Flatten bool
+	// MinCEUse (ICE40 only) is synth_ice40's -dffe_min_ce_use: a clock
+	// enable that would drive fewer than MinCEUse flip-flops is folded into
+	// LUT logic instead. nextpnr-ice40 0.4 packs 8 logic cells per tile,
+	// which must share clock, enable and reset; with many small enable
+	// nets its placer fails to legalize ("Unable to find legal placement
+	// for all cells"), which 8 avoids. 0 keeps Yosys' default (every
+	// enable kept).
+	MinCEUse int
 	// PnR places and routes with nextpnr-ice40 (ICE40 only).
 	PnR bool
 	// Device is the iCE40 device for PnR: "hx8k" (default) or "up5k".
@@ -79,6 +87,9 @@ func (o *Options) setup() error {
 	}
 	if o.PnR && o.Target != ICE40 {
 		return fmt.Errorf("synth: place and route needs target ice40, not %s", o.Target)
+	}
+	if o.MinCEUse < 0 || (o.MinCEUse > 0 && o.Target != ICE40) {
+		return fmt.Errorf("synth: dffe_min_ce_use %d needs target ice40 and a non-negative count", o.MinCEUse)
 	}
 	if err := o.setupDevice(); err != nil {
 		return err
@@ -170,6 +181,9 @@ func (o *Options) script() string {
 		dsp := ""
 		if o.Device == "up5k" {
 			dsp = " -dsp"
+		}
+		if o.MinCEUse > 0 {
+			dsp += fmt.Sprintf(" -dffe_min_ce_use %d", o.MinCEUse)
 		}
 		fmt.Fprintf(&b, "synth_ice40 -top %s -noflatten%s%s\n", o.Top, abc9, dsp)
 	default:

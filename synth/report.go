@@ -12,7 +12,9 @@ type Report struct {
 	Target Target `json:"target"`
 	Top    string `json:"top"`
 	ABC9   bool   `json:"abc9"`
-	Yosys  string `json:"yosys"`
+	// MinCEUse is synth_ice40's -dffe_min_ce_use (0: not given).
+	MinCEUse int    `json:"dffe_min_ce_use,omitempty"`
+	Yosys    string `json:"yosys"`
 	// Total is the whole design (flattened count).
 	Total Resources `json:"total"`
 	// Modules is every module in the hierarchy, the top first, then by
@@ -51,6 +53,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.ABC9 {
 		flow += " -abc9"
+	}
+	if r.MinCEUse > 0 {
+		flow += fmt.Sprintf(" -dffe_min_ce_use %d", r.MinCEUse)
 	}
 	fmt.Fprintf(&b, "%s, %s, %.1f s. Logic depth: %d LUT levels between registers.\n\n", r.Yosys, flow, r.YosysSeconds, r.Depth)
 	b.WriteString("## Total\n\n")

@@ -71,7 +71,7 @@ func runYosys(ctx context.Context, yosys string, o *Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("synth: yosys failed (log %s): %w%s", filepath.Join(o.OutDir, logFile), err, lastError(logText))
 	}
-	rep := &Report{Target: o.Target, Top: o.Top, ABC9: o.ABC9, Yosys: yosysVersion(logText)}
+	rep := &Report{Target: o.Target, Top: o.Top, ABC9: o.ABC9, MinCEUse: o.MinCEUse, Yosys: yosysVersion(logText)}
 	rep.Warnings = warnings(logText)
 	if err := fatalWarning(logText); err != nil {
 		return nil, err

@@ -159,13 +159,15 @@ func TestMissingTools(t *testing.T) {
 
 func TestOptionErrors(t *testing.T) {
 	for name, o := range map[string]Options{
-		"no dir":       {Top: "x"},
-		"no top":       {Dir: "."},
-		"bad target":   {Dir: ".", Top: "x", Target: "ecp5"},
-		"pnr on xc7":   {Dir: ".", Top: "x", PnR: true},
-		"bad device":   {Dir: ".", Top: "x", Target: ICE40, Device: "lp1k"},
-		"no verilog":   {Dir: ".", Top: "x"},
-		"missing file": {Dir: ".", Top: "x", Files: []string{"nope.v"}},
+		"no dir":        {Top: "x"},
+		"no top":        {Dir: "."},
+		"bad target":    {Dir: ".", Top: "x", Target: "ecp5"},
+		"pnr on xc7":    {Dir: ".", Top: "x", PnR: true},
+		"bad device":    {Dir: ".", Top: "x", Target: ICE40, Device: "lp1k"},
+		"no verilog":    {Dir: ".", Top: "x"},
+		"missing file":  {Dir: ".", Top: "x", Files: []string{"nope.v"}},
+		"min ce on xc7": {Dir: ".", Top: "x", MinCEUse: 8},
+		"negative ce":   {Dir: ".", Top: "x", Target: ICE40, MinCEUse: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Run(context.Background(), o); err == nil || !strings.HasPrefix(err.Error(), "synth: ") {

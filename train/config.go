@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/qnn-dev/qnn/dataset"
 )
 
 // Config describes a training run. Zero values are not defaults: start from
@@ -19,6 +21,12 @@ type Config struct {
 	InputBits int    // 1: binarized pixels (pixel >= InputThreshold); 8: raw pixels
 	// InputThreshold binarizes pixels for InputBits == 1.
 	InputThreshold int
+	// InputSize is the side of the images the model reads: the data set's
+	// 28x28 images are downsampled to InputSize x InputSize by area
+	// averaging (dataset.Downsample) before binarization. It must divide
+	// 28; 0 means 28 (no downsampling). Left out of JSON when 0, so the
+	// configuration hashes of runs without it do not change.
+	InputSize int `json:",omitempty"`
 
 	Epochs  int
 	Batch   int
@@ -110,6 +118,8 @@ func (c *Config) Validate() error {
 		check(c.ABits == 1 || c.ABits == 2 || c.ABits == 4, "activation bits %d (want 1, 2 or 4)", c.ABits),
 		check(c.InputBits == 1 || c.InputBits == 8, "input bits %d (want 1 or 8)", c.InputBits),
 		check(c.InputThreshold >= 0 && c.InputThreshold <= 256, "input threshold %d (want 0..256)", c.InputThreshold),
+		check(c.InputSize == 0 || dataset.CheckSize(c.InputSize) == nil, "input size %d does not divide %d (want one of %v)",
+			c.InputSize, dataset.Rows, dataset.Sizes),
 		check(c.Epochs > 0, "epochs must be positive, got %d", c.Epochs),
 		check(c.Batch >= 2 && c.Batch <= 65536, "batch size %d (want 2..65536)", c.Batch),
 		check(c.LR > 0 && c.LRFinal > 0, "learning rates must be positive (lr %g, lr-final %g)", c.LR, c.LRFinal),
@@ -127,6 +137,18 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// InputSide is the side of the model's square input images: InputSize, or
+// 28 when it is 0.
+func (c *Config) InputSide() int {
+	if c.InputSize == 0 {
+		return dataset.Rows
+	}
+	return c.InputSize
+}
+
+// inputPixels is the number of pixels of one input image.
+func (c *Config) inputPixels() int { return c.InputSide() * c.InputSide() }
 
 // threads is the number of goroutines for matrix products.
 func (c *Config) threads() int {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -13,7 +14,8 @@ import (
 // classifies every image as Predict does. meta is copied into the netlist.
 func (inf *Inference) Export(name string, meta map[string]string) (*netlist.Network, error) {
 	cfg := &inf.cfg
-	in := &netlist.Input{Name: "input", Shape: netlist.Shape{C: 1, H: 28, W: 28}, Bits: cfg.InputBits}
+	side := cfg.InputSide()
+	in := &netlist.Input{Name: "input", Shape: netlist.Shape{C: 1, H: side, W: side}, Bits: cfg.InputBits}
 	if cfg.InputBits == 1 {
 		in.Threshold = cfg.InputThreshold
 	}
@@ -87,6 +89,9 @@ func configMeta(cfg *Config) map[string]string {
 	}
 	if cfg.Augment > 0 {
 		m["augment"] = strconv.Itoa(cfg.Augment)
+	}
+	if side := cfg.InputSide(); side != dataset.Rows {
+		m["input_size"] = strconv.Itoa(side)
 	}
 	return m
 }

@@ -116,7 +116,8 @@ func (f *infLayer) bnOut(c int, z int64) float64 {
 // level is a hidden channel's activation level for accumulator z.
 func (f *infLayer) level(c int, z int64) int { return actLevelOf(f.bnOut(c, z), f.abits) }
 
-// Predict classifies count images (784 pixels each, back to back) and
+// Predict classifies count images (of the configuration's input size, back
+// to back) and
 // returns the predicted classes and, for information, the classes the
 // output batch norm would give without rounding its offsets to integers.
 func (inf *Inference) Predict(pixels []byte, count int) (classes, unrounded []int) {
@@ -124,11 +125,12 @@ func (inf *Inference) Predict(pixels []byte, count int) (classes, unrounded []in
 	classes = make([]int, count)
 	unrounded = make([]int, count)
 	th := inf.cfg.threads()
+	sz := inf.cfg.inputPixels()
 	var bufA, bufB []float32
 	for lo := 0; lo < count; lo += chunk {
 		rows := min(chunk, count-lo)
-		bufA = growF32(bufA, rows*784)
-		encodeInput(bufA, pixels[lo*784:(lo+rows)*784], &inf.cfg, true)
+		bufA = growF32(bufA, rows*sz)
+		encodeInput(bufA, pixels[lo*sz:(lo+rows)*sz], &inf.cfg, true)
 		x := bufA
 		for _, f := range inf.layers {
 			bufB = growF32(bufB, rows*f.out)

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 )
 
-// encodeInput writes the float model's view of rows images (784 pixels
-// each) into x: -1/+1 for binarized input (pixel >= threshold gives +1,
+// encodeInput writes the float model's view of images (pixels, back to
+// back) into x: -1/+1 for binarized input (pixel >= threshold gives +1,
 // exactly as netlist.Input), pixel/255 for 8-bit input. If ints, 8-bit
 // pixels are written as the integers 0..255 instead (the inference path).
 func encodeInput(x []float32, pixels []byte, cfg *Config, ints bool) {
@@ -154,8 +154,9 @@ const minOutGamma = 1e-3
 // TrainStep runs one training step on rows images and their labels and
 // returns the batch loss and the number of correct predictions.
 func (m *Model) TrainStep(pixels []byte, labels []byte, rows int, lr float64, rng *rand.Rand, x []float32) (float64, int) {
-	encodeInput(x[:rows*784], pixels[:rows*784], &m.Cfg, false)
-	y := m.forwardTrain(x[:rows*784], rows, rng)
+	n := rows * m.Cfg.inputPixels()
+	encodeInput(x[:n], pixels[:n], &m.Cfg, false)
+	y := m.forwardTrain(x[:n], rows, rng)
 	out := m.Layers[len(m.Layers)-1]
 	loss, correct := lossGrad(m.Cfg.Loss, y, labels, rows, out.Out, out.c.dz)
 	m.backward(rows, rng)

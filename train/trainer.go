@@ -86,8 +86,12 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 	if train == nil || val == nil {
 		return fmt.Errorf("train: missing training or validation set")
 	}
-	if train.Rows*train.Cols != 784 || val.Rows*val.Cols != 784 {
-		return fmt.Errorf("train: images must be 28x28")
+	side := t.cfg.InputSide()
+	for _, s := range []*dataset.Set{train, val} {
+		if s.Rows != side || s.Cols != side {
+			return fmt.Errorf("train: the %s images are %dx%d but the configuration's input size is %dx%d (resize them with dataset.Set.Resize)",
+				s.Split, s.Rows, s.Cols, side, side)
+		}
 	}
 	if train.N < t.cfg.Batch {
 		return fmt.Errorf("train: %d training images are fewer than one batch of %d", train.N, t.cfg.Batch)
@@ -96,8 +100,8 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 		return fmt.Errorf("train: empty validation set")
 	}
 	t.train, t.val = train, val
-	t.x = make([]float32, t.cfg.Batch*784)
-	t.pix = make([]byte, t.cfg.Batch*784)
+	t.x = make([]float32, t.cfg.Batch*side*side)
+	t.pix = make([]byte, t.cfg.Batch*side*side)
 	t.labs = make([]byte, t.cfg.Batch)
 	return nil
 }
@@ -183,15 +187,16 @@ func (t *Trainer) startEpoch() {
 
 // gather copies batch s of the epoch's permutation into the batch buffers,
 // shifting every image by a random offset if the configuration asks for
-// augmentation.
+// augmentation (in pixels of the model's input, after downsampling).
 func (t *Trainer) gather(s int) {
-	a := t.cfg.Augment
+	a, side := t.cfg.Augment, t.cfg.InputSide()
+	sz := side * side
 	for b := 0; b < t.cfg.Batch; b++ {
 		i := int(t.perm[s*t.cfg.Batch+b])
-		dst := t.pix[b*784 : (b+1)*784]
+		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), dx, dy)
+			shiftImage(dst, t.train.Image(i), side, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
 		}
@@ -199,16 +204,17 @@ func (t *Trainer) gather(s int) {
 	}
 }
 
-// shiftImage writes the 28x28 image src moved right by dx and down by dy
-// pixels (negative: left, up) to dst; pixels shifted in are 0 (background).
-// Augmentation works on the raw pixels, before binarization, so the model
-// sees shifted images exactly as it would see them in the data set.
-func shiftImage(dst, src []byte, dx, dy int) {
-	clear(dst[:784])
-	for r := max(0, dy); r < min(28, 28+dy); r++ {
+// shiftImage writes the side x side image src moved right by dx and down
+// by dy pixels (negative: left, up) to dst; pixels shifted in are 0
+// (background). Augmentation works on the raw pixels, before binarization,
+// so the model sees shifted images exactly as it would see them in the
+// data set.
+func shiftImage(dst, src []byte, side, dx, dy int) {
+	clear(dst[:side*side])
+	for r := max(0, dy); r < min(side, side+dy); r++ {
 		sr := r - dy
-		c0, c1 := max(0, dx), min(28, 28+dx)
-		copy(dst[r*28+c0:r*28+c1], src[sr*28+c0-dx:sr*28+c1-dx])
+		c0, c1 := max(0, dx), min(side, side+dx)
+		copy(dst[r*side+c0:r*side+c1], src[sr*side+c0-dx:sr*side+c1-dx])
 	}
 }
 

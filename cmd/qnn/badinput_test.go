@@ -385,6 +385,12 @@ func badCases() []badCase {
 			copyTo(t, dir, "file", []byte("x"))
 			return []string{"train", "--hidden", "16", "--epochs", "1", "--limit", "1000", "--out", "file/m.json", "--quiet"}
 		}, code: 1, want: "file/m.json"},
+		{name: "train --input-size not dividing 28", setup: func(t *testing.T, dir string) []string {
+			return []string{"train", "--input-size", "13", "--hidden", "16", "--epochs", "1", "--out", "m.json"}
+		}, code: 1, want: "--input-size 13: must divide 28"},
+		{name: "flow --input-size not dividing 28", setup: func(t *testing.T, dir string) []string {
+			return smallFlow("out", "--input-size", "9")
+		}, code: 1, want: "--input-size 9: must divide 28"},
 		{name: "flow unknown --from stage", setup: func(t *testing.T, dir string) []string {
 			return smallFlow("out", "--from", "place")
 		}, code: 1, want: `unknown stage "place"`},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -80,8 +81,9 @@ func cosimCommand(e *env) *cli.Command {
 				return userErr(err)
 			}
 			p := d.Plan
-			if p.Input.Shape != datasetShape {
-				return userErrf("cosim: %s: the design takes %v images but %s images are %v", dir, p.Input.Shape, name, datasetShape)
+			size, err := modelInputSize("cosim", filepath.Join(dir, designNetlistFile), p.Net.InputLayer(), name)
+			if err != nil {
+				return err
 			}
 			set, err := dataset.Load(name, "test", c.String("data-dir"))
 			if err != nil {
@@ -89,6 +91,9 @@ func cosimCommand(e *env) *cli.Command {
 			}
 			if l := c.Int("limit"); l > 0 && l < set.N {
 				set = set.Slice(0, l)
+			}
+			if set, err = set.Resize(size); err != nil {
+				return userErr(err)
 			}
 			opt := verilator.Options{
 				Simulator: sim, StallIn: c.Float64("stall-in"), StallOut: c.Float64("stall-out"),

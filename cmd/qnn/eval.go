@@ -15,11 +15,9 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// The image geometry and label count of both data sets eval reads.
-var (
-	datasetShape   = netlist.Shape{C: 1, H: 28, W: 28}
-	datasetClasses = 10
-)
+// The label count of both data sets eval reads (their images are 28x28,
+// downsampled to the model's input size: modelInputSize).
+var datasetClasses = 10
 
 var (
 	datasetNames = []string{"mnist", "fashion"}
@@ -117,10 +115,11 @@ func runEval(log hclog.Logger, opt evalOptions) (*evalReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkModelFitsDataset(opt, n); err != nil {
+	size, err := checkModelFitsDataset("eval", opt, n)
+	if err != nil {
 		return nil, err
 	}
-	set, err := loadImages(log, opt)
+	set, err := loadImages(log, opt, size)
 	if err != nil {
 		return nil, err
 	}
@@ -165,36 +164,40 @@ func evalImages(n *netlist.Network, set *dataset.Set, workers int) ([]netlist.Re
 	return results, elapsed, nil
 }
 
-// loadImages loads the data set split and keeps its first opt.limit
-// images; every failure is a user error.
-func loadImages(log hclog.Logger, opt evalOptions) (*dataset.Set, error) {
+// loadImages loads the data set split, keeps its first opt.limit images
+// and downsamples them to size x size; every failure is a user error.
+func loadImages(log hclog.Logger, opt evalOptions, size int) (*dataset.Set, error) {
 	set, err := dataset.Load(opt.dataset, opt.split, opt.dataDir)
 	if err != nil {
 		return nil, userErr(err)
 	}
-	log.Debug("loaded data set", "name", set.Name, "split", set.Split, "images", set.N)
+	log.Debug("loaded data set", "name", set.Name, "split", set.Split, "images", set.N, "size", size)
 	if opt.limit > set.N {
 		log.Warn("--limit exceeds the split's size; evaluating every image", "limit", opt.limit, "images", set.N)
 	}
 	if opt.limit > 0 && opt.limit < set.N {
 		set = set.Slice(0, opt.limit)
 	}
+	if set, err = set.Resize(size); err != nil {
+		return nil, userErr(err)
+	}
 	return set, nil
 }
 
-// checkModelFitsDataset checks that the model reads 1x28x28 images and
-// scores 10 classes; a mismatch is a user error naming the field.
-func checkModelFitsDataset(opt evalOptions, n *netlist.Network) error {
+// checkModelFitsDataset checks that the model reads 1xNxN images with N
+// dividing 28 and scores 10 classes, and returns N; a mismatch is a user
+// error naming the field.
+func checkModelFitsDataset(cmd string, opt evalOptions, n *netlist.Network) (int, error) {
 	in, out := n.InputLayer(), n.OutputLayer()
-	if in.Shape != datasetShape {
-		return userErrf("eval: %s: layer 0 %q: shape: the model takes %v images but %s images are %v",
-			opt.model, in.Name, in.Shape, opt.dataset, datasetShape)
+	size, err := modelInputSize(cmd, opt.model, in, opt.dataset)
+	if err != nil {
+		return 0, err
 	}
 	if out.Classes != datasetClasses {
-		return userErrf("eval: %s: layer %d %q: classes: the model scores %d classes but %s has %d",
-			opt.model, len(n.Layers)-1, out.Name, out.Classes, opt.dataset, datasetClasses)
+		return 0, userErrf("%s: %s: layer %d %q: classes: the model scores %d classes but %s has %d",
+			cmd, opt.model, len(n.Layers)-1, out.Name, out.Classes, opt.dataset, datasetClasses)
 	}
-	return nil
+	return size, nil
 }
 
 // score compares predictions with labels.

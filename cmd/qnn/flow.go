@@ -58,6 +58,7 @@ func flowFlags() []cli.Flag {
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8"},
+		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "training `EPOCHS`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
@@ -151,6 +152,9 @@ func flowTrainConfig(c *cli.Context) (train.Config, error) {
 	}
 	cfg.Dataset, cfg.Seed, cfg.Limit, cfg.Threads = c.String("dataset"), c.Uint64("seed"), c.Int("limit"), c.Int("threads")
 	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
+	if cfg.InputSize, err = inputSizeValue(c, "flow"); err != nil {
+		return cfg, err
+	}
 	if c.IsSet("epochs") {
 		cfg.Epochs = c.Int("epochs")
 	}

@@ -148,7 +148,8 @@ func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkModelFitsDataset(evalOptions{model: filepath.Join(opt.dir, designNetlistFile), dataset: opt.dataset}, n); err != nil {
+	size, err := checkModelFitsDataset("sim", evalOptions{model: filepath.Join(opt.dir, designNetlistFile), dataset: opt.dataset}, n)
+	if err != nil {
 		return nil, err
 	}
 	set, err := dataset.Load(opt.dataset, "test", opt.dataDir)
@@ -160,6 +161,9 @@ func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
 	}
 	if opt.limit > 0 && opt.limit < set.N {
 		set = set.Slice(0, opt.limit)
+	}
+	if set, err = set.Resize(size); err != nil {
+		return nil, userErr(err)
 	}
 	pixels := set.Pixels[:set.N*set.Rows*set.Cols]
 	want, err := netlist.Eval(n, pixels, set.N)

@@ -56,6 +56,7 @@ func synthCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "pnr", Usage: "place and route with nextpnr-ice40 (--target ice40) and report Fmax"},
 			&cli.StringFlag{Name: "device", Value: "hx8k", Usage: "iCE40 device for --pnr: hx8k|up5k"},
 			&cli.Float64Flag{Name: "freq-mhz", Value: 12, Usage: "nextpnr target clock `MHZ`"},
+			&cli.IntFlag{Name: "dffe-min-ce-use", Usage: "ice40: fold clock enables of fewer than `N` flip-flops into LUTs (synth_ice40 -dffe_min_ce_use; 8 lets nextpnr place designs with many small enables)"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -73,6 +74,9 @@ func synthCommand(e *env) *cli.Command {
 			}
 			if c.Bool("pnr") && target != synth.ICE40 {
 				return userErrf("synth: --pnr needs --target ice40")
+			}
+			if n := c.Int("dffe-min-ce-use"); n < 0 || (n > 0 && target != synth.ICE40) {
+				return userErrf("synth: --dffe-min-ce-use %d: needs --target ice40 and N >= 0", n)
 			}
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				return userErrf("synth: %s is not a design directory (run qnn gen -o %s first)", dir, dir)
@@ -92,12 +96,16 @@ func synthCommand(e *env) *cli.Command {
 			}
 			prog := newStageProgress(e.stderr, 3*time.Second)
 			opt := synth.Options{Dir: dir, Top: rtlgen.DefaultTop, Target: target, ABC9: c.Bool("abc9"),
-				PnR: c.Bool("pnr"), Device: c.String("device"), FreqMHz: c.Float64("freq-mhz"), Progress: prog.stage}
+				PnR: c.Bool("pnr"), Device: c.String("device"), FreqMHz: c.Float64("freq-mhz"), MinCEUse: c.Int("dffe-min-ce-use"),
+				Progress: prog.stage}
 			rep, err := synth.Run(context.Background(), opt)
 			prog.done()
 			if err != nil {
 				if errors.Is(err, synth.ErrDesign) || strings.Contains(err.Error(), "unknown iCE40 device") {
 					return userErr(err)
+				}
+				if strings.Contains(err.Error(), "Unable to find legal placement") && c.Int("dffe-min-ce-use") == 0 {
+					return fmt.Errorf("%w (many small clock-enable nets defeat nextpnr's legalizer: try --dffe-min-ce-use 8)", err)
 				}
 				return err
 			}
@@ -167,7 +175,11 @@ func writeSynthText(w io.Writer, r *synthReport) error {
 		r.MACsPerCycleLUT, r.FINNSFCMax, r.FINNLFC)
 	if p := rep.PnR; p != nil {
 		for _, c := range p.Fmax {
-			fmt.Fprintf(&b, "fmax:          %s %.1f MHz (target %g MHz)\n", c.Name, c.AchievedMHz, c.TargetMHz)
+			met := "met"
+			if c.AchievedMHz < c.TargetMHz {
+				met = "missed"
+			}
+			fmt.Fprintf(&b, "fmax:          %s %.1f MHz (target %g MHz %s)\n", c.Name, c.AchievedMHz, c.TargetMHz, met)
 		}
 		for _, u := range p.Utilization {
 			if u.Used > 0 {

@@ -22,7 +22,7 @@ import (
 
 // trainFlagNames are the flags that define a run; --resume takes them from
 // the checkpoint instead.
-var trainFlagNames = []string{"dataset", "arch", "hidden", "wbits", "abits", "input-bits", "input-threshold",
+var trainFlagNames = []string{"dataset", "arch", "hidden", "wbits", "abits", "input-bits", "input-threshold", "input-size",
 	"epochs", "batch", "lr", "lr-final", "seed", "limit", "dropout", "dropout-in", "augment", "loss", "optimizer",
 	"gbits", "shift-bn"}
 
@@ -89,6 +89,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)"},
 		&cli.IntFlag{Name: "input-threshold", Value: 128, Usage: "pixel binarization `THRESHOLD` for --input-bits 1"},
+		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "number of `EPOCHS`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "lr", Usage: "initial learning `RATE`", DefaultText: "per architecture"},
@@ -191,6 +192,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
 	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
+	if cfg.InputSize, err = inputSizeValue(c, "train"); err != nil {
+		return cfg, err
+	}
 	if c.IsSet("dropout") {
 		cfg.Drop = c.Float64("dropout")
 	}
@@ -219,9 +223,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 // images (the first 50,000, or --limit) and the validation images (the
 // rest).
 func loadTrainingData(opt trainOptions) (trainSet, val *dataset.Set, err error) {
-	full, err := dataset.Load(opt.cfg.Dataset, "train", opt.dataDir)
+	full, err := loadResized(opt.cfg, "train", opt.dataDir)
 	if err != nil {
-		return nil, nil, userErr(err)
+		return nil, nil, err
 	}
 	trainSet, val, err = train.Split(full, opt.cfg.Limit)
 	if err != nil {
@@ -237,9 +241,9 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := dataset.Load(opt.cfg.Dataset, "test", opt.dataDir)
+	test, err := loadResized(opt.cfg, "test", opt.dataDir)
 	if err != nil {
-		return nil, userErr(err)
+		return nil, err
 	}
 	var tr *train.Trainer
 	if opt.resume != "" {
