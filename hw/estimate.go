@@ -48,7 +48,7 @@ func (l *Layer) estimate() Resources {
 	}
 	r.LUT += l.SIMD*l.XBits*mux + (l.MW-(l.InBeats-1)*l.InWidth)*l.XBits
 	if l.InBeats > 1 {
-		r.LUT += 2*l.InBeats + 64 // write-enable decoder (beat and bank per position)
+		r.LUT += 2 * clog2(l.InBeats) // beat counter (the write side is a shift register)
 	}
 	r.FF = 2*l.MW*l.XBits + // input buffer banks
 		l.SIMD*l.XBits + // stage B input lanes

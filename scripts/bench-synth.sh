@@ -44,9 +44,10 @@ import (
 	"github.com/qnn-dev/qnn/netlist"
 )
 
-// main writes a random 1-bit MLP: randnet OUT NAME H1,H2,...
+// main writes a random MLP with 1-bit weights: randnet OUT NAME H1,H2,...
+// [ABITS] (hidden activation bits, default 1).
 func main() {
-	var hidden []int
+	var hidden, abits []int
 	for _, s := range strings.Split(os.Args[3], ",") {
 		h, err := strconv.Atoi(s)
 		if err != nil {
@@ -54,8 +55,18 @@ func main() {
 		}
 		hidden = append(hidden, h)
 	}
+	a := 1
+	if len(os.Args) > 4 {
+		var err error
+		if a, err = strconv.Atoi(os.Args[4]); err != nil {
+			panic(err)
+		}
+	}
+	for range hidden {
+		abits = append(abits, a)
+	}
 	n, err := netlist.Random(rand.New(rand.NewPCG(1, 2)), netlist.RandomConfig{
-		Input: netlist.Shape{C: 1, H: 28, W: 28}, InputBits: 1, Hidden: hidden, Classes: 10})
+		Input: netlist.Shape{C: 1, H: 28, W: 28}, InputBits: 1, Hidden: hidden, ActBits: abits, Classes: 10})
 	if err != nil {
 		panic(err)
 	}
@@ -69,12 +80,17 @@ go build -o "$work/qnn" ./cmd/qnn
 go run ./.bench-synth "$work/tfc.json" tfc-w1a1 64,64,64
 go run ./.bench-synth "$work/sfc.json" sfc-w1a1 256,256,256
 go run ./.bench-synth "$work/lfc.json" lfc-w1a1 1024,1024,1024
+go run ./.bench-synth "$work/tfc-a2.json" tfc-w1a2 64,64,64 2
+go run ./.bench-synth "$work/sfc-a2.json" sfc-w1a2 256,256,256 2
 
 # name model target-cycles: small to large (more cycles = smaller design).
+# The w1a2 networks (2-bit activations: three thresholds per neuron, 2-bit
+# lanes after the first layer) calibrate the estimate on the other lane kind.
 designs=(
 	"tfc-c1024 tfc 1024" "tfc-c256 tfc 256" "tfc-c64 tfc 64"
 	"sfc-c4096 sfc 4096" "sfc-c1024 sfc 1024" "sfc-c256 sfc 256"
 	"lfc-c8192 lfc 8192" "lfc-c2048 lfc 2048" "lfc-c512 lfc 512"
+	"tfc-w1a2-c256 tfc-a2 256" "sfc-w1a2-c1024 sfc-a2 1024" "sfc-w1a2-c256 sfc-a2 256"
 )
 rows="$work/rows.md"
 cal="$work/cal.md"
@@ -120,7 +136,8 @@ gen_args="${QNN_BENCH_GEN_ARGS:-(defaults)}"
 	echo "# Synthesis results (scripts/bench-synth.sh)"
 	echo
 	echo "$yosys_version, \`synth_xilinx -family xc7\` (hierarchy kept), $(nproc) cores, $(date +%F)."
-	echo "Random 1-bit weights with FINN's shapes: TFC 784-64x3-10, SFC 784-256x3-10, LFC 784-1024x3-10;"
+	echo "Random 1-bit weights with FINN's shapes: TFC 784-64x3-10, SFC 784-256x3-10, LFC 784-1024x3-10"
+	echo "(1-bit activations; the w1a2 rows have 2-bit hidden activations);"
 	echo "auto folding at the given cycles-per-frame target (\`qnn gen --target-cycles N\`); gen args: $gen_args."
 	echo "MACs/cycle/LUT = binary MACs per frame / cycles per frame / LUTs. FINN SFC-max: 0.23"
 	echo "(91,131 LUTs, 16 cycles/frame, Vivado); BNN-PYNQ LFC-w1a1: 0.22 (25,358 LUTs, 512 cycles/frame)."

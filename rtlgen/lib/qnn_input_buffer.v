@@ -40,6 +40,9 @@ module qnn_input_buffer #(
     if (InWidth * InBeats < Mw) begin : gen_check_beats
       qnn_param_error_input_buffer_beats_do_not_cover_mw u_param_error ();
     end
+    if ((InBeats - 1) * InWidth >= Mw) begin : gen_check_last_beat
+      qnn_param_error_input_buffer_last_beat_past_mw u_param_error ();
+    end
     if (Mwp < Mw) begin : gen_check_folds
       qnn_param_error_input_buffer_sf_times_simd_below_mw u_param_error ();
     end
@@ -55,21 +58,29 @@ module qnn_input_buffer #(
   localparam [BeatWidth-1:0] LastBeat      = LastBeatIndex[BeatWidth-1:0];
   localparam [XBits-1:0]     PadElem       = PadX[XBits-1:0];
 
-  // The two banks of the contract are built as a write buffer (wbuf: the
-  // frame being written, or a complete frame waiting) and a read buffer
-  // (rbuf: the frame being read). A complete frame moves from wbuf to rbuf
-  // in one cycle, as soon as rbuf is free or being released; the frame's
-  // last beat goes straight into rbuf when it completes a frame that can
-  // move at once. wfull_q is the contract's full_q[wbank_q] and rfull_q is
-  // full_q[rbank_q], so ready, full and the lanes read are cycle for cycle
-  // those of two banks; but the read side needs no bank multiplexer, and
-  // only the last beat's positions need a multiplexer in front of rbuf.
+  // The two banks of the contract are built as a write side (the frame
+  // being written, or a complete frame waiting) and a read buffer (rbuf:
+  // the frame being read). The write side is a shift register of beats 0
+  // .. InBeats-2 (each beat enters at the top, so after InBeats-1 beats
+  // beat b sits at positions b*InWidth +: InWidth) and a register for the
+  // last beat. A complete frame moves to rbuf in one cycle, as soon as
+  // rbuf is free or being released; the last beat goes straight into rbuf
+  // when it completes a frame that can move at once. wfull_q is the
+  // contract's full_q[wbank_q] and rfull_q is full_q[rbank_q], so ready,
+  // full and the lanes read are cycle for cycle those of two banks; but
+  // there is no write-position decoder and no bank multiplexer, and only
+  // the last beat's positions have a multiplexer in front of rbuf.
+  localparam integer SregElems = (InBeats - 1) * InWidth;  // beats 0 .. InBeats-2
+  localparam integer LastElems = Mw - SregElems;           // the last beat's positions < Mw
+
   reg                 wfull_q, wfull_d;
   reg                 rfull_q, rfull_d;
   reg [BeatWidth-1:0] wpos_q, wpos_d;
   // Data registers (not reset).
-  reg [Mw*XBits-1:0]  wbuf_q, rbuf_q;
-  wire [Mw*XBits-1:0] wbuf_d, rbuf_d;
+  reg  [Mw*XBits-1:0]        rbuf_q;
+  wire [Mw*XBits-1:0]        rbuf_d;
+  reg  [LastElems*XBits-1:0] wlast_q;
+  wire [LastElems*XBits-1:0] wlast_d;
 
   wire wr_ready = !wfull_q;
   wire wr_hs    = wr_valid_i && wr_ready;
@@ -113,35 +124,38 @@ module qnn_input_buffer #(
     end
   end
 
-  // Write: position i is element i % InWidth of beat i / InWidth.
-  genvar i;
-  generate
-    for (i = 0; i < Mw; i = i + 1) begin : gen_pos
-      localparam integer         BeatIndex = i / InWidth;
-      localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
-      localparam integer         Lane      = i % InWidth;
-      wire wr_here = wr_hs && (wpos_q == Beat);
-      assign wbuf_d[i*XBits +: XBits] = wr_here ? wr_data_i[Lane*XBits +: XBits]
-                                                : wbuf_q[i*XBits +: XBits];
-      if (BeatIndex == LastBeatIndex) begin : gen_last
-        assign rbuf_d[i*XBits +: XBits] = !move ? rbuf_q[i*XBits +: XBits] :
-                                          frame_in ? wr_data_i[Lane*XBits +: XBits]
-                                                   : wbuf_q[i*XBits +: XBits];
-      end else begin : gen_other
-        assign rbuf_d[i*XBits +: XBits] = move ? wbuf_q[i*XBits +: XBits]
-                                               : rbuf_q[i*XBits +: XBits];
-      end
-    end
-    if (InWidth > Mw) begin : gen_unused_lanes
-      // Lanes at positions >= Mw of every beat: padding of the producer.
-      wire unused_wr_lanes = ^wr_data_i[InWidth*XBits-1:Mw*XBits];
-    end
-  endgenerate
+  // Write side and the path into rbuf.
+  wire [LastElems*XBits-1:0] last_beat = wr_data_i[LastElems*XBits-1:0];
+  wire [LastElems*XBits-1:0] last_src  = frame_in ? last_beat : wlast_q;
+  assign wlast_d = frame_in ? last_beat : wlast_q;
+  assign rbuf_d[Mw*XBits-1:SregElems*XBits] = move ? last_src : rbuf_q[Mw*XBits-1:SregElems*XBits];
 
   always @(posedge clk_i) begin
-    wbuf_q <= wbuf_d;
-    rbuf_q <= rbuf_d;
+    wlast_q <= wlast_d;
+    rbuf_q  <= rbuf_d;
   end
+
+  genvar i;
+  generate
+    if (InBeats > 1) begin : gen_sreg
+      reg  [SregElems*XBits-1:0] sreg_q;
+      wire [SregElems*XBits-1:0] sreg_d;
+      wire                       shift = wr_hs && !wr_last;
+      if (InBeats > 2) begin : gen_shift
+        assign sreg_d = shift ? {wr_data_i, sreg_q[SregElems*XBits-1:InWidth*XBits]} : sreg_q;
+      end else begin : gen_load
+        assign sreg_d = shift ? wr_data_i : sreg_q;
+      end
+      always @(posedge clk_i) begin
+        sreg_q <= sreg_d;
+      end
+      assign rbuf_d[SregElems*XBits-1:0] = move ? sreg_q : rbuf_q[SregElems*XBits-1:0];
+    end
+    if (InWidth > LastElems && InBeats == 1) begin : gen_unused_lanes
+      // Lanes at positions >= Mw of the only beat: padding of the producer.
+      wire unused_wr_lanes = ^wr_data_i[InWidth*XBits-1:LastElems*XBits];
+    end
+  endgenerate
 
   // Read: rbuf padded to Sf*Simd elements, lane group rd_sf_i.
   wire [Mwp*XBits-1:0] padded;
