@@ -41,6 +41,8 @@ module qnn_rom #(
   // the unparameterised module (Yosys) accept it.
   reg [Width-1:0] data_q;
 
+  // The three branches differ only in the attribute on the memory: a
+  // Verilog-2005 attribute value cannot come from a parameter.
   generate
     if (Style == 1) begin : gen_block
       (* rom_style = "block" *) reg [Width-1:0] mem [0:Depth-1];
