@@ -80,9 +80,9 @@ func (l *Layer) laneLUTs() int {
 		}
 		return ceilDiv(n, 2) + n
 	case KindW1: // conditional negation, then an adder tree
-		return n*l.XBits + adderTree(n, l.XBits+1)
+		return n*l.XBits + signedSumLUTs(n, l.XBits+1)
 	case KindX1:
-		return n*l.WBits + adderTree(n, l.WBits+1)
+		return n*l.WBits + signedSumLUTs(n, l.WBits+1)
 	default: // LUT multipliers
 		return n*l.WBits*l.XBits + adderTree(n, l.WBits+l.XBits)
 	}
@@ -90,6 +90,20 @@ func (l *Layer) laneLUTs() int {
 
 // adderTree is a balanced tree adding n operands of b bits.
 func adderTree(n, b int) int { return (n - 1) * (b + 1) }
+
+// signedSumLUTs is what Yosys 0.23 synth_xilinx spends on qnn_pe's signed
+// lane sum (w1 and x1 lanes) of n operands of b bits: a balanced tree whose
+// adders grow a bit per level, sum over levels k of ceil(n/2^k) * (b+k),
+// times 2.35 (calibrated on SIMD 16, 64 and 256 with b = 3: Yosys spends
+// 2.24-2.39 times that; docs/synth-results.md).
+func signedSumLUTs(n, b int) int {
+	t := 0
+	for k, m := 1, n; m > 1; k++ {
+		m = ceilDiv(m, 2)
+		t += m * (b + k)
+	}
+	return (t*47 + 10) / 20
+}
 
 // activateLUTs is one PE's threshold or score unit.
 func (l *Layer) activateLUTs() int {
