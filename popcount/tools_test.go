@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// long enables the slow checks: formal equivalence at widths 128 and 256
+// long enables the slow checks: formal equivalence at widths 64, 128 and 256
 // and the synthesis table at every SIMD (go test ./popcount -long).
 var long = flag.Bool("long", false, "run the long formal-equivalence and synthesis checks")
 
@@ -29,6 +29,14 @@ func requireTool(t testing.TB, name string) {
 // run runs a tool in dir with a timeout and returns its combined output.
 func run(t testing.TB, dir string, timeout time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runCPU(t, dir, timeout, name, args...)
+	return out, err
+}
+
+// runCPU is run that also returns the CPU time (user + system) the tool
+// used: on a shared machine a steadier measure than the wall clock.
+func runCPU(t testing.TB, dir string, timeout time.Duration, name string, args ...string) (string, time.Duration, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -40,7 +48,11 @@ func run(t testing.TB, dir string, timeout time.Duration, name string, args ...s
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%s timed out after %v", name, timeout)
 	}
-	return out.String(), err
+	var cpu time.Duration
+	if ps := cmd.ProcessState; ps != nil {
+		cpu = ps.UserTime() + ps.SystemTime()
+	}
+	return out.String(), cpu, err
 }
 
 // writeModule writes a module to dir/name.v and returns the path.

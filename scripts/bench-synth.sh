@@ -12,6 +12,9 @@
 # "--popcount behavioural"); QNN_BENCH_ONLY selects designs by a grep -E
 # pattern on their names (e.g. "sfc|tfc"); QNN_BENCH_WORK keeps the designs
 # in that directory (default: a temporary one, removed at the end).
+# QNN_BENCH_FORMAL=0 skips the formal-equivalence proofs of the compressor
+# trees at every width (scripts/bench-formal.sh, writing
+# docs/popcount-formal-results.md), which run after the designs.
 # Needs yosys (scripts/setup.sh). LFC takes minutes per folding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -155,3 +158,7 @@ gen_args="${QNN_BENCH_GEN_ARGS:-(defaults)}"
 } >"$out"
 cat "$out"
 echo "bench-synth: wrote $out" >&2
+if [[ "${QNN_BENCH_FORMAL:-1}" == 1 ]]; then
+	echo "bench-synth: formal equivalence of the compressor trees, all widths (scripts/bench-formal.sh)" >&2
+	scripts/bench-formal.sh
+fi
