@@ -138,7 +138,8 @@ func lut6Style(m Mem) MemStyle {
 // LUT ROMs about 1.3 LUTs per 64 bits (LUT6 and MUXF7/8); block RAM up to
 // 2K deep in the widest RAMB18 aspect ratio that holds the depth, deeper
 // ones in 2K x 9 pieces per 2K of depth plus the remaining bits in the
-// widest ratio that holds the whole depth. MemAuto ROMs are counted as
+// widest ratio that holds the whole depth (RAMB36 past 4K deep when the ROM
+// has 2K x 9 pieces, as Yosys builds it). MemAuto ROMs are counted as
 // lut6Style would build them.
 func romEstimate(m Mem) Resources {
 	style := m.Style
@@ -157,7 +158,14 @@ func romEstimate(m Mem) Resources {
 	}
 	n18 := ceilDiv(m.Depth, 2048) * (m.Width / 9)
 	if rem := m.Width % 9; rem > 0 {
-		n18 += ceilDiv(rem, ramb18Width(m.Depth)) * ceilDiv(m.Depth, 16384)
+		if m.Depth > 4096 && m.Width >= 9 {
+			// Past 4K deep Yosys builds such a ROM from RAMB36 only: the
+			// rest too, in RAMB36 of twice the RAMB18 width (8192 x 128:
+			// 29 RAMB36, not 28 and a RAMB18; 4096 x 49 is 11 RAMB18).
+			n18 += 2 * ceilDiv(rem, 2*ramb18Width(m.Depth)) * ceilDiv(m.Depth, 16384)
+		} else {
+			n18 += ceilDiv(rem, ramb18Width(m.Depth)) * ceilDiv(m.Depth, 16384)
+		}
 	}
 	return Resources{BRAM: float64(n18) / 2}
 }
