@@ -40,11 +40,12 @@ func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
 	// Fold read multiplexer of the read buffer, SF:1 per lane bit (Yosys:
-	// about a third of a LUT per input up to 64:1, about one per input for
-	// very deep ones), and the last beat's path into the read buffer.
+	// about a third of a LUT per input up to 64:1; deeper ones, built of
+	// 64:1 stages, about half), and the last beat's path into the read
+	// buffer.
 	mux := ceilDiv(l.SF-1, 3)
 	if l.SF > 64 {
-		mux = l.SF
+		mux = ceilDiv(l.SF, 2)
 	}
 	r.LUT += l.SIMD*l.XBits*mux + (l.MW-(l.InBeats-1)*l.InWidth)*l.XBits
 	if l.InBeats > 1 {
