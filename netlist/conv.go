@@ -12,11 +12,11 @@ package netlist
 // OW = (W + Pad.Left + Pad.Right - KW)/Stride + 1 (integer division: rows
 // and columns that a whole window does not reach are dropped, as in PyTorch).
 type Conv2D struct {
-	Name       string
-	InC, OutC  int // input and output channels
-	KH, KW     int // kernel height and width
-	Stride     int // the same in both directions
-	Pad        Padding
+	Name      string
+	InC, OutC int // input and output channels
+	KH, KW    int // kernel height and width
+	Stride    int // the same in both directions
+	Pad       Padding
 	// PadValue is the value of every element outside the input, in the
 	// input's value domain: -1 or +1 for bipolar inputs (1-bit pixels or
 	// activations), a level value Base..Base+2^k-1 for k-bit activations, a
