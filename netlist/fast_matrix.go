@@ -74,12 +74,14 @@ func newFastDense(li int, d *Dense, in fastTensor) *fastMatrix {
 	return s
 }
 
-// newFastConv packs a convolution's weights in the window layout: kernel
-// position k = kh*KW+kw takes chunk k, channel c bit c of it.
+// newFastConv packs a convolution's weights in the window layout: the
+// window's elements are packed tightly in row order, element (k, c) of
+// kernel position k = kh*KW+kw at bit k*InC + c, so that a window of few
+// channels (the first layer's 3) takes few words.
 func newFastConv(li int, l *Conv2D, in fastTensor) *fastMatrix {
 	s := newFastMatrix(li, l.OutC, l.RowLen(), l.WeightBits, in)
 	cw := in.cw
-	s.nw = l.KH * l.KW * cw
+	s.nw = fastWords(l.RowLen())
 	os := l.OutShape(in.shape.H, in.shape.W)
 	s.conv = &fastConv{kh: l.KH, kw: l.KW, stride: l.Stride, pad: l.Pad,
 		inH: in.shape.H, inW: in.shape.W, outH: os.H, outW: os.W}
@@ -93,10 +95,7 @@ func newFastConv(li int, l *Conv2D, in fastTensor) *fastMatrix {
 			}
 		}
 	}
-	s.packWeights(l.WeightBits, l.Row, func(i int) (int, uint) {
-		k, c := i/l.InC, i%l.InC
-		return k*cw + c>>6, uint(c & 63)
-	})
+	s.packWeights(l.WeightBits, l.Row, func(i int) (int, uint) { return i >> 6, uint(i & 63) })
 	return s
 }
 

@@ -64,26 +64,47 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 	}
 }
 
-// gather copies output pixel (oh, ow)'s window into col: plane q, kernel
-// position k at col[q*nw + k*cw].
+// gather packs output pixel (oh, ow)'s window into col: plane q at
+// col[q*nw], element (k, c) at bit k*C + c. Each pixel chunk (C bits in cw
+// words, unused bits zero) is shifted into place and ORed.
 func (s *fastMatrix) gather(img []uint64, oh, ow int, col []uint64) {
 	cv := s.conv
-	cw, pw := s.in.cw, s.in.planeWords()
+	cw, pw, nc := s.in.cw, s.in.planeWords(), s.in.chunk
+	clear(col)
 	for kh := 0; kh < cv.kh; kh++ {
 		ih := oh*cv.stride - cv.pad.Top + kh
 		for kw := 0; kw < cv.kw; kw++ {
 			iw := ow*cv.stride - cv.pad.Left + kw
-			k := kh*cv.kw + kw
+			off := (kh*cv.kw + kw) * nc
 			inside := ih >= 0 && ih < cv.inH && iw >= 0 && iw < cv.inW
 			for q := range s.x.c {
-				d := col[q*s.nw+k*cw : q*s.nw+(k+1)*cw]
+				var chunk []uint64
 				if inside {
 					o := q*pw + (ih*cv.inW+iw)*cw
-					copy(d, img[o:o+cw])
+					chunk = img[o : o+cw]
 				} else {
-					copy(d, cv.padChunk[q*cw:(q+1)*cw])
+					chunk = cv.padChunk[q*cw : (q+1)*cw]
 				}
+				orBits(col[q*s.nw:(q+1)*s.nw], chunk, off)
 			}
+		}
+	}
+}
+
+// orBits ORs the words of src into dst starting at bit off; the bits of src
+// past the end of dst must be zero.
+func orBits(dst, src []uint64, off int) {
+	d, sh := off>>6, uint(off&63)
+	if sh == 0 {
+		for j, w := range src {
+			dst[d+j] |= w
+		}
+		return
+	}
+	for j, w := range src {
+		dst[d+j] |= w << sh
+		if d+j+1 < len(dst) {
+			dst[d+j+1] |= w >> (64 - sh)
 		}
 	}
 }
