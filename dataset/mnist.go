@@ -75,22 +75,36 @@ var checksums = map[string]string{
 
 // Set is one split of a data set held in memory.
 type Set struct {
-	Name          string // "mnist" or "fashion"
-	Split         string // "train" or "test"
-	N, Rows, Cols int
-	Pixels        []byte // N*Rows*Cols, row-major, image i at Pixels[i*Rows*Cols:]
-	Labels        []byte // N labels 0..9
+	Name  string // e.g. "mnist", "fashion"
+	Split string // "train" or "test"
+	// N images of C channels, Rows rows and Cols columns each.
+	N, C, Rows, Cols int
+	// Pixels holds N*ImageSize() bytes: image i at Pixels[i*ImageSize():],
+	// each image row-major with the channels of a pixel next to each other
+	// (channel-fastest: channel c of row h, column w at (h*Cols+w)*C+c),
+	// the netlist's tensor layout.
+	Pixels []byte
+	Labels []byte // N labels 0..Classes-1
 }
 
-// Image returns the Rows*Cols pixels of image i (sharing storage with s).
+// Shape is the geometry of the set's images.
+func (s *Set) Shape() Shape { return Shape{C: s.C, H: s.Rows, W: s.Cols} }
+
+// ImageSize is the number of bytes of one image, C*Rows*Cols.
+func (s *Set) ImageSize() int { return s.C * s.Rows * s.Cols }
+
+// Image returns the ImageSize() bytes of image i (sharing storage with s).
 // It panics if i is out of range.
 func (s *Set) Image(i int) []byte {
 	if i < 0 || i >= s.N {
 		panic(fmt.Sprintf("dataset: image index %d out of range [0,%d)", i, s.N))
 	}
-	sz := s.Rows * s.Cols
+	sz := s.ImageSize()
 	return s.Pixels[i*sz : (i+1)*sz : (i+1)*sz]
 }
+
+// Images returns the pixels of all N images, back to back.
+func (s *Set) Images() []byte { return s.Pixels[:s.N*s.ImageSize()] }
 
 // Slice returns images lo..hi-1 as a Set sharing storage with s. It panics
 // unless 0 <= lo <= hi <= s.N.
@@ -98,13 +112,12 @@ func (s *Set) Slice(lo, hi int) *Set {
 	if lo < 0 || hi < lo || hi > s.N {
 		panic(fmt.Sprintf("dataset: slice bounds [%d:%d] out of range [0,%d]", lo, hi, s.N))
 	}
-	sz := s.Rows * s.Cols
-	return &Set{
-		Name: s.Name, Split: s.Split,
-		N: hi - lo, Rows: s.Rows, Cols: s.Cols,
-		Pixels: s.Pixels[lo*sz : hi*sz : hi*sz],
-		Labels: s.Labels[lo:hi:hi],
-	}
+	sz := s.ImageSize()
+	r := *s
+	r.N = hi - lo
+	r.Pixels = s.Pixels[lo*sz : hi*sz : hi*sz]
+	r.Labels = s.Labels[lo:hi:hi]
+	return &r
 }
 
 // ChecksumError reports a file whose decompressed payload does not have
@@ -346,7 +359,7 @@ func LoadFiles(name, split, imagesPath, labelsPath string, verify bool) (*Set, e
 			return nil, fmt.Errorf("dataset: %s: label %d at index %d is out of range 0..%d", labelsPath, l, i, Classes-1)
 		}
 	}
-	return &Set{Name: name, Split: split, N: n, Rows: Rows, Cols: Cols, Pixels: images.Data, Labels: labs.Data}, nil
+	return &Set{Name: name, Split: split, N: n, C: 1, Rows: Rows, Cols: Cols, Pixels: images.Data, Labels: labs.Data}, nil
 }
 
 // readFile parses the IDX file at path, hashing its decompressed payload

@@ -8,7 +8,7 @@ import (
 )
 
 func TestSplit(t *testing.T) {
-	full := &dataset.Set{Name: "mnist", Split: "train", N: TrainImages + 7, Rows: 1, Cols: 1,
+	full := &dataset.Set{Name: "mnist", Split: "train", N: TrainImages + 7, C: 1, Rows: 1, Cols: 1,
 		Pixels: make([]byte, TrainImages+7), Labels: make([]byte, TrainImages+7)}
 	for _, tc := range []struct{ limit, wantTrain int }{{0, TrainImages}, {1000, 1000}, {TrainImages + 5, TrainImages}} {
 		tr, val, err := Split(full, tc.limit)

@@ -103,7 +103,7 @@ func cosimCommand(e *env) *cli.Command {
 				opt.Log = e.stderr
 			}
 			e.log.Debug("co-simulating", "dir", dir, "simulator", sim, "frames", set.N)
-			rep, err := verilator.Cosim(context.Background(), d, set.Pixels[:set.N*set.Rows*set.Cols], set.N, opt)
+			rep, err := verilator.Cosim(context.Background(), d, set.Images(), set.N, opt)
 			var mm *verilator.Mismatch
 			if err != nil && !errors.As(err, &mm) {
 				if errors.Is(err, verilator.ErrNoTool) {

@@ -153,7 +153,7 @@ func evalImages(n *netlist.Network, set *dataset.Set, workers int) ([]netlist.Re
 		return nil, 0, err
 	}
 	start := time.Now()
-	results, err := fast.Eval(set.Pixels[:set.N*set.Rows*set.Cols], set.N, workers)
+	results, err := fast.Eval(set.Images(), set.N, workers)
 	elapsed := time.Since(start)
 	if err != nil {
 		return nil, 0, err

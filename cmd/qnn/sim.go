@@ -165,7 +165,7 @@ func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
 	if set, err = set.Resize(size); err != nil {
 		return nil, userErr(err)
 	}
-	pixels := set.Pixels[:set.N*set.Rows*set.Cols]
+	pixels := set.Images()
 	want, err := netlist.Eval(n, pixels, set.N)
 	if err != nil {
 		return nil, err
