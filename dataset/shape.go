@@ -21,8 +21,10 @@ func Geometry(name string) (Shape, error) {
 	switch name {
 	case MNIST, Fashion:
 		return Shape{1, Rows, Cols}, nil
+	case CIFAR10:
+		return Shape{CIFARChannels, CIFARSide, CIFARSide}, nil
 	}
-	return Shape{}, fmt.Errorf("dataset: unknown data set %q (want %q or %q)", name, MNIST, Fashion)
+	return Shape{}, checkLoadName(name)
 }
 
 // Sizes lists the sides N of the square N x N images the shape's images

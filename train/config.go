@@ -13,7 +13,7 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset   string // "mnist" or "fashion"
+	Dataset   string // "mnist", "fashion" or "cifar10" (dataset.Names)
 	Arch      string // "tfc", "sfc", "lfc", "mlp4096" or "custom"
 	Hidden    []int  // hidden layer widths
 	WBits     int    // weight width: 1 (sign), 2 or 4 (symmetric uniform)
@@ -112,7 +112,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: "+format, args...)
 	}
 	for _, err := range []error{
-		check(c.Dataset == "mnist" || c.Dataset == "fashion", "unknown data set %q (want mnist or fashion)", c.Dataset),
+		check(slices.Contains(dataset.Names, c.Dataset), "unknown data set %q (want %s)", c.Dataset, strings.Join(dataset.Names, ", ")),
 		check(len(c.Hidden) > 0, "need at least one hidden layer"),
 		check(c.WBits == 1 || c.WBits == 2 || c.WBits == 4, "weight bits %d (want 1, 2 or 4)", c.WBits),
 		check(c.ABits == 1 || c.ABits == 2 || c.ABits == 4, "activation bits %d (want 1, 2 or 4)", c.ABits),

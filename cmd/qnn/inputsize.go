@@ -37,6 +37,16 @@ func inputSizeValue(c *cli.Context, cmd string) (int, error) {
 	return n, nil
 }
 
+// inputBitsValue is --input-bits: as given, else 8 (raw pixels) for
+// CIFAR-10, whose colour images do not binarize usefully at a threshold,
+// and 1 for the others.
+func inputBitsValue(c *cli.Context) int {
+	if !c.IsSet("input-bits") && c.String("dataset") == dataset.CIFAR10 {
+		return 8
+	}
+	return c.Int("input-bits")
+}
+
 // loadResized loads a split of the configuration's data set at its input
 // size; every failure is a user error.
 func loadResized(cfg train.Config, split, dataDir string) (*dataset.Set, error) {
