@@ -2,14 +2,18 @@
 // Fashion-MNIST and CIFAR-10 data sets into memory.
 //
 // It owns:
+//
 //   - ReadIDX, a strict, panic-free parser for unsigned-byte IDX files
 //     (plain or gzip-compressed, detected by the gzip magic bytes);
+//
 //   - Load / LoadFiles, which turn a pair of IDX files into a Set of
 //     28×28 images and 0..9 labels, validating shapes and label ranges;
+//
 //   - Set and Shape: N images of shape (C,H,W), stored channel-fastest
 //     (channel c of row h, column w at (h*W+w)*C+c), which is the
 //     netlist's tensor layout, so a Set's pixels feed a model unchanged;
 //     Resize downsamples every channel by area averaging;
+//
 //   - the SHA-256 checksums of the official data files (of the
 //     decompressed IDX payload, so recompressed copies still verify) and
 //     the default on-disk locations of both data sets (DefaultDir).
