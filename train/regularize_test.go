@@ -20,7 +20,7 @@ func TestShiftImage(t *testing.T) {
 			for i := range dst {
 				dst[i] = 0xAA
 			}
-			shiftImage(dst, src, 28, dx, dy)
+			shiftImage(dst, src, 28, 1, dx, dy)
 			for r := 0; r < 28; r++ {
 				for c := 0; c < 28; c++ {
 					sr, sc := r-dy, c-dx
@@ -59,7 +59,7 @@ func TestAugment(t *testing.T) {
 			found := false
 			for dy := -2; dy <= 2 && !found; dy++ {
 				for dx := -2; dx <= 2 && !found; dx++ {
-					shiftImage(buf, src, 28, dx, dy)
+					shiftImage(buf, src, 28, 1, dx, dy)
 					if bytes.Equal(buf, got) {
 						shifts[[2]int{dx, dy}]++
 						found = true
@@ -112,6 +112,33 @@ func TestDropout(t *testing.T) {
 		// Binomial standard deviation is at most 0.0016 of n here.
 		if f := float64(dropped) / n; math.Abs(f-p) > 0.008 {
 			t.Errorf("p=%g: dropped fraction %.4f", p, f)
+		}
+	}
+}
+
+// TestShiftImageChannels: shifting a 3-channel image moves whole pixels:
+// every channel moves as the 1-channel image of that channel does.
+func TestShiftImageChannels(t *testing.T) {
+	const side, ch = 8, 3
+	rng := rand.New(rand.NewPCG(2, 2))
+	src := make([]byte, side*side*ch)
+	for i := range src {
+		src[i] = byte(1 + rng.IntN(255))
+	}
+	for _, d := range [][2]int{{0, 0}, {2, -1}, {-3, 3}, {8, 0}} {
+		dst := bytes.Repeat([]byte{0xAA}, len(src))
+		shiftImage(dst, src, side, ch, d[0], d[1])
+		for z := range ch {
+			one, want := make([]byte, side*side), make([]byte, side*side)
+			for p := range one {
+				one[p] = src[p*ch+z]
+			}
+			shiftImage(want, one, side, 1, d[0], d[1])
+			for p := range want {
+				if got := dst[p*ch+z]; got != want[p] {
+					t.Fatalf("shift %v channel %d pixel %d = %d, want %d", d, z, p, got, want[p])
+				}
+			}
 		}
 	}
 }

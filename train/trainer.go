@@ -86,11 +86,15 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 	if train == nil || val == nil {
 		return fmt.Errorf("train: missing training or validation set")
 	}
-	side := t.cfg.InputSide()
+	want := t.cfg.InputShape()
 	for _, s := range []*dataset.Set{train, val} {
-		if s.Rows != side || s.Cols != side {
+		if s.C != want.C {
+			return fmt.Errorf("train: the %s images have %d channels but the configuration's data set %q has %d",
+				s.Split, s.C, t.cfg.Dataset, want.C)
+		}
+		if s.Rows != want.H || s.Cols != want.W {
 			return fmt.Errorf("train: the %s images are %dx%d but the configuration's input size is %dx%d (resize them with dataset.Set.Resize)",
-				s.Split, s.Rows, s.Cols, side, side)
+				s.Split, s.Rows, s.Cols, want.H, want.W)
 		}
 	}
 	if train.N < t.cfg.Batch {
@@ -100,8 +104,8 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 		return fmt.Errorf("train: empty validation set")
 	}
 	t.train, t.val = train, val
-	t.x = make([]float32, t.cfg.Batch*side*side)
-	t.pix = make([]byte, t.cfg.Batch*side*side)
+	t.x = make([]float32, t.cfg.Batch*want.Size())
+	t.pix = make([]byte, t.cfg.Batch*want.Size())
 	t.labs = make([]byte, t.cfg.Batch)
 	return nil
 }
@@ -189,14 +193,14 @@ func (t *Trainer) startEpoch() {
 // shifting every image by a random offset if the configuration asks for
 // augmentation (in pixels of the model's input, after downsampling).
 func (t *Trainer) gather(s int) {
-	a, side := t.cfg.Augment, t.cfg.InputSide()
-	sz := side * side
+	a, shape := t.cfg.Augment, t.cfg.InputShape()
+	sz := shape.Size()
 	for b := 0; b < t.cfg.Batch; b++ {
 		i := int(t.perm[s*t.cfg.Batch+b])
 		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), side, dx, dy)
+			shiftImage(dst, t.train.Image(i), shape.H, shape.C, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
 		}
@@ -204,17 +208,18 @@ func (t *Trainer) gather(s int) {
 	}
 }
 
-// shiftImage writes the side x side image src moved right by dx and down
-// by dy pixels (negative: left, up) to dst; pixels shifted in are 0
+// shiftImage writes the side x side image src of ch channels
+// (channel-fastest) moved right by dx and down by dy pixels (negative:
+// left, up) to dst; pixels shifted in are 0
 // (background). Augmentation works on the raw pixels, before binarization,
 // so the model sees shifted images exactly as it would see them in the
 // data set.
-func shiftImage(dst, src []byte, side, dx, dy int) {
-	clear(dst[:side*side])
+func shiftImage(dst, src []byte, side, ch, dx, dy int) {
+	clear(dst[:side*side*ch])
 	for r := max(0, dy); r < min(side, side+dy); r++ {
 		sr := r - dy
 		c0, c1 := max(0, dx), min(side, side+dx)
-		copy(dst[r*side+c0:r*side+c1], src[sr*side+c0-dx:sr*side+c1-dx])
+		copy(dst[(r*side+c0)*ch:(r*side+c1)*ch], src[(sr*side+c0-dx)*ch:(sr*side+c1-dx)*ch])
 	}
 }
 

@@ -82,12 +82,12 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: mnist|fashion"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
-		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)", DefaultText: "1, 8 for cifar10"},
 		&cli.IntFlag{Name: "input-threshold", Value: 128, Usage: "pixel binarization `THRESHOLD` for --input-bits 1"},
 		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "number of `EPOCHS`", DefaultText: "per architecture"},
@@ -109,7 +109,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: "resume", Usage: "resume from checkpoint `FILE` (its configuration is used)"},
 		&cli.StringFlag{Name: "metrics", Usage: "write per-epoch metrics to CSV `FILE`"},
 		&cli.StringFlag{Name: "plot", Usage: "draw loss and accuracy curves to PNG `FILE`"},
-		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress bar and no per-epoch lines on stderr"},
 		&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 	}
@@ -189,7 +189,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		cfg.Arch = "custom"
 	}
 	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
-	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
+	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), inputBitsValue(c)
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
 	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
 	if cfg.InputSize, err = inputSizeValue(c, "train"); err != nil {
