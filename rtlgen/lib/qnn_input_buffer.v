@@ -5,7 +5,12 @@
 // beats of InWidth elements per frame (element e of beat b goes to position
 // b*InWidth + e, dropped when >= Mw); the read side presents the Simd lanes
 // at positions rd_sf_i*Simd + s of bank rbank_q combinationally, positions
-// >= Mw reading as PadX, and frees the bank on rd_release_i.
+// >= Mw reading as PadX, and frees the bank on rd_release_i. wr_abort_i
+// qualifies a write beat: a handshake with wr_abort_i = 1 belongs to no
+// frame and discards the frame being written (the write position returns
+// to 0, nothing completes; the shift register's contents are don't-care
+// until the next frame has refilled them). MVTU 0 gets it from qnn_framer,
+// the other MVTUs tie it to 0.
 module qnn_input_buffer #(
   parameter integer Mw        = 1,
   parameter integer XBits     = 1,
@@ -22,6 +27,7 @@ module qnn_input_buffer #(
   input  wire                     wr_valid_i,
   output wire                     wr_ready_o,
   input  wire [InWidth*XBits-1:0] wr_data_i,
+  input  wire                     wr_abort_i,
   // Read side.
   output wire                     rd_full_o,
   input  wire [SfWidth-1:0]       rd_sf_i,
@@ -85,7 +91,7 @@ module qnn_input_buffer #(
   wire wr_ready = !wfull_q;
   wire wr_hs    = wr_valid_i && wr_ready;
   wire wr_last  = (wpos_q == LastBeat);
-  wire frame_in = wr_hs && wr_last;                // a frame's last beat, this cycle
+  wire frame_in = wr_hs && wr_last && !wr_abort_i; // a frame's last beat, this cycle
   wire move     = (!rfull_q || rd_release_i) && (wfull_q || frame_in);
 
   always @(*) begin
@@ -93,7 +99,7 @@ module qnn_input_buffer #(
     rfull_d = rfull_q;
     wpos_d  = wpos_q;
     if (wr_hs) begin
-      if (wr_last) begin
+      if (wr_last || wr_abort_i) begin
         wpos_d = {BeatWidth{1'b0}};
       end else begin
         wpos_d = wpos_q + {{(BeatWidth-1){1'b0}}, 1'b1};

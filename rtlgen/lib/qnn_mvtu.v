@@ -45,6 +45,7 @@ module qnn_mvtu #(
   input  wire                     in_valid_i,
   output wire                     in_ready_o,
   input  wire [InWidth*XBits-1:0] in_data_i,
+  input  wire                     in_abort_i,  // the input beat belongs to no frame (qnn_input_buffer wr_abort_i)
   output wire                     out_valid_o,
   input  wire                     out_ready_i,
   output wire [Pe*OutBits-1:0]    out_data_o
@@ -120,6 +121,7 @@ module qnn_mvtu #(
     .wr_valid_i   (in_valid_i),
     .wr_ready_o   (in_ready_o),
     .wr_data_i    (in_data_i),
+    .wr_abort_i   (in_abort_i),
     .rd_full_o    (buf_full),
     .rd_sf_i      (sf_q),
     .rd_lanes_o   (buf_lanes),
