@@ -103,7 +103,7 @@ func TestFramingYosysCheck(t *testing.T) {
 		{"qnn_framer", "chparam -set Beats 1 -set DropBits 1 qnn_framer"},
 		{"qnn_framer", "chparam -set Beats 49 -set DropBits 16 qnn_framer"},
 		{"qnn_input_buffer", "chparam -set Mw 6 -set XBits 2 -set InWidth 8 -set InBeats 1 -set Simd 3 -set Sf 2 qnn_input_buffer"},
-		{"qnn_input_buffer", "chparam -set Mw 784 -set InWidth 16 -set InBeats 49 -set Simd 16 -set Sf 49 -set SfWidth 6 qnn_input_buffer"},
+		{"qnn_input_buffer", "chparam -set Mw 784 -set InWidth 16 -set InBeats 49 -set Simd 16 -set Sf 49 -set SfWidth 6 -set Framed 1 qnn_input_buffer"},
 	} {
 		script := fmt.Sprintf("read_verilog lib/%s.v; %s; hierarchy -top %s; proc; check -assert", c.module, c.params, c.module)
 		if out, err := exec.Command("yosys", "-q", "-p", script).CombinedOutput(); err != nil {

@@ -141,6 +141,9 @@ func top(p *hw.Plan, opt Options) string {
 		if l.ThrMem.Style != hw.MemAuto {
 			ps = append(ps, [2]string{"ActStyle", romStyle(l.ThrMem.Style)})
 		}
+		if i == 0 { // fed by qnn_framer
+			ps = append(ps, [2]string{"Framed", "1"})
+		}
 		params(&b, ps)
 		w("  ) u_mvtu%d (\n", i)
 		conns(&b, [][2]string{

@@ -38,7 +38,8 @@ module qnn_mvtu #(
   parameter         WeightFile = "",
   parameter         ActFile    = "",
   parameter integer WeightStyle = 0,  // weight ROM style (qnn_rom Style)
-  parameter integer ActStyle    = 0   // threshold/score ROM style
+  parameter integer ActStyle    = 0,  // threshold/score ROM style
+  parameter integer Framed      = 0   // 1: in_abort_i is honoured (MVTU 0, after qnn_framer)
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,
@@ -114,7 +115,8 @@ module qnn_mvtu #(
     .Simd    (Simd),
     .Sf      (Sf),
     .SfWidth (SfWidth),
-    .PadX    (PadX)
+    .PadX    (PadX),
+    .Framed  (Framed)
   ) u_input_buffer (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),

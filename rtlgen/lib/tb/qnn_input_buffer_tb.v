@@ -23,7 +23,7 @@ module qnn_input_buffer_tb #(
   reg                      rd_release;
 
   qnn_input_buffer #(.Mw(Mw), .XBits(XBits), .InWidth(InWidth), .InBeats(InBeats),
-                     .Simd(Simd), .Sf(Sf), .SfWidth(SfWidth), .PadX(PadX)) u_dut (
+                     .Simd(Simd), .Sf(Sf), .SfWidth(SfWidth), .PadX(PadX), .Framed(1)) u_dut (
     .clk_i(clk), .rst_ni(rst_n), .wr_valid_i(wr_valid), .wr_ready_o(wr_ready),
     .wr_data_i(wr_data), .wr_abort_i(wr_abort), .rd_full_o(rd_full), .rd_sf_i(rd_sf), .rd_lanes_o(rd_lanes),
     .rd_release_i(rd_release));
