@@ -216,3 +216,33 @@ func splitOutputs(t *testing.T, r *Result, want []netlist.Result) (a, b int) {
 	}
 	return a, b
 }
+
+// TestFramerSaturates: the framer model alone, 3 beats per frame and a
+// 2-bit counter: the abort pattern of docs/dataflow.md "Framing" beat by
+// beat, the counter stopping at 3 and the error staying set, reset
+// clearing both.
+func TestFramerSaturates(t *testing.T) {
+	f := newFramer(hw.InputStage{Beats: 3, DropBits: 2})
+	// tlast per beat, and the abort the rule gives: good (3), early (1),
+	// early (2), late (3 + 1), missing (3) + good (3) as one packet, good.
+	lasts := []bool{false, false, true, true, false, true, false, false, false, true, false, false, false, false, false, true, false, false, true}
+	aborts := []bool{false, false, false, true, false, true, false, false, true, true, false, false, true, true, true, true, false, false, false}
+	drops := []int64{0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3} // after each beat
+	for i, last := range lasts {
+		if got := f.abort(last); got != aborts[i] {
+			t.Fatalf("beat %d: abort %v, want %v", i, got, aborts[i])
+		}
+		f.commit(true, last)
+		if f.drops != drops[i] || f.err != (drops[i] > 0) {
+			t.Fatalf("beat %d: drops %d err %v, want %d", i, f.drops, f.err, drops[i])
+		}
+	}
+	f.commit(false, true) // no handshake: nothing changes
+	if f.pos != 0 || f.discard || f.drops != 3 {
+		t.Fatalf("idle cycle changed the framer: %+v", f)
+	}
+	f.reset()
+	if f.err || f.drops != 0 || f.abort(false) || !f.abort(true) {
+		t.Fatalf("after reset: %+v", f)
+	}
+}
