@@ -16,16 +16,17 @@ import (
 	"github.com/qnn-dev/qnn/verilator"
 )
 
-// framingDesign is a small design: (1,5,6) 8-bit input, 4 pixels per beat
-// (8 beats per frame), a 2-bit hidden layer: a build of seconds.
-func framingDesign(t *testing.T) *verilator.Design {
+// framingDesign is a small design: (1,5,6) 8-bit input, inPix pixels per
+// beat (4: 8 beats per frame; 30: one), a 2-bit hidden layer: a build of
+// seconds.
+func framingDesign(t *testing.T, inPix int) *verilator.Design {
 	t.Helper()
 	n, err := netlist.Random(rand.New(rand.NewPCG(3, 13)), netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 5, W: 6},
 		InputBits: 8, Hidden: []int{12}, ActBits: []int{2}, WeightBits: []int{1, 2}, Classes: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return generate(t, n, hw.Options{Folds: []hw.Fold{{PE: 3, SIMD: 8}, {PE: 2, SIMD: 6}}, InPix: 4})
+	return generate(t, n, hw.Options{Folds: []hw.Fold{{PE: 3, SIMD: 8}, {PE: 2, SIMD: 6}}, InPix: inPix})
 }
 
 // malformedStream builds an s_axis stream from frames images, one packet
@@ -38,7 +39,7 @@ func malformedStream(rng *rand.Rand, p *hw.Plan, pixels []byte, frames int) []si
 	for f := range frames {
 		beats := p.InputBeats(pixels[f*size : (f+1)*size])
 		kind := rng.IntN(6)
-		if f >= frames-2 {
+		if f >= frames-2 || (nb == 1 && kind == 2) { // no early tlast with one beat
 			kind = 0
 		}
 		switch kind {
@@ -165,7 +166,7 @@ func cosimReset(t *testing.T, d *verilator.Design, frames int, rs sim.Reset, opt
 // through Verilator with and without stalls: one build.
 func TestFramingVerilator(t *testing.T) {
 	needTool(t, "verilator")
-	d := framingDesign(t)
+	d := framingDesign(t, 4)
 	opt := verilator.Options{QuickBuild: true}
 	cosimMalformed(t, d, 40, 1, opt)
 	stall := verilator.Options{QuickBuild: true, StallIn: 0.5, StallOut: 0.5, Seed: 11}
@@ -174,12 +175,19 @@ func TestFramingVerilator(t *testing.T) {
 	cosimReset(t, d, 16, sim.Reset{Cycle: 70, Cycles: 5}, stall)
 }
 
-// TestFramingIcarus: the same through Icarus (fewer frames).
+// TestFramingIcarus: the same through Icarus (fewer frames), and
+// malformed streams into a design of one beat per frame (every beat must
+// carry tlast).
 func TestFramingIcarus(t *testing.T) {
 	needTool(t, "iverilog")
-	d := framingDesign(t)
+	d := framingDesign(t, 4)
 	cosimMalformed(t, d, 24, 3, verilator.Options{Simulator: verilator.Icarus, StallIn: 0.4, StallOut: 0.4, Seed: 5})
 	cosimReset(t, d, 12, sim.Reset{Cycle: 52, Cycles: 3}, verilator.Options{Simulator: verilator.Icarus, StallOut: 0.3, Seed: 6})
+	one := framingDesign(t, 30)
+	if one.Plan.Input.Beats != 1 {
+		t.Fatalf("InPix 30: %d beats per frame, want 1", one.Plan.Input.Beats)
+	}
+	cosimMalformed(t, one, 30, 4, verilator.Options{Simulator: verilator.Icarus, StallIn: 0.3, StallOut: 0.5, Seed: 8})
 }
 
 // TestFramingMismatches: two broken RTLs, each caught. A drop counter
@@ -197,7 +205,7 @@ func TestFramingMismatches(t *testing.T) {
 		{"no-abort", "qnn_top.v", "(in_abort),\n    .out_valid_o", "(1'b0),\n    .out_valid_o", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := framingDesign(t)
+			d := framingDesign(t, 4)
 			path := filepath.Join(d.Dir, "rtl", tc.file)
 			src, err := os.ReadFile(path)
 			if err != nil {
