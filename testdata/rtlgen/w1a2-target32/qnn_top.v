@@ -4,7 +4,8 @@
 // Dataflow accelerator (docs/dataflow.md): binarize -> 3 MVTU(s) -> argmax.
 // Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.
 // s_axis: 8 pixels of 8 bits per beat (pixel j at [8*j +: 8]), 8 beats per frame;
-//   s_axis_tlast is ignored (frames are counted).
+//   s_axis_tlast on beat 7 of every frame and only there; a frame with tlast elsewhere is dropped
+//   (docs/dataflow.md "Framing"): frame_err (sticky) and frame_drops (saturating) report it.
 // m_axis: one beat per frame: class in [15:0], score c (signed, 16 bits) at [16 + c*16 +: 16];
 //   m_axis_tlast is always 1.
 // ROM init files are read with $readmemh from MemDir (default "mem/": simulate from the design directory).
@@ -21,11 +22,27 @@ module qnn_top #(
   output wire [175:0] m_axis_tdata,
   output wire         m_axis_tvalid,
   input  wire         m_axis_tready,
-  output wire         m_axis_tlast
+  output wire         m_axis_tlast,
+  output wire         frame_err,
+  output wire [15:0]  frame_drops
 );
 
-  // s_axis_tlast is accepted and ignored: frames are counted.
-  wire unused_s_axis_tlast = s_axis_tlast;
+  // Framing: tlast against the beat count; a malformed frame is dropped.
+  wire in_abort;
+
+  qnn_framer #(
+    .Beats    (8),
+    .DropBits (16)
+  ) u_framer (
+    .clk_i   (clk),
+    .rst_ni  (rst_n),
+    .valid_i (s_axis_tvalid),
+    .ready_i (s_axis_tready),
+    .last_i  (s_axis_tlast),
+    .abort_o (in_abort),
+    .err_o   (frame_err),
+    .drops_o (frame_drops)
+  );
 
   // Input stage: 1-bit input elements.
   wire [7:0] in_elems;
@@ -74,13 +91,15 @@ module qnn_top #(
     .WeightFile  ({MemDir, "layer0_weights.mem"}),
     .ActFile     ({MemDir, "layer0_thresholds.mem"}),
     .WeightStyle (2),
-    .ActStyle    (2)
+    .ActStyle    (2),
+    .Framed      (1)
   ) u_mvtu0 (
     .clk_i       (clk),
     .rst_ni      (rst_n),
     .in_valid_i  (s_axis_tvalid),
     .in_ready_o  (s_axis_tready),
     .in_data_i   (in_elems),
+    .in_abort_i  (in_abort),
     .out_valid_o (layer0_valid),
     .out_ready_i (layer0_ready),
     .out_data_o  (layer0_data)
@@ -118,6 +137,7 @@ module qnn_top #(
     .in_valid_i  (layer0_valid),
     .in_ready_o  (layer0_ready),
     .in_data_i   (layer0_data),
+    .in_abort_i  (1'b0),
     .out_valid_o (layer1_valid),
     .out_ready_i (layer1_ready),
     .out_data_o  (layer1_data)
@@ -155,6 +175,7 @@ module qnn_top #(
     .in_valid_i  (layer1_valid),
     .in_ready_o  (layer1_ready),
     .in_data_i   (layer1_data),
+    .in_abort_i  (1'b0),
     .out_valid_o (layer2_valid),
     .out_ready_i (layer2_ready),
     .out_data_o  (layer2_data)
