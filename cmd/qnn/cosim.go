@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -60,7 +59,7 @@ func cosimCommand(e *env) *cli.Command {
 			switch {
 			case name == "":
 				return userErrf("cosim: --dataset is required (%s)", datasetList())
-			case !slices.Contains(datasetNames, name):
+			case !validDataset(name):
 				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, datasetList())
 			case sim != verilator.Verilator && sim != verilator.Icarus:
 				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)

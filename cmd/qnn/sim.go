@@ -111,7 +111,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
 	case opt.dataset == "":
 		return opt, userErrf("sim: --dataset is required (%s)", datasetList())
-	case !slices.Contains(datasetNames, opt.dataset):
+	case !validDataset(opt.dataset):
 		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
