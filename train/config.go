@@ -184,9 +184,13 @@ func (c *Config) InputSide() int {
 }
 
 // InputShape is the shape of the model's input images: the data set's
-// channels, InputSide x InputSide.
+// (which may be rectangular for your own images) when InputSize is 0,
+// else its channels at InputSize x InputSize.
 func (c *Config) InputShape() dataset.Shape {
-	return dataset.Shape{C: c.dataShape().C, H: c.InputSide(), W: c.InputSide()}
+	if c.InputSize == 0 {
+		return c.dataShape()
+	}
+	return dataset.Shape{C: c.dataShape().C, H: c.InputSize, W: c.InputSize}
 }
 
 // inputPixels is the number of bytes of one input image (C*H*W).

@@ -52,23 +52,24 @@ func savePNG(t *testing.T, path string, img image.Image) {
 	}
 }
 
-// colorFolder writes an image folder of 8x8 colour images: per class 40
-// training and 5 test images.
+// colorFolder writes an image folder of 8x6 (width x height) colour
+// images: per class 40 training and 5 test images.
 func colorFolder(t *testing.T) string {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for k, class := range colorClasses {
 		for i := range 40 {
-			savePNG(t, filepath.Join(dir, "train", class, fmt.Sprintf("%03d.png", i)), colorImage(rng, k, 8, 8))
+			savePNG(t, filepath.Join(dir, "train", class, fmt.Sprintf("%03d.png", i)), colorImage(rng, k, 8, 6))
 		}
 		for i := range 5 {
-			savePNG(t, filepath.Join(dir, "test", class, fmt.Sprintf("t%d.png", i)), colorImage(rng, k, 8, 8))
+			savePNG(t, filepath.Join(dir, "test", class, fmt.Sprintf("t%d.png", i)), colorImage(rng, k, 8, 6))
 		}
 	}
 	return dir
 }
 
-// TestOwnImages: train on an image folder (3 classes, RGB), eval with
+// TestOwnImages: train on an image folder (3 classes, RGB, rectangular,
+// with augmentation), eval with
 // --predictions (one CSV row per image, as netlist.Eval scores it), and
 // predict on the same files (the same classes, named after the folders).
 func TestOwnImages(t *testing.T) {
@@ -77,7 +78,7 @@ func TestOwnImages(t *testing.T) {
 	out := t.TempDir()
 	model := filepath.Join(out, "own.json")
 	stdout, stderr, code := runQNN(t, "train", "--dataset", spec, "--hidden", "32", "--epochs", "4", "--batch", "12",
-		"--input-bits", "8", "--quiet", "--out", model, "--json")
+		"--input-bits", "8", "--augment", "1", "--quiet", "--out", model, "--json")
 	if code != exitOK {
 		t.Fatalf("train: exit code %d: %s", code, stderr)
 	}
@@ -87,7 +88,7 @@ func TestOwnImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in := n.InputLayer().Shape; in != (netlist.Shape{C: 3, H: 8, W: 8}) || n.OutputLayer().Classes != 3 || tr.TestImages != 15 {
+	if in := n.InputLayer().Shape; in != (netlist.Shape{C: 3, H: 6, W: 8}) || n.OutputLayer().Classes != 3 || tr.TestImages != 15 {
 		t.Fatalf("model input %v, %d classes, %d test images", in, n.OutputLayer().Classes, tr.TestImages)
 	}
 
