@@ -112,7 +112,7 @@ type tarMember struct {
 	body []byte
 }
 
-func writeTarball(t *testing.T, path string, members []tarMember) {
+func writeTarball(t testing.TB, path string, members []tarMember) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
