@@ -34,7 +34,7 @@ func cosimCommand(e *env) *cli.Command {
 		Usage:     "co-simulate a generated design (Verilator or Icarus) against qnn's cycle-accurate model, cycle for cycle",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
 			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images (default: all)"},
 			&cli.StringFlag{Name: "simulator", Value: verilator.Verilator, Usage: "RTL simulator: verilator|icarus"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0,1) that a pending input beat waits a cycle"},

@@ -64,7 +64,7 @@ func evalCommand(e *env) *cli.Command {
 		Usage: "evaluate a netlist on MNIST or Fashion-MNIST: accuracy, confusion matrix, speed",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` to evaluate (required)"},
-			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|")},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1)", DefaultText: "all"},
 			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
