@@ -284,3 +284,42 @@ func TestEvalUserIDX(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictGrayModel: a 1-channel model reads a colour image as its
+// luma: an RGB file whose pixels are grays scores as the gray file.
+func TestPredictGrayModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	n, err := netlist.Random(rng, netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 5, W: 5}, InputBits: 8, Hidden: []int{8}, Classes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	if err := netlist.Save(model, n); err != nil {
+		t.Fatal(err)
+	}
+	gray := image.NewGray(image.Rect(0, 0, 5, 5))
+	rgb := image.NewNRGBA(gray.Bounds())
+	for i := range gray.Pix {
+		v := uint8(rng.IntN(256))
+		gray.Pix[i] = v
+		rgb.SetNRGBA(i%5, i/5, color.NRGBA{v, v, v, 255})
+	}
+	savePNG(t, filepath.Join(dir, "g.png"), gray)
+	savePNG(t, filepath.Join(dir, "c.png"), rgb)
+	stdout, stderr, code := runQNN(t, "predict", "--model", model, "--json", filepath.Join(dir, "g.png"), filepath.Join(dir, "c.png"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var pr predictReport
+	decodeOneObject(t, stdout, &pr)
+	want, err := netlist.Eval(n, gray.Pix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pr.Images {
+		if !slices.Equal(p.Scores, want[0].Scores) {
+			t.Errorf("%s: scores %v, netlist.Eval on the gray pixels %v", p.File, p.Scores, want[0].Scores)
+		}
+	}
+}
