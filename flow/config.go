@@ -60,7 +60,8 @@ type Config struct {
 
 	// Train is the training run; its Dataset is the flow's data set.
 	Train train.Config
-	// DataDir holds the data set's IDX files; "" uses the installed copy.
+	// DataDir holds the data set's files (or is CIFAR-10's tarball); ""
+	// uses the installed copy (docs/datasets.md).
 	DataDir string
 
 	// Folds, TargetCycles, NoPad and InPix select the folding as in

@@ -13,7 +13,7 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset   string // "mnist", "fashion" or "cifar10" (dataset.Names)
+	Dataset   string // "mnist", "fashion", "cifar10" or your own: images:DIR, idx:... (dataset.CheckName)
 	Arch      string // "tfc", "sfc", "lfc", "mlp4096" or "custom"
 	Hidden    []int  // hidden layer widths
 	WBits     int    // weight width: 1 (sign), 2 or 4 (symmetric uniform)
@@ -112,7 +112,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: "+format, args...)
 	}
 	for _, err := range []error{
-		check(slices.Contains(dataset.Names, c.Dataset), "unknown data set %q (want %s)", c.Dataset, strings.Join(dataset.Names, ", ")),
+		wrap(dataset.CheckName(c.Dataset)),
 		check(len(c.Hidden) > 0, "need at least one hidden layer"),
 		check(c.WBits == 1 || c.WBits == 2 || c.WBits == 4, "weight bits %d (want 1, 2 or 4)", c.WBits),
 		check(c.ABits == 1 || c.ABits == 2 || c.ABits == 4, "activation bits %d (want 1, 2 or 4)", c.ABits),
@@ -137,6 +137,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// wrap prefixes a dataset error with the package name.
+func wrap(err error) error {
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
 // checkInputSize checks that the data set's images can be downsampled to
 // InputSize (0: not downsampled).
 func (c *Config) checkInputSize() error {
@@ -157,6 +165,15 @@ func (c *Config) dataShape() dataset.Shape {
 	return g
 }
 
+// classes is the number of classes of the data set (10 for the built-in
+// ones; an unreadable user data set is reported when it is loaded).
+func (c *Config) classes() int {
+	if in, err := dataset.DescribeDataSet(c.Dataset); err == nil && len(in.ClassNames) > 0 {
+		return len(in.ClassNames)
+	}
+	return dataset.Classes
+}
+
 // InputSide is the side of the model's square input images: InputSize, or
 // the data set's side (28 for MNIST) when it is 0.
 func (c *Config) InputSide() int {
@@ -167,9 +184,13 @@ func (c *Config) InputSide() int {
 }
 
 // InputShape is the shape of the model's input images: the data set's
-// channels, InputSide x InputSide.
+// (which may be rectangular for your own images) when InputSize is 0,
+// else its channels at InputSize x InputSize.
 func (c *Config) InputShape() dataset.Shape {
-	return dataset.Shape{C: c.dataShape().C, H: c.InputSide(), W: c.InputSide()}
+	if c.InputSize == 0 {
+		return c.dataShape()
+	}
+	return dataset.Shape{C: c.dataShape().C, H: c.InputSize, W: c.InputSize}
 }
 
 // inputPixels is the number of bytes of one input image (C*H*W).

@@ -65,7 +65,7 @@ func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Cfg: cfg}
-	sizes := append(append([]int{cfg.inputPixels()}, cfg.Hidden...), 10)
+	sizes := append(append([]int{cfg.inputPixels()}, cfg.Hidden...), cfg.classes())
 	inScale := 1.0
 	if cfg.InputBits == 8 {
 		inScale = 1.0 / 255

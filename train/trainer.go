@@ -200,7 +200,7 @@ func (t *Trainer) gather(s int) {
 		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), shape.H, shape.C, dx, dy)
+			shiftImage(dst, t.train.Image(i), shape, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
 		}
@@ -208,18 +208,22 @@ func (t *Trainer) gather(s int) {
 	}
 }
 
-// shiftImage writes the side x side image src of ch channels
-// (channel-fastest) moved right by dx and down by dy pixels (negative:
-// left, up) to dst; pixels shifted in are 0
+// shiftImage writes the image src of shape s (channel-fastest) moved
+// right by dx and down by dy pixels (negative: left, up) to dst; pixels
+// shifted in are 0
 // (background). Augmentation works on the raw pixels, before binarization,
 // so the model sees shifted images exactly as it would see them in the
 // data set.
-func shiftImage(dst, src []byte, side, ch, dx, dy int) {
-	clear(dst[:side*side*ch])
-	for r := max(0, dy); r < min(side, side+dy); r++ {
+func shiftImage(dst, src []byte, s dataset.Shape, dx, dy int) {
+	ch, w := s.C, s.W
+	clear(dst[:s.Size()])
+	for r := max(0, dy); r < min(s.H, s.H+dy); r++ {
 		sr := r - dy
-		c0, c1 := max(0, dx), min(side, side+dx)
-		copy(dst[(r*side+c0)*ch:(r*side+c1)*ch], src[(sr*side+c0-dx)*ch:(sr*side+c1-dx)*ch])
+		c0, c1 := max(0, dx), min(w, w+dx)
+		if c0 >= c1 {
+			continue
+		}
+		copy(dst[(r*w+c0)*ch:(r*w+c1)*ch], src[(sr*w+c0-dx)*ch:(sr*w+c1-dx)*ch])
 	}
 }
 

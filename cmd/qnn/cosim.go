@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -35,7 +34,7 @@ func cosimCommand(e *env) *cli.Command {
 		Usage:     "co-simulate a generated design (Verilator or Icarus) against qnn's cycle-accurate model, cycle for cycle",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
 			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images (default: all)"},
 			&cli.StringFlag{Name: "simulator", Value: verilator.Verilator, Usage: "RTL simulator: verilator|icarus"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0,1) that a pending input beat waits a cycle"},
@@ -60,7 +59,7 @@ func cosimCommand(e *env) *cli.Command {
 			switch {
 			case name == "":
 				return userErrf("cosim: --dataset is required (%s)", datasetList())
-			case !slices.Contains(datasetNames, name):
+			case !validDataset(name):
 				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, datasetList())
 			case sim != verilator.Verilator && sim != verilator.Icarus:
 				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)

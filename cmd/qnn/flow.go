@@ -52,7 +52,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "flow `DIR` (required; an existing one must be a flow directory, unless --force)"},
 		&cli.BoolFlag{Name: "force", Usage: "delete DIR first and run every stage"},
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096 (sets the training schedule)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},

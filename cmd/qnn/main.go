@@ -106,6 +106,7 @@ func newApp(e *env) *cli.App {
 			versionCommand(e),
 			inspectCommand(e),
 			evalCommand(e),
+			predictCommand(e),
 			genCommand(e),
 			cosimCommand(e),
 			trainCommand(e),

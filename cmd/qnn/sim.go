@@ -72,7 +72,7 @@ func simCommand(e *env) *cli.Command {
 		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json). Every frame's\n" +
 			"class and scores must equal the netlist evaluator's; a difference is an error naming the frame.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required; the test split is used)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required; the test split is used)"},
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
@@ -111,7 +111,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
 	case opt.dataset == "":
 		return opt, userErrf("sim: --dataset is required (%s)", datasetList())
-	case !slices.Contains(datasetNames, opt.dataset):
+	case !validDataset(opt.dataset):
 		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)

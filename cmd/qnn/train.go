@@ -82,7 +82,7 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
@@ -95,7 +95,7 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "lr", Usage: "initial learning `RATE`", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "lr-final", Usage: "final learning `RATE` (exponential decay)", DefaultText: "per architecture"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same model file)"},
-		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "all training images: 50000 (MNIST), 45000 (CIFAR-10)"},
 		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way (0: off)", DefaultText: "per architecture"},
