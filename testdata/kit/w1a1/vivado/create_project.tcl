@@ -80,6 +80,7 @@ set_property top $top [get_filesets sources_1]
 set_property generic "MemDir=\"$memdir\"" [get_filesets sources_1]
 
 # Clock constraint.
+file mkdir $proj
 set xdc [file join $proj $top.xdc]
 set fd [open $xdc w]
 puts $fd "create_clock -period $period -name clk \[get_ports clk\]"
@@ -92,7 +93,7 @@ add_files -norecurse -fileset sim_1 [lrange $tb_files 1 end]
 set_property file_type {Memory Initialization Files} [get_files [lrange $tb_files 1 end]]
 set_property top tb_$top [get_filesets sim_1]
 set_property generic "MemDir=\"$memdir\" TbDir=\"$tbdir\"" [get_filesets sim_1]
-set_property -name {xsim.simulate.runtime} -value {-all} -objects [get_filesets sim_1]
+set_property xsim.simulate.runtime all [get_filesets sim_1]
 update_compile_order -fileset sources_1
 
 if {$package_ip} {
