@@ -57,8 +57,8 @@ func kitDesigns(t *testing.T) []kitDesign {
 	return ds
 }
 
-// kitFiles are the kit's generated files (the golden-file set).
-var kitFiles = []string{"tb/tb_qnn_top.v", "tb/Makefile", "tb/README.md", "tb/stimulus.mem", "tb/expected.mem",
+// kitFiles are the kit's generated files and the design README (the golden-file set).
+var kitFiles = []string{"README.md", "tb/tb_qnn_top.v", "tb/Makefile", "tb/README.md", "tb/stimulus.mem", "tb/expected.mem",
 	"vivado/create_project.tcl", "yosys/synth.ys"}
 
 // TestKitGolden pins the kit of the 1-bit design (4 frames) to
