@@ -12,8 +12,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// defaultTBImages is gen's --tb-images.
-const defaultTBImages = 200
+// defaultTBImages is gen's --tb-images; maxTBImages bounds it (the size
+// of the test sets, and a kit of some megabytes).
+const (
+	defaultTBImages = 200
+	maxTBImages     = 10000
+)
 
 // randomDataset is the --dataset value for seeded pseudo-random images.
 const randomDataset = "random"
@@ -33,8 +37,8 @@ func tbFlags() []cli.Flag {
 // model's input; pseudo-random images when neither names one.
 func tbStimulus(c *cli.Context, log hclog.Logger, model string, p *hw.Plan) (*rtlgen.Stimulus, error) {
 	n := c.Int("tb-images")
-	if n < 1 {
-		return nil, userErrf("gen: --tb-images must be at least 1, got %d", n)
+	if n < 1 || n > maxTBImages {
+		return nil, userErrf("gen: --tb-images must be 1..%d, got %d", maxTBImages, n)
 	}
 	name := c.String("dataset")
 	if name == "" {
