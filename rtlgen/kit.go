@@ -69,6 +69,10 @@ type kitData struct {
 	Source                  string
 	RTL, Mem                []string // design-relative paths, sorted
 	StimFile, ExpectFile    string
+	// DropBits is the width of the top's frame_drops output when the top
+	// has the framer's frame_err and frame_drops ports, 0 when it has not
+	// (this top); the bench then requires frame_err to stay 0.
+	DropBits int
 }
 
 // kitFiles returns the files of tb/, vivado/ and yosys/ for a design whose

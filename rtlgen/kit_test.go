@@ -16,7 +16,16 @@ import (
 	"github.com/qnn-dev/qnn/sim"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// update reports -update. The flag may already be defined by the package's
+// internal tests (one test binary holds both), so it is defined here only
+// when it is not.
+var update = func() func() bool {
+	if f := flag.Lookup("update"); f != nil {
+		return func() bool { return f.Value.String() == "true" }
+	}
+	b := flag.Bool("update", false, "rewrite the golden files in testdata/")
+	return func() bool { return *b }
+}()
 
 // kitDesign is a small design of the kit tests.
 type kitDesign struct {
@@ -85,7 +94,7 @@ func TestKitGolden(t *testing.T) {
 			t.Errorf("%s differs between two runs", name)
 		}
 		golden := filepath.Join("..", "testdata", "kit", d.name, filepath.FromSlash(name))
-		if *update {
+		if update() {
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 				t.Fatal(err)
 			}
