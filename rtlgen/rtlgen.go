@@ -37,6 +37,9 @@ type Options struct {
 	Top string
 	// Force replaces an existing destination directory.
 	Force bool
+	// Stimulus is the images of the test bench kit (tb/); nil means
+	// RandomStimulus(plan, DefaultFrames, 1).
+	Stimulus *Stimulus
 }
 
 func (o Options) top() string {
@@ -99,6 +102,13 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 	for i, l := range p.Layers {
 		files[MemDir+"/"+weightFile(i)] = weightMem(l)
 		files[MemDir+"/"+actFile(i, l)] = actMem(l)
+	}
+	kit, err := kitFiles(p, opt, files)
+	if err != nil {
+		return nil, err
+	}
+	for name, src := range kit {
+		files[name] = src
 	}
 	files[NetlistFile] = netlist.Marshal(p.Net)
 	files[ReadmeFile] = []byte(readme(p, opt))

