@@ -95,7 +95,7 @@ func kitFiles(p *hw.Plan, opt Options, design map[string][]byte) (map[string][]b
 		Frames: st.Frames, Beats: p.Input.Beats, InBits: p.Input.TDataBits, OutBits: p.Output.TDataBits,
 		InPix: p.Input.InPix, Classes: p.Output.Classes, SW: p.Output.SW,
 		Latency: p.Latency, CyclesPerFrame: p.CyclesPerFrame, Source: mdEscape(st.Source),
-		StimFile: StimFile, ExpectFile: ExpectFile}
+		StimFile: StimFile, ExpectFile: ExpectFile, DropBits: p.Input.DropBits}
 	for name := range design {
 		switch {
 		case strings.HasPrefix(name, RTLDir+"/") && strings.HasSuffix(name, ".v"):

@@ -43,6 +43,8 @@ module tb_qnn_top;
   wire               m_axis_tvalid;
   reg                m_axis_tready = 1'b0;
   wire               m_axis_tlast;
+  wire               frame_err;
+  wire [16-1:0]        frame_drops;
 
   qnn_top #(
     .MemDir (MemDir)
@@ -56,7 +58,9 @@ module tb_qnn_top;
     .m_axis_tdata  (m_axis_tdata),
     .m_axis_tvalid (m_axis_tvalid),
     .m_axis_tready (m_axis_tready),
-    .m_axis_tlast  (m_axis_tlast)
+    .m_axis_tlast  (m_axis_tlast),
+    .frame_err     (frame_err),
+    .frame_drops   (frame_drops)
   );
 
   initial begin
@@ -233,6 +237,10 @@ module tb_qnn_top;
       end else if (m_axis_tvalid === 1'bx || s_axis_tready === 1'bx) begin
         $display("FAIL: frame %0d: expected m_axis_tvalid and s_axis_tready 0 or 1, got %b and %b", received,
                  m_axis_tvalid, s_axis_tready);
+        finish_fail;
+      end else if (frame_err !== 1'b0) begin
+        $display("FAIL: frame %0d: expected frame_err 0 (every frame well formed), got %b (frame_drops %0d)", received,
+                 frame_err, frame_drops);
         finish_fail;
       end else if (pending && (m_axis_tvalid !== 1'b1 || m_axis_tdata !== pending_tdata)) begin
         $display("FAIL: frame %0d: expected m_axis_tvalid 1 and tdata %h held until the handshake, got tvalid %b tdata %h",

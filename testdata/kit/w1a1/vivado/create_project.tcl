@@ -44,6 +44,7 @@ set tbdir  "$design/tb/"
 set rtl [list \
   [file join $design rtl/qnn_argmax.v] \
   [file join $design rtl/qnn_binarize.v] \
+  [file join $design rtl/qnn_framer.v] \
   [file join $design rtl/qnn_input_buffer.v] \
   [file join $design rtl/qnn_mvtu.v] \
   [file join $design rtl/qnn_pe.v] \
