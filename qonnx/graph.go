@@ -83,6 +83,8 @@ type Graph struct {
 	Nodes   []*Node
 	// Opsets records the opset_import entries (domain -> version) to write back.
 	Opsets map[string]int64
+	// Props holds the model's metadata_props (key -> value).
+	Props map[string]string
 }
 
 // Clone returns a deep copy of g (tensors included), so a pass can be
@@ -100,6 +102,12 @@ func (g *Graph) Clone() *Graph {
 	}
 	for k, v := range g.Opsets {
 		c.Opsets[k] = v
+	}
+	if g.Props != nil {
+		c.Props = map[string]string{}
+		for k, v := range g.Props {
+			c.Props[k] = v
+		}
 	}
 	for _, n := range g.Nodes {
 		m := *n

@@ -1,0 +1,69 @@
+package qonnx
+
+import (
+	"fmt"
+
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// ImportOptions configures Import.
+type ImportOptions struct {
+	// PixelScale is what the graph's input expects per unit of raw pixel
+	// value: 1 for graphs that take pixels 0..255 (FINN's build_dataflow
+	// example divides by 255 itself), 1/255 for graphs that take pixel/255
+	// (the QONNX zoo's MNIST models).
+	PixelScale float64
+	// Name is the netlist name when the file does not record one.
+	Name string
+}
+
+// Passes returns the import's graph passes in order; Import runs them and
+// converts the streamlined result. A conv lowering pass goes between
+// FoldInputLayout and Streamline.
+func Passes(opt ImportOptions) []Pass {
+	scale := opt.PixelScale
+	if scale == 0 {
+		scale = 1
+	}
+	return []Pass{ScaleInput(scale), FoldConstants, RemoveIdentities, GemmToMatMul, FoldInputLayout}
+}
+
+// Import converts a dense QONNX / FINN-ONNX graph into a validated netlist
+// whose predictions on raw pixels equal Predict's on the graph.
+func Import(g *Graph, opt ImportOptions) (*netlist.Network, error) {
+	for _, p := range Passes(opt) {
+		var err error
+		if g, err = p.Run(g); err != nil {
+			return nil, err
+		}
+	}
+	s, err := streamline(g)
+	if err != nil {
+		return nil, err
+	}
+	name := opt.Name
+	if name == "" {
+		name = "imported"
+	}
+	n, err := s.toNetlist(name)
+	if err != nil {
+		return nil, err
+	}
+	if n.Meta == nil && opt.Name != "" || n.Name == "" {
+		n.Name = name
+	}
+	return n, nil
+}
+
+// PixelTensor returns image pixels (0..255) as the graph input of shape,
+// each multiplied by scale.
+func PixelTensor(pixels []byte, shape []int, scale float64) (*Tensor, error) {
+	if numel(shape) != len(pixels) {
+		return nil, fmt.Errorf("qonnx: %d pixels for input shape %v", len(pixels), shape)
+	}
+	t := &Tensor{Shape: shape, Data: make([]float64, len(pixels))}
+	for i, p := range pixels {
+		t.Data[i] = float64(p) * scale
+	}
+	return t, nil
+}
