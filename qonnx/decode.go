@@ -75,6 +75,12 @@ func Decode(data []byte) (*Graph, error) {
 	for _, o := range m.OpsetImport {
 		g.Opsets[o.Domain] = o.Version
 	}
+	for _, p := range m.MetadataProps {
+		if g.Props == nil {
+			g.Props = map[string]string{}
+		}
+		g.Props[p.Key] = p.Value
+	}
 	for _, t := range m.Graph.Initializer {
 		if t.Name == "" {
 			return nil, fmt.Errorf("qonnx: %w: initializer without a name", ErrFormat)

@@ -41,17 +41,64 @@ type Env map[string]*Tensor
 // Execute runs g node by node in float64 on input x (the graph's single
 // input) and returns every tensor it computed, initializers included.
 func Execute(g *Graph, x *Tensor) (Env, error) {
+	p, err := Compile(g)
+	if err != nil {
+		return nil, err
+	}
+	return p.Execute(x)
+}
+
+// Program is a graph ready to execute many times: the nodes that depend on
+// constants only (weight quantizers, their transposes) are computed once,
+// with the same op code, so every result equals Execute's.
+type Program struct {
+	g      *Graph
+	consts Env
+	nodes  []*Node // the nodes that depend on the input
+}
+
+// Compile prepares g for repeated execution.
+func Compile(g *Graph) (*Program, error) {
 	if len(g.Inputs) != 1 {
 		return nil, errors.New("qonnx: graph must have exactly one input")
 	}
+	p := &Program{g: g, consts: Env{}}
+	for k, t := range g.Inits {
+		p.consts[k] = t
+	}
+	for _, n := range g.Nodes {
+		if n.Op != "Shape" && allIn(p.consts, n) {
+			if err := step(p.consts, n); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		p.nodes = append(p.nodes, n)
+	}
+	return p, nil
+}
+
+func allIn(env Env, n *Node) bool {
+	for _, in := range n.Inputs {
+		if in != "" && env[in] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Execute runs the program on x and returns every tensor value.
+func (p *Program) Execute(x *Tensor) (Env, error) {
+	g := p.g
 	if want := g.Inputs[0].Shape; numel(want) != len(x.Data) || !sameShape(want, x.Shape) {
 		return nil, fmt.Errorf("qonnx: input %q: shape %v, want %v", g.Inputs[0].Name, x.Shape, want)
 	}
-	env := Env{g.Inputs[0].Name: x}
-	for k, t := range g.Inits {
+	env := make(Env, len(p.consts)+len(p.nodes)+1)
+	for k, t := range p.consts {
 		env[k] = t
 	}
-	for _, n := range g.Nodes {
+	env[g.Inputs[0].Name] = x
+	for _, n := range p.nodes {
 		if err := step(env, n); err != nil {
 			return nil, err
 		}
@@ -62,6 +109,20 @@ func Execute(g *Graph, x *Tensor) (Env, error) {
 		}
 	}
 	return env, nil
+}
+
+// Predict executes the program on x; see the Predict function.
+func (p *Program) Predict(x *Tensor) (int, *Tensor, error) {
+	env, err := p.Execute(x)
+	if err != nil {
+		return 0, nil, err
+	}
+	g := p.g
+	out := env.Output(g)
+	if pr := g.Producer(g.Outputs[0].Name); pr != nil && pr.Op == "TopK" && len(pr.Outputs) > 1 && pr.Outputs[1] == g.Outputs[0].Name {
+		return int(out.Data[0]), out, nil
+	}
+	return argmax(out.Data), out, nil
 }
 
 // step executes one node in env.
@@ -97,15 +158,11 @@ func (env Env) Output(g *Graph) *Tensor { return env[g.Outputs[0].Name] }
 // Predict executes g on x and returns the predicted class: the value of a
 // TopK index output, else the argmax of the output (lowest index on ties).
 func Predict(g *Graph, x *Tensor) (int, *Tensor, error) {
-	env, err := Execute(g, x)
+	p, err := Compile(g)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := env.Output(g)
-	if p := g.Producer(g.Outputs[0].Name); p != nil && p.Op == "TopK" && len(p.Outputs) > 1 && p.Outputs[1] == g.Outputs[0].Name {
-		return int(out.Data[0]), out, nil
-	}
-	return argmax(out.Data), out, nil
+	return p.Predict(x)
 }
 
 // argmax returns the index of the largest value, the lowest winning ties.

@@ -55,8 +55,8 @@ func Import(g *Graph, opt ImportOptions) (*netlist.Network, error) {
 	return n, nil
 }
 
-// PixelTensor returns image pixels (0..255) as the graph input of shape,
-// each multiplied by scale.
+// PixelTensor returns image pixels (0..255, in the graph's row-major order:
+// NCHW) as the graph input of shape, each multiplied by scale.
 func PixelTensor(pixels []byte, shape []int, scale float64) (*Tensor, error) {
 	if numel(shape) != len(pixels) {
 		return nil, fmt.Errorf("qonnx: %d pixels for input shape %v", len(pixels), shape)
@@ -64,6 +64,19 @@ func PixelTensor(pixels []byte, shape []int, scale float64) (*Tensor, error) {
 	t := &Tensor{Shape: shape, Data: make([]float64, len(pixels))}
 	for i, p := range pixels {
 		t.Data[i] = float64(p) * scale
+	}
+	return t, nil
+}
+
+// ImageTensor returns one image in netlist order (channel-fastest, as
+// netlist.Eval reads it) as an NCHW graph input (1, C, H, W).
+func ImageTensor(pixels []byte, s netlist.Shape) (*Tensor, error) {
+	if len(pixels) != s.Size() {
+		return nil, fmt.Errorf("qonnx: %d pixels for input shape %v", len(pixels), s)
+	}
+	t := NewTensor(1, s.C, s.H, s.W)
+	for j, p := range pixels {
+		t.Data[nchwIndex(s, j)] = float64(p)
 	}
 	return t, nil
 }

@@ -33,9 +33,13 @@ func compareOnMNIST(t *testing.T, g *Graph, scale float64, n int) (correct, corr
 		t.Fatal(err)
 	}
 	diff := 0
+	prog, err := Compile(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < n; i++ {
 		x, _ := PixelTensor(set.Image(i), g.Inputs[0].Shape, scale)
-		p, _, err := Predict(g, x)
+		p, _, err := prog.Predict(x)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -199,42 +199,60 @@ func (l *slLayer) nextValues(post *segment, lv levelSet) (valueMap, error) {
 }
 
 // lowerScores turns the last MatMul's scores into integer offsets: the
-// chain after it must be one strictly monotone scalar function F of
-// a*acc + b[o] with a common a, and b[o]/a must be integers.
+// elementwise chain after it must map a[o]*acc + b[o] to
+// alpha*(acc + offset[o]) + gamma for one alpha != 0 and integer offsets.
 func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64, vm valueMap) error {
 	for _, n := range seg.nodes {
-		if isLayout(n.Op) {
-			continue
+		switch n.Op {
+		case "Add", "Sub", "Mul", "Div", "BatchNormalization":
+		default:
+			if !isLayout(n.Op) {
+				return nodeErr(n, "not supported after the last MatMul")
+			}
 		}
-		if !isScalarElementwise(seg.g, n) {
-			return nodeErr(n, "per-class scaling of the scores is not supported (only scalar Add/Sub/Mul/Div after the last MatMul)")
+	}
+	at := func(acc float64) ([]float64, error) {
+		y := make([]float64, l.out)
+		for o := range y {
+			y[o] = a[o]*acc + b[o]
 		}
+		return seg.run(y)
+	}
+	z0, err := at(0)
+	if err != nil {
+		return err
+	}
+	z1, err := at(1)
+	if err != nil {
+		return err
+	}
+	alpha := z1[0] - z0[0]
+	if alpha == 0 {
+		return fmt.Errorf("qonnx: %s: scores do not depend on the accumulator", l.name)
 	}
 	off := make([]float64, l.out)
 	nonzero := false
-	for o := range a {
-		if math.Abs(a[o]-a[0]) > 1e-12*math.Abs(a[0]) {
-			return fmt.Errorf("qonnx: %s: output channels have different scales (non-uniform scale)", l.name)
+	for o := range off {
+		if d := z1[o] - z0[o]; math.Abs(d-alpha) > 1e-9*math.Abs(alpha) {
+			return fmt.Errorf("qonnx: %s: classes have different score scales (%v and %v): non-uniform scale", l.name, alpha, d)
 		}
-		off[o] = b[o] / a[0]
-		if math.Abs(off[o]-math.Round(off[o])) > 1e-9 {
-			return fmt.Errorf("qonnx: %s: class offset %v is not an integer", l.name, off[o])
+		off[o] = (z0[o] - z0[0]) / alpha
+		if math.Abs(off[o]-math.Round(off[o])) > 1e-6 {
+			return fmt.Errorf("qonnx: %s: class %d's offset %v is not an integer", l.name, o, off[o])
 		}
 		off[o] = math.Round(off[o])
+	}
+	// Offsets relative to class 0; shift so that they are b/alpha-based
+	// integers when possible (keeps exported offsets as they were).
+	if base := z0[0] / alpha; math.Abs(base-math.Round(base)) < 1e-6 {
+		for o := range off {
+			off[o] += math.Round(base)
+		}
+	}
+	for o := range off {
 		nonzero = nonzero || off[o] != 0
 	}
-	f0, err := seg.run(fill(l.out, 0))
-	if err != nil {
-		return err
-	}
-	f1, err := seg.run(fill(l.out, a[0]))
-	if err != nil {
-		return err
-	}
-	if f1[0] == f0[0] {
-		return fmt.Errorf("qonnx: %s: scores do not depend on the accumulator", l.name)
-	}
-	if f1[0] < f0[0] {
+	if alpha < 0 {
 		for i := range l.w {
 			l.w[i] = -l.w[i]
 		}

@@ -1,0 +1,108 @@
+package qonnx
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// roundTrip exports n, encodes and decodes the ONNX bytes, and checks that
+// Predict on the decoded graph equals netlist.Eval's class on images, and
+// that importing it gives byte-for-byte the same netlist.
+func roundTrip(t *testing.T, n *netlist.Network, pixels []byte, count int) {
+	t.Helper()
+	g, ints, err := Export(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Encode(g, ints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := netlist.Eval(n, pixels, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := Compile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := n.InputLayer().Shape.Size()
+	for i := 0; i < count; i++ {
+		x, err := ImageTensor(pixels[i*size:(i+1)*size], n.InputLayer().Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := prog.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != res[i].Class {
+			t.Fatalf("image %d: Execute on the export says %d, netlist.Eval %d", i, p, res[i].Class)
+		}
+	}
+	m, err := Import(back, ImportOptions{PixelScale: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, got := netlist.Marshal(n), netlist.Marshal(m); !bytes.Equal(want, got) {
+		t.Fatalf("re-import differs (-want +got):\n%s", cmp.Diff(string(want), string(got)))
+	}
+	again, err := Encode(g, ints)
+	if err != nil || !bytes.Equal(again, data) {
+		t.Fatalf("Encode is not deterministic (err %v)", err)
+	}
+}
+
+func randomPixels(rng *rand.Rand, n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(rng.IntN(256))
+	}
+	return p
+}
+
+// TestExportRoundTripRandom covers every supported width combination on
+// random networks (shape (2,3,4) so that the NCHW permutation matters).
+func TestExportRoundTripRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 1))
+	shape := netlist.Shape{C: 2, H: 3, W: 4}
+	for _, inBits := range []int{1, 8} {
+		for wb := 1; wb <= 8; wb++ {
+			for _, ab := range []int{1, 2, 3, 4, 8} {
+				t.Run(fmt.Sprintf("in%d-w%d-a%d", inBits, wb, ab), func(t *testing.T) {
+					n, err := netlist.Random(rng, netlist.RandomConfig{Input: shape, InputBits: inBits,
+						Hidden: []int{12, 7}, Classes: 5, WeightBits: []int{wb, wb, wb}, ActBits: []int{ab, ab}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					roundTrip(t, n, randomPixels(rng, 64*shape.Size()), 64)
+				})
+			}
+		}
+	}
+}
+
+// TestExportRoundTripTFC exports the trained TFC-w1a1 and checks it on MNIST.
+func TestExportRoundTripTFC(t *testing.T) {
+	n, err := netlist.Load(filepath.Join("..", "testdata", "tfc-w1a1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := loadMNIST(t)
+	count := set.N
+	if testing.Short() {
+		count = 1000
+	}
+	roundTrip(t, n, set.Pixels[:count*784], count)
+}
