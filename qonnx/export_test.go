@@ -51,7 +51,7 @@ func roundTrip(t *testing.T, n *netlist.Network, pixels []byte, count int) {
 			t.Fatalf("image %d: Execute on the export says %d, netlist.Eval %d", i, p, res[i].Class)
 		}
 	}
-	m, err := Import(back, ImportOptions{PixelScale: 1})
+	m, err := Import(back, ImportOptions{PixelDivisor: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

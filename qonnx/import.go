@@ -8,12 +8,13 @@ import (
 
 // ImportOptions configures Import.
 type ImportOptions struct {
-	// PixelScale is what the graph's input expects per unit of raw pixel
-	// value: 1 for graphs that take pixels 0..255 (FINN's build_dataflow
-	// example divides by 255 itself), 1/255 for graphs that take pixel/255
-	// (the QONNX zoo's MNIST models).
-	PixelScale float64
-	// Name is the netlist name when the file does not record one.
+	// PixelDivisor says what the graph's input is: pixel / PixelDivisor for
+	// raw pixels 0..255. 1 (or 0) for graphs that take raw pixels (FINN's
+	// build_dataflow example divides by 255 itself), 255 for graphs that take
+	// pixel/255 (the QONNX zoo's MNIST models).
+	PixelDivisor float64
+	// Name is the netlist name when the file does not record one (files
+	// written by Export do).
 	Name string
 }
 
@@ -21,11 +22,11 @@ type ImportOptions struct {
 // converts the streamlined result. A conv lowering pass goes between
 // FoldInputLayout and Streamline.
 func Passes(opt ImportOptions) []Pass {
-	scale := opt.PixelScale
-	if scale == 0 {
-		scale = 1
+	div := opt.PixelDivisor
+	if div == 0 {
+		div = 1
 	}
-	return []Pass{ScaleInput(scale), FoldConstants, RemoveIdentities, GemmToMatMul, FoldInputLayout}
+	return []Pass{ScaleInput(div), FoldConstants, RemoveIdentities, GemmToMatMul, FoldInputLayout}
 }
 
 // Import converts a dense QONNX / FINN-ONNX graph into a validated netlist
@@ -49,21 +50,18 @@ func Import(g *Graph, opt ImportOptions) (*netlist.Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.Meta == nil && opt.Name != "" || n.Name == "" {
-		n.Name = name
-	}
 	return n, nil
 }
 
 // PixelTensor returns image pixels (0..255, in the graph's row-major order:
-// NCHW) as the graph input of shape, each multiplied by scale.
-func PixelTensor(pixels []byte, shape []int, scale float64) (*Tensor, error) {
+// NCHW) as the graph input of shape, each divided by div.
+func PixelTensor(pixels []byte, shape []int, div float64) (*Tensor, error) {
 	if numel(shape) != len(pixels) {
 		return nil, fmt.Errorf("qonnx: %d pixels for input shape %v", len(pixels), shape)
 	}
 	t := &Tensor{Shape: shape, Data: make([]float64, len(pixels))}
 	for i, p := range pixels {
-		t.Data[i] = float64(p) * scale
+		t.Data[i] = float64(p) / div
 	}
 	return t, nil
 }

@@ -19,8 +19,8 @@ func loadMNIST(t testing.TB) *dataset.Set {
 
 // compareOnMNIST imports g and requires the netlist's prediction to equal
 // Predict's on every test image (first n with -short).
-func compareOnMNIST(t *testing.T, g *Graph, scale float64, n int) (correct, correctExec int) {
-	net, err := Import(g, ImportOptions{PixelScale: scale})
+func compareOnMNIST(t *testing.T, g *Graph, div float64, n int) (correct, correctExec int) {
+	net, err := Import(g, ImportOptions{PixelDivisor: div})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func compareOnMNIST(t *testing.T, g *Graph, scale float64, n int) (correct, corr
 		t.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		x, _ := PixelTensor(set.Image(i), g.Inputs[0].Shape, scale)
+		x, _ := PixelTensor(set.Image(i), g.Inputs[0].Shape, div)
 		p, _, err := prog.Predict(x)
 		if err != nil {
 			t.Fatal(err)
@@ -67,17 +67,17 @@ func TestImportFixturesMNIST(t *testing.T) {
 		n = 500
 	}
 	for _, c := range []struct {
-		file  string
-		scale float64
+		file string
+		div  float64
 	}{
-		{"TFC_1W1A.onnx", 1.0 / 255}, {"TFC_1W2A.onnx", 1.0 / 255}, {"finn-tfc-w1a1/model.onnx", 1},
+		{"TFC_1W1A.onnx", 255}, {"TFC_1W2A.onnx", 255}, {"finn-tfc-w1a1/model.onnx", 1},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			g, err := Load(filepath.Join(dir, c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareOnMNIST(t, g, c.scale, n)
+			compareOnMNIST(t, g, c.div, n)
 		})
 	}
 }

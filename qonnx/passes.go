@@ -24,22 +24,22 @@ func shapes(g *Graph) (Env, error) {
 	return Execute(g, NewTensor(g.Inputs[0].Shape...))
 }
 
-// ScaleInput prepends Mul(pixels, scale) so that the graph takes raw pixels
-// 0..255 where it took pixel*scale (the QONNX zoo's MNIST models take
-// pixel/255). Execute(after, p) == Execute(before, p*scale).
-func ScaleInput(scale float64) Pass {
+// ScaleInput prepends Div(pixels, div) so that the graph takes raw pixels
+// 0..255 where it took pixel/div (the QONNX zoo's MNIST models take
+// pixel/255). Execute(after, p) == Execute(before, p/div) exactly.
+func ScaleInput(div float64) Pass {
 	return Pass{Name: "scale-input", Run: func(g0 *Graph) (*Graph, error) {
 		g := g0.Clone()
-		if scale == 1 {
+		if div == 1 {
 			return g, nil
 		}
 		orig := g.Inputs[0].Name
 		raw := uniqueName(g, "qnn_pixels")
 		k := uniqueName(g, "qnn_pixel_scale")
-		g.Inits[k] = Scalar(scale)
+		g.Inits[k] = Scalar(div)
 		g.Inputs[0].Name = raw
-		mul := &Node{Name: "qnn_scale_input", Op: "Mul", Inputs: []string{raw, k}, Outputs: []string{orig}, Attrs: map[string]Attr{}}
-		g.Nodes = append([]*Node{mul}, g.Nodes...)
+		d := &Node{Name: "qnn_scale_input", Op: "Div", Inputs: []string{raw, k}, Outputs: []string{orig}, Attrs: map[string]Attr{}}
+		g.Nodes = append([]*Node{d}, g.Nodes...)
 		return g, nil
 	}}
 }

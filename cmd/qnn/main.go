@@ -112,6 +112,8 @@ func newApp(e *env) *cli.App {
 			simCommand(e),
 			synthCommand(e),
 			flowCommand(e),
+			importCommand(e),
+			exportCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {
