@@ -39,10 +39,7 @@ func roundTrip(t *testing.T, n *netlist.Network, pixels []byte, count int) {
 	}
 	size := n.InputLayer().Shape.Size()
 	for i := 0; i < count; i++ {
-		x, err := ImageTensor(pixels[i*size:(i+1)*size], n.InputLayer().Shape)
-		if err != nil {
-			t.Fatal(err)
-		}
+		x := nchwImage(pixels[i*size:(i+1)*size], n.InputLayer().Shape)
 		p, _, err := prog.Predict(x)
 		if err != nil {
 			t.Fatal(err)
@@ -105,4 +102,18 @@ func TestExportRoundTripTFC(t *testing.T) {
 		count = 1000
 	}
 	roundTrip(t, n, set.Pixels[:count*784], count)
+}
+
+// nchwImage turns one image in netlist order ((h*W+w)*C + c) into an NCHW
+// tensor, independently of the package's own conversion.
+func nchwImage(img []byte, s netlist.Shape) *Tensor {
+	x := NewTensor(1, s.C, s.H, s.W)
+	for c := 0; c < s.C; c++ {
+		for h := 0; h < s.H; h++ {
+			for w := 0; w < s.W; w++ {
+				x.Data[(c*s.H+h)*s.W+w] = float64(img[(h*s.W+w)*s.C+c])
+			}
+		}
+	}
+	return x
 }
