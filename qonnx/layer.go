@@ -105,6 +105,9 @@ func integerWeights(w *Tensor) ([]float64, []float64, error) {
 		}
 		s, ok := commonScale(col)
 		if !ok {
+			if wideIntegers(col) {
+				return nil, nil, fmt.Errorf("weights of output %d need more than 8 bits (qnn's IR takes 1..8)", o)
+			}
 			return nil, nil, fmt.Errorf("weights of output %d are not integers times one scale (float weights without a quantizer?)", o)
 		}
 		scale[o] = s
@@ -181,4 +184,21 @@ func weightBits(w []float64) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("weights in [%v, %v] need more than 8 bits (qnn's IR takes 1..8)", lo, hi)
+}
+
+// wideIntegers reports whether v are integer multiples of their smallest
+// non-zero magnitude (quantized weights, but wider than 8 bits).
+func wideIntegers(v []float64) bool {
+	mn := math.Inf(1)
+	for _, x := range v {
+		if x != 0 {
+			mn = math.Min(mn, math.Abs(x))
+		}
+	}
+	for _, x := range v {
+		if r := x / mn; math.Abs(r-math.Round(r)) > 1e-6 {
+			return false
+		}
+	}
+	return !math.IsInf(mn, 1)
 }
