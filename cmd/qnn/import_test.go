@@ -151,3 +151,37 @@ func TestExportBadInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowFromONNX runs `qnn flow --from-onnx` on FINN's TFC-w1a1 without
+// co-simulation or synthesis: training is skipped, the export stage
+// compares the netlist with qonnx.Execute (0 disagreements on the test
+// set) and sim agrees with the netlist.
+func TestFlowFromONNX(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the simulator on 10,000 images")
+	}
+	dir := filepath.Join(t.TempDir(), "flow")
+	out, stderr, code := runQNN(t, "flow", "--from-onnx", fixture(t, "finn-tfc-w1a1/model.onnx"), "-o", dir,
+		"--cosim-images", "0", "--target", "none", "--target-cycles", "256", "--quiet", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Train  any `json:"train"`
+		Export struct {
+			Source         string `json:"source"`
+			Disagreements  int    `json:"disagreements"`
+			NetlistCorrect int    `json:"netlist_correct"`
+		} `json:"export"`
+		Sim struct {
+			Frames, Correct, Disagreements int
+		} `json:"sim"`
+	}
+	decodeOneObject(t, out, &rep)
+	if rep.Train != nil || rep.Export.Source == "" || rep.Export.Disagreements != 0 || rep.Export.NetlistCorrect != 9296 {
+		t.Errorf("export: %+v (train %v)", rep.Export, rep.Train)
+	}
+	if rep.Sim.Frames != 10000 || rep.Sim.Disagreements != 0 || rep.Sim.Correct != 9296 {
+		t.Errorf("sim: %+v", rep.Sim)
+	}
+}
