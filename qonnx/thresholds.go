@@ -252,6 +252,13 @@ func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64, vm v
 	for o := range off {
 		nonzero = nonzero || off[o] != 0
 	}
+	for _, n := range seg.nodes {
+		// A per-class Add/Sub (Export's class offsets) keeps its offsets
+		// even when they are all zero.
+		if (n.Op == "Add" || n.Op == "Sub") && len(seg.g.Inits[n.Inputs[1]].Data) == l.out && l.out > 1 {
+			nonzero = true
+		}
+	}
 	if alpha < 0 {
 		for i := range l.w {
 			l.w[i] = -l.w[i]
