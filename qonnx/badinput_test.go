@@ -160,3 +160,25 @@ func numelBudget(g *Graph) int {
 	}
 	return n
 }
+
+// TestHostileSizes: ops whose output or work would be enormous fail
+// instead of allocating or running for hours.
+func TestHostileSizes(t *testing.T) {
+	for name, c := range map[string]struct {
+		n  *Node
+		in []*Tensor
+	}{
+		"broadcast": {node("Add", nil, "a", "b"), []*Tensor{NewTensor(1<<14, 1), NewTensor(1, 1<<14)}},
+		"matmul":    {node("MatMul", nil, "a", "b"), []*Tensor{NewTensor(1<<12, 1<<12), NewTensor(1<<12, 1<<12)}},
+		"multithreshold": {node("MultiThreshold", nil, "x", "t"),
+			[]*Tensor{NewTensor(1, 1<<20), NewTensor(1, 1<<13)}},
+	} {
+		env := Env{}
+		for i, x := range c.in {
+			env[c.n.Inputs[i]] = x
+		}
+		if err := step(env, c.n); err == nil || !strings.Contains(err.Error(), "more") {
+			t.Errorf("%s: error %v, want a size or work limit", name, err)
+		}
+	}
+}

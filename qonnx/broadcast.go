@@ -56,6 +56,9 @@ func broadcastOp(a, b *Tensor, f func(x, y float64) float64) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSize(shape, 1); err != nil {
+		return nil, err
+	}
 	out := NewTensor(shape...)
 	sa, sb := broadcastStrides(a.Shape, shape), broadcastStrides(b.Shape, shape)
 	idx := make([]int, len(shape))
@@ -93,4 +96,27 @@ func rounding(mode string) (func(float64) float64, error) {
 		return math.Trunc, nil
 	}
 	return nil, fmt.Errorf("unsupported rounding_mode %q", mode)
+}
+
+// maxWork bounds the multiply-accumulates of one node, so that a hostile
+// file cannot keep Execute busy for hours.
+const maxWork = 1 << 32
+
+// checkSize fails unless a tensor of shape fits maxElements and computing
+// it, at work operations per element, fits maxWork.
+func checkSize(shape []int, work int) error {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > maxElements/d) {
+			return fmt.Errorf("output shape %v has more than %d elements", shape, maxElements)
+		}
+		n *= d
+	}
+	if n > maxElements {
+		return fmt.Errorf("output shape %v has more than %d elements", shape, maxElements)
+	}
+	if work > 0 && n > 0 && work > maxWork/n {
+		return fmt.Errorf("output shape %v at %d operations per element is more work than allowed", shape, work)
+	}
+	return nil
 }

@@ -16,6 +16,9 @@ import (
 // MaxFileSize bounds the size of an ONNX file Read accepts (256 MiB).
 const MaxFileSize = 256 << 20
 
+// maxNodes bounds the node count (passes walk the graph per node).
+const maxNodes = 10000
+
 // maxElements bounds one tensor's element count before anything is allocated
 // for it.
 const maxElements = 1 << 26
@@ -70,6 +73,9 @@ func Decode(data []byte) (*Graph, error) {
 	}
 	if m.Graph == nil || len(m.Graph.Node) == 0 {
 		return nil, fmt.Errorf("qonnx: %w: no graph or no nodes", ErrFormat)
+	}
+	if len(m.Graph.Node) > maxNodes {
+		return nil, fmt.Errorf("qonnx: graph has %d nodes, more than the %d supported", len(m.Graph.Node), maxNodes)
 	}
 	g := &Graph{Name: m.Graph.Name, Inits: map[string]*Tensor{}, Opsets: map[string]int64{}}
 	for _, o := range m.OpsetImport {
@@ -233,11 +239,12 @@ func decodeTensor(t *onnxpb.TensorProto) (*Tensor, error) {
 			return nil, fmt.Errorf("more than %d elements", maxElements)
 		}
 	}
-	out := &Tensor{Shape: shape, Data: make([]float64, 0, n)}
+	out := &Tensor{Shape: shape}
 	if len(t.RawData) > 0 {
 		if len(t.RawData) != n*size {
 			return nil, fmt.Errorf("raw_data has %d bytes, want %d for shape %v", len(t.RawData), n*size, shape)
 		}
+		out.Data = make([]float64, 0, n) // bounded by the file's size
 		for i := 0; i < n; i++ {
 			out.Data = append(out.Data, rawElem(dt, t.RawData[i*size:]))
 		}

@@ -22,6 +22,9 @@ func opMatMul(n *Node, in []*Tensor) ([]*Tensor, error) {
 	}
 	rows := len(a.Data) / k
 	shape := append(append([]int(nil), a.Shape[:len(a.Shape)-1]...), nn)
+	if err := checkSize(shape, k); err != nil {
+		return nil, err
+	}
 	out := NewTensor(shape...)
 	matmul(out.Data, a.Data, b.Data, rows, k, nn, false)
 	return []*Tensor{out}, nil
@@ -64,6 +67,9 @@ func opGemm(n *Node, in []*Tensor) ([]*Tensor, error) {
 	}
 	if a.Shape[1] != k {
 		return nil, fmt.Errorf("shapes %v and %v do not multiply", a.Shape, b.Shape)
+	}
+	if err := checkSize([]int{a.Shape[0], nn}, k); err != nil {
+		return nil, err
 	}
 	out := NewTensor(a.Shape[0], nn)
 	matmul(out.Data, a.Data, b.Data, a.Shape[0], k, nn, bT)
@@ -174,6 +180,9 @@ func opConv(n *Node, in []*Tensor) ([]*Tensor, error) {
 	if oh < 1 || ow < 1 {
 		return nil, errors.New("output would be empty")
 	}
+	if err := checkSize([]int{nb, m, oh, ow}, cg*g.kh*g.kw); err != nil {
+		return nil, err
+	}
 	out := NewTensor(nb, m, oh, ow)
 	mg := m / groups
 	for b := 0; b < nb; b++ {
@@ -230,6 +239,9 @@ func opMaxPool(n *Node, in []*Tensor) ([]*Tensor, error) {
 	oh, ow := g.out(h, wd)
 	if oh < 1 || ow < 1 {
 		return nil, errors.New("output would be empty")
+	}
+	if err := checkSize([]int{nb, c, oh, ow}, g.kh*g.kw); err != nil {
+		return nil, err
 	}
 	out := NewTensor(nb, c, oh, ow)
 	for p := 0; p < nb*c; p++ {

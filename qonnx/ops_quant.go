@@ -154,6 +154,9 @@ func opMultiThreshold(n *Node, in []*Tensor) ([]*Tensor, error) {
 	if tc != 1 && tc != x.Shape[axis] {
 		return nil, fmt.Errorf("thresholds for %d channels, input has %d", tc, x.Shape[axis])
 	}
+	if err := checkSize(x.Shape, k); err != nil {
+		return nil, err
+	}
 	scale, bias := n.attrFloat("out_scale", 1), n.attrFloat("out_bias", 0)
 	inner := numel(x.Shape[axis+1:])
 	out := NewTensor(x.Shape...)

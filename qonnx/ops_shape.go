@@ -258,6 +258,9 @@ func opGather(n *Node, in []*Tensor) ([]*Tensor, error) {
 	}
 	outer, dim, inner := numel(x.Shape[:axis]), x.Shape[axis], numel(x.Shape[axis+1:])
 	shape := append(append(append([]int(nil), x.Shape[:axis]...), ind.Shape...), x.Shape[axis+1:]...)
+	if err := checkSize(shape, 1); err != nil {
+		return nil, err
+	}
 	out := NewTensor(shape...)
 	k := 0
 	for o := 0; o < outer; o++ {
@@ -296,6 +299,9 @@ func opConcat(n *Node, in []*Tensor) ([]*Tensor, error) {
 			}
 		}
 		shape[axis] += t.Shape[axis]
+	}
+	if err := checkSize(shape, 1); err != nil {
+		return nil, err
 	}
 	out := NewTensor(shape...)
 	outer := numel(shape[:axis])
