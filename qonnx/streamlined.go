@@ -84,7 +84,7 @@ func (s *streamlined) build(wrap func(g *Graph, l *slLayer, w string) string) *G
 		g.Nodes = append(g.Nodes, &Node{Name: "offsets", Op: "Add", Inputs: []string{cur, "class_offsets"}, Outputs: []string{"scores"}, Attrs: map[string]Attr{}})
 		cur = "scores"
 	}
-	g.Outputs = []ValueInfo{{Name: cur}}
+	g.Outputs = []ValueInfo{{Name: cur, Shape: []int{1, s.layers[len(s.layers)-1].out}}}
 	g.Props = s.props
 	return g
 }
