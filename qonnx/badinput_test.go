@@ -129,7 +129,7 @@ func FuzzDecode(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if eg, ints, err := Export(small); err == nil {
+	if eg, ints, err := Export(small, ExportOptions{}); err == nil {
 		if data, err := Encode(eg, ints); err == nil {
 			f.Add(data)
 		}

@@ -24,7 +24,7 @@ func TestExportPassesONNXChecker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, ints, err := Export(n)
+	g, ints, err := Export(n, ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,21 @@ import (
 // MultiThreshold (reversed channels as a Mul by -1 before it), and class
 // offsets as Add. Predict on the result equals netlist.Eval's class on every
 // image (raw pixels 0..255 in the netlist's input shape as (1, C, H, W)).
-func Export(n *netlist.Network) (*Graph, IntTensors, error) {
+func Export(n *netlist.Network, opt ExportOptions) (*Graph, IntTensors, error) {
 	if err := netlist.Validate(n); err != nil {
 		return nil, nil, fmt.Errorf("qonnx: %w", err)
 	}
 	s, err := fromNetlist(n)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opt.QuantActivations {
+		for _, l := range n.Layers {
+			if t, ok := l.(*netlist.Threshold); ok && t.Bits > 1 {
+				return nil, nil, fmt.Errorf("qonnx: layer %q: %d-bit thresholds have no exact Quant form (only 1-bit ones do); export with MultiThreshold", t.Name, t.Bits)
+			}
+		}
+		s.quantActs = true
 	}
 	bits := map[string]int{}
 	for _, l := range n.Layers {
@@ -49,6 +57,15 @@ func wrapWeights(g *Graph, l *slLayer, w string, bits int) string {
 		Inputs: []string{w, one, zp, bw}, Outputs: []string{out}, Attrs: map[string]Attr{
 			"signed": {Kind: AttrInt, I: 1}, "narrow": {Kind: AttrInt, I: 0}, "rounding_mode": {Kind: AttrString, S: "ROUND"}}})
 	return out
+}
+
+// ExportOptions configures Export.
+type ExportOptions struct {
+	// QuantActivations writes the input binarization and 1-bit threshold
+	// layers as Add (minus the thresholds) + BipolarQuant, standard ops and
+	// QONNX quantizers only (for readers without MultiThreshold, such as
+	// hls4ml's ONNX front end); k-bit thresholds then fail.
+	QuantActivations bool
 }
 
 // fromNetlist builds the streamlined form of n (the inverse of toNetlist).

@@ -17,7 +17,7 @@ import (
 // that importing it gives byte-for-byte the same netlist.
 func roundTrip(t *testing.T, n *netlist.Network, pixels []byte, count int) {
 	t.Helper()
-	g, ints, err := Export(n)
+	g, ints, err := Export(n, ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,4 +116,59 @@ func nchwImage(img []byte, s netlist.Shape) *Tensor {
 		}
 	}
 	return x
+}
+
+// TestExportQuantActivations: the MultiThreshold-free form of 1-bit
+// networks predicts as netlist.Eval does, and re-imports to a netlist that
+// predicts the same; k-bit thresholds are refused.
+func TestExportQuantActivations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 2))
+	for _, inBits := range []int{1, 8} {
+		n, err := netlist.Random(rng, netlist.RandomConfig{Input: netlist.Shape{C: 2, H: 3, W: 4}, InputBits: inBits,
+			Hidden: []int{16, 9}, Classes: 5, WeightBits: []int{1, 2, 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, ints, err := Export(n, ExportOptions{QuantActivations: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nd := range g.Nodes {
+			if nd.Op == "MultiThreshold" {
+				t.Fatalf("node %q is a MultiThreshold", nd.Name)
+			}
+		}
+		data, err := Encode(g, ints)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Import(back, ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		px := randomPixels(rng, 200*24)
+		want, _ := netlist.Eval(n, px, 200)
+		got, _ := netlist.Eval(m, px, 200)
+		for i := 0; i < 200; i++ {
+			p, _, err := Predict(back, nchwImage(px[i*24:(i+1)*24], n.InputLayer().Shape))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p != want[i].Class || got[i].Class != want[i].Class {
+				t.Fatalf("input bits %d, image %d: netlist %d, Execute %d, re-import %d", inBits, i, want[i].Class, p, got[i].Class)
+			}
+		}
+	}
+	n, err := netlist.Random(rng, netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 2, W: 2}, InputBits: 1,
+		Hidden: []int{3}, Classes: 2, ActBits: []int{2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Export(n, ExportOptions{QuantActivations: true}); err == nil {
+		t.Errorf("2-bit thresholds exported without MultiThreshold")
+	}
 }

@@ -27,6 +27,9 @@ type streamlined struct {
 	layers          []slLayer
 	offsets         []float64 // last layer's class offsets (nil: none)
 	props           map[string]string
+	// quantActs writes 1-bit thresholds as Add(-T) + BipolarQuant instead
+	// of MultiThreshold (ExportOptions.QuantActivations).
+	quantActs bool
 }
 
 // slLayer is one MatMul with its activation (none for the last layer).
@@ -54,7 +57,11 @@ func (s *streamlined) build(wrap func(g *Graph, l *slLayer, w string) string) *G
 	g.Nodes = append(g.Nodes, &Node{Name: "flatten", Op: "Reshape", Inputs: []string{s.inName, "flat_shape"}, Outputs: []string{cur}, Attrs: map[string]Attr{}})
 	if s.inThresholds != nil {
 		g.Inits["input_thresholds"] = &Tensor{Shape: []int{1, len(s.inThresholds)}, Data: s.inThresholds}
-		g.Nodes = append(g.Nodes, mtNode("input_quant", cur, "input_thresholds", "input_q", s.inScale, s.inBias, len(s.inThresholds)))
+		if s.quantActs {
+			g.Nodes = append(g.Nodes, bipolarNodes(g, "input_quant", cur, "input_q", s.inThresholds)...)
+		} else {
+			g.Nodes = append(g.Nodes, mtNode("input_quant", cur, "input_thresholds", "input_q", s.inScale, s.inBias, len(s.inThresholds)))
+		}
 		cur = "input_q"
 	}
 	for i := range s.layers {
@@ -75,8 +82,12 @@ func (s *streamlined) build(wrap func(g *Graph, l *slLayer, w string) string) *G
 			g.Nodes = append(g.Nodes, &Node{Name: l.name + "_reverse", Op: "Mul", Inputs: []string{cur, l.name + "_sign"}, Outputs: []string{l.name + "_signed"}, Attrs: map[string]Attr{}})
 			cur = l.name + "_signed"
 		}
-		g.Inits[l.act+"_T"] = &Tensor{Shape: []int{l.out, l.k}, Data: l.t}
-		g.Nodes = append(g.Nodes, mtNode(l.act, cur, l.act+"_T", l.act+"_out", l.outScale, l.outBi, l.k))
+		if s.quantActs && l.k == 1 {
+			g.Nodes = append(g.Nodes, bipolarNodes(g, l.act, cur, l.act+"_out", l.t)...)
+		} else {
+			g.Inits[l.act+"_T"] = &Tensor{Shape: []int{l.out, l.k}, Data: l.t}
+			g.Nodes = append(g.Nodes, mtNode(l.act, cur, l.act+"_T", l.act+"_out", l.outScale, l.outBi, l.k))
+		}
 		cur = l.act + "_out"
 	}
 	if s.offsets != nil {
@@ -115,4 +126,20 @@ func mtDtype(scale, bias float64, k int) string {
 		b++
 	}
 	return fmt.Sprintf("INT%d", b)
+}
+
+// bipolarNodes is a 1-bit threshold as standard ops plus BipolarQuant:
+// BipolarQuant(x - T) is +1 exactly where x >= T (one T per channel, or one
+// for all).
+func bipolarNodes(g *Graph, name, in, out string, t []float64) []*Node {
+	neg := make([]float64, len(t))
+	for i, v := range t {
+		neg[i] = -v
+	}
+	g.Inits[name+"_negT"] = &Tensor{Shape: []int{1, len(t)}, Data: neg}
+	g.Inits[name+"_scale"] = Scalar(1)
+	return []*Node{
+		{Name: name + "_shift", Op: "Add", Inputs: []string{in, name + "_negT"}, Outputs: []string{name + "_x"}, Attrs: map[string]Attr{}},
+		{Name: name, Op: "BipolarQuant", Domain: customDomain, Inputs: []string{name + "_x", name + "_scale"}, Outputs: []string{out}, Attrs: map[string]Attr{}},
+	}
 }

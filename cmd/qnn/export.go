@@ -24,7 +24,7 @@ func exportCommand(e *env) *cli.Command {
 		Usage:     "export a netlist as QONNX (Quant/BipolarQuant weights, MultiThreshold activations) for FINN and hls4ml",
 		ArgsUsage: "MODEL.json",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "qonnx", Usage: "output `FORMAT`: qonnx"},
+			&cli.StringFlag{Name: "format", Value: "qonnx", Usage: "output `FORMAT`: qonnx (MultiThreshold activations, FINN) or qonnx-quant (1-bit activations as Add + BipolarQuant, no MultiThreshold)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "ONNX `FILE` to write (required; must not exist unless --force)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing FILE"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
@@ -34,8 +34,9 @@ func exportCommand(e *env) *cli.Command {
 				return userErrf("export: takes one argument, the netlist file (got %d)", c.NArg())
 			}
 			model, out := c.Args().First(), c.String("output")
-			if f := c.String("format"); f != "qonnx" {
-				return userErrf("export: --format: unknown format %q (want qonnx)", f)
+			format := c.String("format")
+			if format != "qonnx" && format != "qonnx-quant" {
+				return userErrf("export: --format: unknown format %q (want qonnx or qonnx-quant)", format)
 			}
 			if out == "" {
 				return userErrf("export: -o FILE is required (the ONNX file to write)")
@@ -47,7 +48,7 @@ func exportCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			g, ints, err := qonnx.Export(n)
+			g, ints, err := qonnx.Export(n, qonnx.ExportOptions{QuantActivations: format == "qonnx-quant"})
 			if err != nil {
 				return userErr(fmt.Errorf("export: %s: %w", model, err))
 			}
@@ -58,7 +59,7 @@ func exportCommand(e *env) *cli.Command {
 			if err := netlist.WriteFileAtomic(out, data); err != nil {
 				return userErr(err)
 			}
-			r := &exportReport{Model: model, Output: out, Format: "qonnx", Nodes: len(g.Nodes), Bytes: len(data)}
+			r := &exportReport{Model: model, Output: out, Format: format, Nodes: len(g.Nodes), Bytes: len(data)}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, r)
 			}
