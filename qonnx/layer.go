@@ -42,7 +42,7 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, mm *Node, vm *valueMap, i in
 	}
 	accShape := env[mm.Outputs[0]].Shape
 	if q == nil || q.Op == "TopK" {
-		return l, nil, s.lowerScores(l, &segment{g: g, in: mm.Outputs[0], shape: accShape, nodes: chain}, a, b, *vm)
+		return l, nil, s.lowerScores(l, &segment{g: g, in: mm.Outputs[0], shape: accShape, nodes: chain}, a, b)
 	}
 	if q.Op == "MatMul" {
 		return nil, nil, nodeErr(q, "follows a MatMul without an activation quantizer in between")

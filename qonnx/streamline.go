@@ -107,19 +107,20 @@ func (s *streamlined) lowerInput(seg *segment) (valueMap, error) {
 		levels[p] = lv.level(v)
 		if p > 0 && levels[p] < levels[p-1] {
 			if lv.n == 2 {
-				return s.binaryInput(f, levels, true)
+				return s.binaryInput(f, levels)
 			}
 			return valueMap{}, fmt.Errorf("qonnx: input quantizer decreases with the pixel value")
 		}
 	}
 	if lv.n == 2 {
-		return s.binaryInput(f, levels, false)
+		return s.binaryInput(f, levels)
 	}
 	return s.multiLevelInput(lv, levels)
 }
 
-// binaryInput encodes a two-level input: pixel >= T gives +1.
-func (s *streamlined) binaryInput(f []float64, levels []int, decreasing bool) (valueMap, error) {
+// binaryInput encodes a two-level input: pixel >= T gives +1 (whichever
+// of the two values the graph's quantizer gives above T: m may be negative).
+func (s *streamlined) binaryInput(f []float64, levels []int) (valueMap, error) {
 	t := 0
 	for t < 256 && levels[t] == levels[0] {
 		t++
@@ -129,7 +130,6 @@ func (s *streamlined) binaryInput(f []float64, levels []int, decreasing bool) (v
 			return valueMap{}, fmt.Errorf("qonnx: input quantizer is not monotone in the pixel value")
 		}
 	}
-	_ = decreasing
 	s.inThresholds, s.inScale, s.inBias = []float64{float64(t)}, 2, -1
 	hi, lo := f[t], f[0]
 	return valueMap{m: (hi - lo) / 2, c: (hi + lo) / 2, xmin: -1, xmax: 1}, nil

@@ -201,7 +201,7 @@ func (l *slLayer) nextValues(post *segment, lv levelSet) (valueMap, error) {
 // lowerScores turns the last MatMul's scores into integer offsets: the
 // elementwise chain after it must map a[o]*acc + b[o] to
 // alpha*(acc + offset[o]) + gamma for one alpha != 0 and integer offsets.
-func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64, vm valueMap) error {
+func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64) error {
 	for _, n := range seg.nodes {
 		switch n.Op {
 		case "Add", "Sub", "Mul", "Div", "BatchNormalization":
@@ -273,7 +273,6 @@ func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64, vm v
 	if nonzero {
 		s.offsets = off
 	}
-	_ = vm
 	return nil
 }
 
