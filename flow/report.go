@@ -49,6 +49,9 @@ type ConfigInfo struct {
 	CosimImages  int        `json:"cosim_images"`
 	Simulator    string     `json:"simulator"`
 	SynthTarget  string     `json:"synth_target"`
+	// ONNX is the imported model (qnn flow --from-onnx); Train is then unused.
+	ONNX         string  `json:"onnx,omitempty"`
+	PixelDivisor float64 `json:"pixel_divisor,omitempty"`
 }
 
 // ConfigJSON is train.Config (it has no JSON tags of its own).
@@ -239,7 +242,16 @@ func newReport(cfg *Config) *Report {
 	c.Threads = 0
 	return &Report{Format: "qnn-flow-report", Version: cfg.Version, Dir: cfg.Dir, Config: ConfigInfo{
 		Dataset: cfg.Train.Dataset, Train: c, Folds: cfg.Folds, TargetCycles: cfg.TargetCycles, NoPad: cfg.NoPad,
-		ClockMHz: cfg.ClockMHz, CosimImages: cfg.CosimImages, Simulator: cfg.Simulator, SynthTarget: cfg.SynthTarget}}
+		ClockMHz: cfg.ClockMHz, CosimImages: cfg.CosimImages, Simulator: cfg.Simulator, SynthTarget: cfg.SynthTarget,
+		ONNX: cfg.ONNX, PixelDivisor: pixelDivisor(cfg)}}
+}
+
+// pixelDivisor is the reported divisor of an ONNX flow (0, omitted, otherwise).
+func pixelDivisor(cfg *Config) float64 {
+	if cfg.ONNX == "" {
+		return 0
+	}
+	return cfg.PixelDivisor
 }
 
 // Stage summaries: the key result on each stage's line.

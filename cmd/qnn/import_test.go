@@ -167,6 +167,9 @@ func TestFlowFromONNX(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var rep struct {
+		Config struct {
+			ONNX string `json:"onnx"`
+		} `json:"config"`
 		Train  any `json:"train"`
 		Export struct {
 			Source         string `json:"source"`
@@ -178,6 +181,9 @@ func TestFlowFromONNX(t *testing.T) {
 		} `json:"sim"`
 	}
 	decodeOneObject(t, out, &rep)
+	if !strings.HasSuffix(rep.Config.ONNX, "model.onnx") {
+		t.Errorf("report config onnx = %q", rep.Config.ONNX)
+	}
 	if rep.Train != nil || rep.Export.Source == "" || rep.Export.Disagreements != 0 || rep.Export.NetlistCorrect != 9296 {
 		t.Errorf("export: %+v (train %v)", rep.Export, rep.Train)
 	}
