@@ -10,6 +10,7 @@ require (
 	golang.org/x/image v0.30.0
 	golang.org/x/sys v0.0.0-20220503163025-988cb79eb6c6
 	gonum.org/v1/plot v0.17.0
+	google.golang.org/protobuf v1.36.6
 )
 
 require (

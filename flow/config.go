@@ -64,6 +64,12 @@ type Config struct {
 	// uses the installed copy (docs/datasets.md).
 	DataDir string
 
+	// ONNX, if set, is a QONNX / FINN-ONNX model imported instead of
+	// training (the train stage is skipped; export imports it and compares
+	// with qonnx.Execute); PixelDivisor is qonnx.ImportOptions.PixelDivisor.
+	ONNX         string
+	PixelDivisor float64
+
 	// Folds, TargetCycles, NoPad and InPix select the folding as in
 	// hw.Options.
 	Folds        []hw.Fold

@@ -15,9 +15,13 @@ import (
 // stages lists the pipeline.
 func (r *runner) stages() []stage {
 	rep := r.rep
+	export := stage{name: StageExport, inputs: r.fileInputs(StageExport, CheckpointFile), run: r.runExport, result: &rep.Export, summary: rep.exportSummary}
+	if r.cfg.ONNX != "" {
+		export.inputs, export.run = r.importInputs, r.runImport
+	}
 	return []stage{
-		{name: StageTrain, inputs: r.trainInputs, run: r.runTrain, result: &rep.Train, summary: rep.trainSummary},
-		{name: StageExport, inputs: r.fileInputs(StageExport, CheckpointFile), run: r.runExport, result: &rep.Export, summary: rep.exportSummary},
+		{name: StageTrain, skip: r.onnxSkip, inputs: r.trainInputs, run: r.runTrain, result: &rep.Train, summary: rep.trainSummary},
+		export,
 		{name: StageGen, inputs: r.genInputs, run: r.runGen, result: &rep.Gen, summary: rep.genSummary},
 		{name: StageSim, inputs: r.fileInputs(StageSim, DesignDir+"/"+rtlgen.NetlistFile, DesignDir+"/"+hw.PlanFile),
 			run: r.runSim, result: &rep.Sim, summary: rep.simSummary},

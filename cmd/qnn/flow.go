@@ -76,6 +76,8 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "target", Value: "xc7", Usage: "synthesis `TARGET`: xc7|ice40|none"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr (training epochs, tool stages)"},
 		&cli.BoolFlag{Name: "json", Usage: "print report.json on stdout (stage lines go to stderr)"},
+		&cli.StringFlag{Name: "from-onnx", Usage: "import QONNX / FINN-ONNX `MODEL.onnx` instead of training (see qnn import)"},
+		&cli.Float64Flag{Name: "pixel-divisor", Value: 1, Usage: "with --from-onnx: the graph's input is pixel/`D`"},
 	}
 }
 
@@ -135,6 +137,10 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 		return cfg, false, userErr(err)
 	}
 	cfg.Train = tc
+	cfg.ONNX, cfg.PixelDivisor = c.String("from-onnx"), c.Float64("pixel-divisor")
+	if !(cfg.PixelDivisor > 0) {
+		return cfg, false, userErrf("flow: --pixel-divisor must be positive, got %g", cfg.PixelDivisor)
+	}
 	return cfg, jsonOut, nil
 }
 

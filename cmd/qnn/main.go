@@ -113,6 +113,8 @@ func newApp(e *env) *cli.App {
 			simCommand(e),
 			synthCommand(e),
 			flowCommand(e),
+			importCommand(e),
+			exportCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {
