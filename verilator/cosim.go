@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/proc"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/sim"
@@ -224,7 +225,7 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 				return nil, fmt.Errorf("verilator: %w", err)
 			}
 		}
-		run = exec.CommandContext(ctx, bin, stim, outPath,
+		run = proc.Command(ctx, bin, stim, outPath,
 			strconv.FormatFloat(opt.StallIn, 'g', -1, 64), strconv.FormatFloat(opt.StallOut, 'g', -1, 64),
 			strconv.FormatUint(opt.Seed, 10), strconv.Itoa(frames), strconv.FormatInt(maxCycles, 10),
 			strconv.Itoa(d.Plan.Output.TDataBits), trace,
@@ -239,7 +240,7 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 		if strings.HasSuffix(opt.Trace, ".fst") {
 			args = append(args, "-fst")
 		}
-		run = exec.CommandContext(ctx, "vvp", args...)
+		run = proc.Command(ctx, "vvp", args...)
 	default:
 		return nil, fmt.Errorf("verilator: unknown simulator %q (want verilator or icarus)", opt.Simulator)
 	}
@@ -394,7 +395,7 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	if err != nil {
 		return "", false, 0, err
 	}
-	ver, err := exec.CommandContext(ctx, tool, "--version").Output()
+	ver, err := proc.Command(ctx, tool, "--version").Output()
 	if err != nil {
 		return "", false, 0, fmt.Errorf("verilator: verilator --version: %w", err)
 	}
@@ -440,7 +441,7 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	}
 	args := append(append([]string{}, flags...), "-Mdir", filepath.Join(tmp, "obj"), "-o", "harness")
 	args = append(append(args, files...), harness)
-	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd := proc.Command(ctx, tool, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/urfave/cli/v2"
 )
@@ -70,31 +72,12 @@ func genCommand(e *env) *cli.Command {
 				return userErr(err)
 			}
 			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
-			if err := rtlgen.Generate(p, dir, gopt); err != nil {
-				// An existing or unwritable DIR is the user's to fix.
-				var pe *fs.PathError
-				if errors.Is(err, rtlgen.ErrExists) || errors.As(err, &pe) {
-					return userErr(err)
-				}
-				return err
+			if err := rtlgen.GenerateContext(e.ctx, p, dir, gopt); err != nil {
+				return genError(e, dir, err)
 			}
 			e.log.Debug("wrote design", "dir", dir)
 			if c.Bool("json") {
-				files, err := rtlgen.Files(p, gopt)
-				if err != nil {
-					return err
-				}
-				r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
-					InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: p.Estimate}
-				for _, l := range p.Layers {
-					r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
-				}
-				for name := range files {
-					r.Files = append(r.Files, name)
-				}
-				r.Files = append(r.Files, hw.PlanFile)
-				slices.Sort(r.Files)
-				return writeJSON(e.stdout, r)
+				return writeGenJSON(e, model, dir, p)
 			}
 			_, err = fmt.Fprintf(e.stdout, "%s\nwrote %s (top %s)\n", p.Dump(), dir,
 				filepath.Join(dir, rtlgen.RTLDir, rtlgen.DefaultTop+".v"))
@@ -170,4 +153,44 @@ func popcountOptions(c *cli.Context, cmd string, opt *hw.Options) error {
 		return userErrf("%s: --pipeline-every needs the compressor tree (--popcount tree or --target xc7)", cmd)
 	}
 	return nil
+}
+
+// genError classes Generate's errors: an interruption, and everything the
+// user can fix (an existing, locked, foreign or unwritable DIR, a network
+// the RTL library cannot build) are not internal.
+func genError(e *env, dir string, err error) error {
+	if e.ctx.Err() != nil {
+		return interrupted("gen", fmt.Sprintf("nothing written (%s unchanged, temporary files removed)", dir))
+	}
+	var pe *fs.PathError
+	var le *os.LinkError
+	for _, target := range []error{rtlgen.ErrExists, rtlgen.ErrRefused, rtlgen.ErrUnsupported, dirlock.ErrBusy} {
+		if errors.Is(err, target) {
+			return userErr(err)
+		}
+	}
+	if errors.As(err, &pe) || errors.As(err, &le) {
+		return userErr(err)
+	}
+	return err
+}
+
+// writeGenJSON prints gen's report; the file list is the manifest's, so it
+// names every file gen wrote.
+func writeGenJSON(e *env, model, dir string, p *hw.Plan) error {
+	m, err := rtlgen.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
+		InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: p.Estimate}
+	for _, l := range p.Layers {
+		r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
+	}
+	for name := range m.Files {
+		r.Files = append(r.Files, name)
+	}
+	r.Files = append(r.Files, rtlgen.ManifestFile)
+	slices.Sort(r.Files)
+	return writeJSON(e.stdout, r)
 }

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -270,9 +267,7 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 // trainLoop runs the trainer with the progress bar, epoch lines, model
 // saving and metrics; Ctrl-C saves a checkpoint and ends the command.
 func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
+	ctx := e.ctx
 	bar := &progressBar{w: e.stderr, on: opt.progressBar}
 	var saveErr error
 	hooks := train.Hooks{Checkpoint: opt.checkpoint, Batch: bar.update}
@@ -292,8 +287,8 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	err := tr.Run(ctx, hooks)
 	bar.clear()
 	if errors.Is(err, train.ErrInterrupted) {
-		return userErrf("train: interrupted; checkpoint saved to %s (continue with --resume %s); best model so far in %s",
-			opt.checkpoint, opt.checkpoint, opt.out)
+		return interrupted("train", fmt.Sprintf("checkpoint saved to %s (continue with --resume %s); best model so far in %s",
+			opt.checkpoint, opt.checkpoint, opt.out))
 	}
 	if err != nil {
 		return err
