@@ -69,7 +69,7 @@ func (e *ManifestError) Error() string {
 	for _, f := range e.Changed {
 		parts = append(parts, filepath.Join(e.Dir, f)+" has changed")
 	}
-	return fmt.Sprintf("rtlgen: %s since qnn gen wrote the design (%s lists every file's hash; regenerate with qnn gen --force)",
+	return fmt.Sprintf("rtlgen: %s since qnn gen wrote the design (%s records every file's hash)",
 		strings.Join(parts, ", "), ManifestFile)
 }
 
@@ -208,7 +208,7 @@ func checkReplaceable(dir string) error {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("rtlgen: %s exists and is not a directory: %w; --force replaces only design directories written by qnn gen", dir, ErrRefused)
+		return refusedf("rtlgen: %s exists and is not a directory; --force replaces only design directories written by qnn gen", dir)
 	}
 	known := map[string]bool{ManifestFile: true}
 	m, err := ReadManifest(dir)
@@ -220,12 +220,12 @@ func checkReplaceable(dir string) error {
 	case errors.Is(err, ErrNoManifest):
 		for _, name := range []string{NetlistFile, "plan.json", RTLDir} {
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-				return fmt.Errorf("rtlgen: %s is not a design directory written by qnn gen (no %s): %w; --force replaces only those: remove it yourself or choose another -o DIR",
-					dir, ManifestFile, ErrRefused)
+				return refusedf("rtlgen: %s is not a design directory written by qnn gen (no %s); --force replaces only those: remove it yourself or choose another -o DIR",
+					dir, ManifestFile)
 			}
 		}
 	default:
-		return fmt.Errorf("%w (%w); --force replaces only design directories written by qnn gen", err, ErrRefused)
+		return refusedf("%v; --force replaces only design directories written by qnn gen", err)
 	}
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -247,7 +247,7 @@ func checkReplaceable(dir string) error {
 		case known[rel] || (m == nil && isLegacy(top)):
 			return nil
 		}
-		return fmt.Errorf("rtlgen: %s was not written by qnn gen: %w; --force does not delete it: move it away or choose another -o DIR", p, ErrRefused)
+		return refusedf("rtlgen: %s was not written by qnn gen, so --force does not delete it: move it away or choose another -o DIR", p)
 	})
 }
 
@@ -259,3 +259,11 @@ func isLegacy(top string) bool {
 	}
 	return false
 }
+
+// refused is an error wrapping ErrRefused without repeating its text.
+type refused struct{ msg string }
+
+func (e *refused) Error() string        { return e.msg }
+func (e *refused) Is(target error) bool { return target == ErrRefused }
+
+func refusedf(format string, args ...any) error { return &refused{fmt.Sprintf(format, args...)} }

@@ -308,7 +308,7 @@ func checkNotWorkingDir(dir string) error {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
 	if abs == filepath.Dir(abs) || abs == wd || strings.HasPrefix(wd, abs+string(filepath.Separator)) {
-		return fmt.Errorf("rtlgen: %s is the root, the working directory or one of its parents: %w; give a new directory for the design, e.g. -o design", dir, ErrRefused)
+		return refusedf("rtlgen: %s is the root, the working directory or one of its parents, which --force never replaces; give a new directory for the design, e.g. -o design", dir)
 	}
 	return nil
 }

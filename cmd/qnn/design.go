@@ -63,7 +63,10 @@ func (d *openedDesign) load(e *env, cmd, dir string, allowEdited bool) error {
 	switch {
 	case merr == nil:
 	case errors.Is(merr, rtlgen.ErrNoManifest):
-		e.log.Warn("design has no manifest.json (written by an older qnn); its files are not checked: regenerate it with qnn gen --force", "dir", dir)
+		// A design written before manifests (or by hand): nothing to
+		// check the files against.
+		e.log.Debug("design has no manifest.json (written by an older qnn); its files are not checked: regenerate it with qnn gen --force", "dir", dir)
+		merr = nil
 	case errors.As(merr, &me) && allowEdited:
 		e.log.Warn("design edited by hand (--allow-edited)", "problem", merr.Error())
 		d.edited = true
@@ -80,7 +83,7 @@ func (d *openedDesign) load(e *env, cmd, dir string, allowEdited bool) error {
 	case merr != nil && err != nil:
 		return userErrf("%s: %w: %w", cmd, merr, err)
 	case merr != nil:
-		return userErrf("%s: %w (or run with --allow-edited)", cmd, merr)
+		return userErrf("%s: %w; regenerate it with qnn gen --force, or accept the edits with --allow-edited", cmd, merr)
 	case err != nil:
 		return userErrf("%s: %w", cmd, err)
 	}

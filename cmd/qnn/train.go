@@ -153,7 +153,11 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 		opt.checkpoint = opt.out + ".ckpt"
 	}
 	// Refuse unwritable outputs before training, not after it.
-	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint}} {
+	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint},
+		{"metrics", opt.metrics}, {"plot", opt.plot}} {
+		if f.path == "" {
+			continue
+		}
 		if err := checkWritable(f.path); err != nil {
 			return opt, userErr(fmt.Errorf("train: --%s %s: cannot write: %w", f.flag, f.path, err))
 		}
@@ -161,8 +165,12 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	return opt, nil
 }
 
-// checkWritable reports whether a file can be created next to path.
+// checkWritable reports whether a file can be created next to path, and
+// path itself is not a directory.
 func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("it is a directory")
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".qnn-write-check*")
 	if err != nil {
 		return err
@@ -290,6 +298,13 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 		return interrupted("train", fmt.Sprintf("checkpoint saved to %s (continue with --resume %s); best model so far in %s",
 			opt.checkpoint, opt.checkpoint, opt.out))
 	}
+	if errors.Is(err, train.ErrDiverged) {
+		kept := "no checkpoint was written (no epoch finished)"
+		if len(tr.History()) > 0 {
+			kept = fmt.Sprintf("the checkpoint of the last good epoch (%d) is kept in %s", len(tr.History()), opt.checkpoint)
+		}
+		return userErr(fmt.Errorf("%w; %s", err, kept))
+	}
 	if err != nil {
 		return err
 	}
@@ -302,6 +317,10 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	// Save again: a resumed run that had already finished has not saved.
 	if err := saveBest(opt, tr); err != nil {
 		return err
+	}
+	if _, acc, _ := tr.Best(); acc < 1.5/float64(dataset.Classes) {
+		e.log.Warn(fmt.Sprintf("the model did not learn: best validation accuracy %.2f%%, chance is %.0f%%; is the learning rate (--lr %g) too high?",
+			100*acc, 100/float64(dataset.Classes), opt.cfg.LR))
 	}
 	return writeMetrics(opt, tr.History())
 }
