@@ -421,6 +421,8 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	final := filepath.Join(root, key)
 	bin = filepath.Join(final, "harness")
 	if _, err := os.Stat(bin); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(final, now, now) // most recently used, for qnn cache's LRU cap
 		return bin, true, 0, nil
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {

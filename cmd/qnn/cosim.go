@@ -118,6 +118,9 @@ func cosimCommand(e *env) *cli.Command {
 				// the environment (or a hand-edited design).
 				return userErr(err)
 			}
+			if rep != nil && !rep.Cached && sim == verilator.Verilator {
+				capCache(e)
+			}
 			if trace != "" {
 				if _, err := os.Stat(trace); err != nil {
 					return fmt.Errorf("cosim: %s did not write the trace %s: %w", sim, trace, err)

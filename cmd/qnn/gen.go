@@ -24,7 +24,7 @@ type genReport struct {
 	InPix          int          `json:"in_pix"`
 	CyclesPerFrame int          `json:"cycles_per_frame"`
 	Latency        int          `json:"latency"`
-	Estimate       hw.Resources `json:"estimate"`
+	Estimate       estimateJSON `json:"estimate"`
 	Files          []string     `json:"files"`
 }
 
@@ -70,6 +70,9 @@ func genCommand(e *env) *cli.Command {
 			p, err := hw.NewPlan(n, opt)
 			if err != nil {
 				return userErr(err)
+			}
+			if err := checkAbsurd(e, p); err != nil {
+				return err
 			}
 			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
 			if err := rtlgen.GenerateContext(e.ctx, p, dir, gopt); err != nil {
@@ -183,7 +186,7 @@ func writeGenJSON(e *env, model, dir string, p *hw.Plan) error {
 		return err
 	}
 	r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
-		InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: p.Estimate}
+		InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: newEstimateJSON(p.Estimate)}
 	for _, l := range p.Layers {
 		r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
 	}
@@ -193,4 +196,30 @@ func writeGenJSON(e *env, model, dir string, p *hw.Plan) error {
 	r.Files = append(r.Files, rtlgen.ManifestFile)
 	slices.Sort(r.Files)
 	return writeJSON(e.stdout, r)
+}
+
+// Bounds past which a design is no longer useful: more LUTs than the
+// largest FPGAs have (about 4M in a Virtex UltraScale+ VU19P), and more
+// than 0.1 s per frame at 100 MHz.
+const (
+	absurdLUTs   = 4_000_000
+	absurdCycles = 10_000_000
+)
+
+// checkAbsurd refuses an input bus wider than a frame and warns about
+// designs too large or too slow to be of use, with their numbers.
+func checkAbsurd(e *env, p *hw.Plan) error {
+	if size := p.Input.Shape.Size(); p.Input.InPix > size {
+		return userErrf("gen: --in-pix %d is more than the %d pixels of a frame (a %d-bit input bus); use at most %d",
+			p.Input.InPix, size, p.Input.TDataBits, size)
+	}
+	if p.Estimate.LUT > absurdLUTs {
+		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles)",
+			p.Estimate.LUT, absurdLUTs))
+	}
+	if p.CyclesPerFrame > absurdCycles {
+		e.log.Warn(fmt.Sprintf("the design takes %d cycles per frame (%.2f s at 100 MHz); unfold it (--target-cycles or --fold)",
+			p.CyclesPerFrame, float64(p.CyclesPerFrame)/100e6))
+	}
+	return nil
 }

@@ -115,8 +115,9 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{
 				Name:  "log-level",
 				Value: "info",
-				Usage: "log verbosity on stderr: " + logLevelNames,
+				Usage: "log verbosity on stderr: " + logLevelNames + " (before or after the command)",
 			},
+			&cli.BoolFlag{Name: "version", Usage: "print the version (as qnn version)"},
 		},
 		Before: func(c *cli.Context) error {
 			log, err := newLogger(c.String("log-level"), e.stderr)
@@ -126,7 +127,7 @@ func newApp(e *env) *cli.App {
 			e.log = log
 			return nil
 		},
-		Action:         rootAction,
+		Action:         rootAction(e),
 		OnUsageError:   usageError(""),
 		ExitErrHandler: func(*cli.Context, error) {}, // run decides exit codes
 		Commands: []*cli.Command{
@@ -139,6 +140,7 @@ func newApp(e *env) *cli.App {
 			simCommand(e),
 			synthCommand(e),
 			flowCommand(e),
+			cacheCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {
@@ -153,11 +155,16 @@ func newApp(e *env) *cli.App {
 
 // rootAction runs when no command matched: help without arguments, a user
 // error for an unknown command.
-func rootAction(c *cli.Context) error {
-	if c.Args().Present() {
-		return userErrf("unknown command %q (run 'qnn help' for the list of commands)", c.Args().First())
+func rootAction(e *env) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.Args().Present() {
+			return userErrf("unknown command %q (run 'qnn help' for the list of commands)", c.Args().First())
+		}
+		if c.Bool("version") {
+			return writeVersion(e, false)
+		}
+		return cli.ShowAppHelp(c)
 	}
-	return cli.ShowAppHelp(c)
 }
 
 // usageError turns urfave's flag-parsing errors into one-line user errors

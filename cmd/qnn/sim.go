@@ -74,7 +74,7 @@ func simCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
-			&cli.Uint64Flag{Name: "seed", Usage: "`SEED` of the splitmix64 stall schedule"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "`SEED` of the splitmix64 stall schedule (as cosim's --seed)"},
 			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files (default: the installed copy)"},
 			&cli.StringFlag{Name: "trace", Usage: "write every output handshake to `FILE`, one \"cycle tdata\" line each"},
 			allowEditedFlag(),

@@ -40,7 +40,7 @@ type synthReport struct {
 	MACsPerCycleLUT float64      `json:"macs_per_cycle_per_lut"`
 	FINNSFCMax      float64      `json:"finn_sfc_max_macs_per_cycle_per_lut"`
 	FINNLFC         float64      `json:"finn_lfc_macs_per_cycle_per_lut"`
-	Estimate        hw.Resources `json:"estimate"`
+	Estimate        estimateJSON `json:"estimate"`
 	*synth.Report
 }
 
@@ -130,7 +130,7 @@ func MACsPerFrame(p *hw.Plan) (macs int64, binary bool) {
 func newSynthReport(dir string, p *hw.Plan, rep *synth.Report) *synthReport {
 	r := &synthReport{Dir: dir, Name: p.Name, ReportFile: filepath.Join(dir, "synth", "report.md"),
 		CyclesPerFrame: p.CyclesPerFrame, FINNSFCMax: finnSFCMaxMACsPerCycleLUT, FINNLFC: finnLFCMACsPerCycleLUT,
-		Estimate: p.Estimate, Report: rep}
+		Estimate: newEstimateJSON(p.Estimate), Report: rep}
 	r.MACsPerFrame, r.Binary = MACsPerFrame(p)
 	if rep.Total.LUT > 0 && p.CyclesPerFrame > 0 {
 		r.MACsPerCycleLUT = float64(r.MACsPerFrame) / float64(p.CyclesPerFrame) / float64(rep.Total.LUT)
