@@ -71,7 +71,7 @@ func genCommand(e *env) *cli.Command {
 			if err != nil {
 				return userErr(err)
 			}
-			if err := checkAbsurd(e, p); err != nil {
+			if err := checkAbsurd(e, p, c.IsSet("in-pix")); err != nil {
 				return err
 			}
 			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
@@ -206,10 +206,10 @@ const (
 	absurdCycles = 10_000_000
 )
 
-// checkAbsurd refuses an input bus wider than a frame and warns about
+// checkAbsurd refuses an --in-pix wider than a frame and warns about
 // designs too large or too slow to be of use, with their numbers.
-func checkAbsurd(e *env, p *hw.Plan) error {
-	if size := p.Input.Shape.Size(); p.Input.InPix > size {
+func checkAbsurd(e *env, p *hw.Plan, inPixSet bool) error {
+	if size := p.Input.Shape.Size(); inPixSet && p.Input.InPix > size {
 		return userErrf("gen: --in-pix %d is more than the %d pixels of a frame (a %d-bit input bus); use at most %d",
 			p.Input.InPix, size, p.Input.TDataBits, size)
 	}

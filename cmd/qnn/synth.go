@@ -102,6 +102,7 @@ func synthCommand(e *env) *cli.Command {
 			opt := synth.Options{Dir: dir, Top: rtlgen.DefaultTop, Target: target, ABC9: c.Bool("abc9"),
 				PnR: c.Bool("pnr"), Device: c.String("device"), FreqMHz: c.Float64("freq-mhz"), MinCEUse: c.Int("dffe-min-ce-use"),
 				Progress: prog.stage}
+			e.log.Debug("synthesizing", "dir", dir, "target", target)
 			rep, err := runSynth(e, opt)
 			prog.done()
 			if err != nil {
