@@ -1,6 +1,7 @@
 package rtlgen_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -125,5 +126,23 @@ func TestForceRefusesForeignDirectories(t *testing.T) {
 	defer l.Unlock()
 	if err := rtlgen.Generate(p, d, opt); !errors.Is(err, dirlock.ErrBusy) {
 		t.Errorf("locked design: got %v, want ErrBusy", err)
+	}
+}
+
+// TestGenerateCancelled: a cancelled generation writes nothing and leaves
+// no temporary directory.
+func TestGenerateCancelled(t *testing.T) {
+	p, err := hw.NewPlan(tfc(t), hw.Options{TargetCycles: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := rtlgen.GenerateContext(ctx, p, filepath.Join(root, "d"), rtlgen.Options{Version: "test"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

@@ -82,9 +82,11 @@ func cacheCommand(e *env) *cli.Command {
 			if err != nil {
 				return userErrf("cache: %w", err)
 			}
-			r.Entries = len(entries)
 			for _, en := range entries {
-				r.Bytes += en.bytes
+				if !en.temp {
+					r.Entries++
+					r.Bytes += en.bytes
+				}
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, r)
