@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/verilator"
 	"github.com/urfave/cli/v2"
 )
@@ -90,7 +91,7 @@ func cosimCommand(e *env) *cli.Command {
 			if l := c.Int("limit"); l > 0 && l < set.N {
 				set = set.Slice(0, l)
 			}
-			if err := checkTraceSize(trace, set.N, p.CyclesPerFrame); err != nil {
+			if err := checkTraceSize(trace, set.N, p); err != nil {
 				return err
 			}
 			if set, err = set.Resize(size); err != nil {
@@ -177,10 +178,10 @@ func writeCosimText(e *env, r *cosimReport) {
 	}
 }
 
-// traceBytesPerCycle is the VCD size of one simulated cycle, measured on
-// the TFC test design at 64 cycles per frame (docs/robustness in the
-// README): about 2.2 MB per frame for designs of that size.
-const traceBytesPerCycle = 2200e3 / 64
+// traceBytesPerFFCycle is the VCD size per flip-flop (hw's estimate) and
+// simulated cycle: 6.46 MB for 510 cycles of the TFC test design at 64
+// cycles per frame with 4,400 flip-flops, i.e. 2.9 bytes, rounded up.
+const traceBytesPerFFCycle = 3
 
 // maxTraceBytes bounds the estimated size of a --trace.
 const maxTraceBytes = 1 << 30
@@ -205,15 +206,14 @@ func checkTracePath(trace string) error {
 }
 
 // checkTraceSize refuses a trace estimated over maxTraceBytes.
-func checkTraceSize(trace string, frames, cyclesPerFrame int) error {
+func checkTraceSize(trace string, frames int, p *hw.Plan) error {
 	if trace == "" {
 		return nil
 	}
-	est := float64(frames) * float64(max(cyclesPerFrame, 1)) * traceBytesPerCycle
-	if est > maxTraceBytes {
-		fit := max(1, int(maxTraceBytes/(float64(max(cyclesPerFrame, 1))*traceBytesPerCycle)))
+	perFrame := float64(max(p.CyclesPerFrame, 1)) * float64(max(p.Estimate.FF, 1000)) * traceBytesPerFFCycle
+	if est := float64(frames) * perFrame; est > maxTraceBytes {
 		return userErrf("cosim: --trace of %d frames would be about %.1f GB (%.1f MB per frame); trace fewer frames, e.g. --limit %d",
-			frames, est/1e9, float64(cyclesPerFrame)*traceBytesPerCycle/1e6, fit)
+			frames, est/1e9, perFrame/1e6, max(1, int(maxTraceBytes/perFrame)))
 	}
 	return nil
 }
