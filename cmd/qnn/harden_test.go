@@ -233,6 +233,9 @@ func hardenCases(testModel string) []badCase {
 		{name: "cosim --trace of every test image", setup: func(t *testing.T, dir string) []string {
 			return []string{"cosim", designWith(t, dir, "d", "--target-cycles", "64"), "--dataset", "mnist", "--trace", "w.vcd"}
 		}, code: 1, want: "--trace of 10000 frames would be about"},
+		{name: "sim --trace into a missing directory", setup: func(t *testing.T, dir string) []string {
+			return []string{"sim", designWith(t, dir, "d"), "--dataset", "mnist", "--limit", "1", "--trace", "nodir/t.txt"}
+		}, code: 1, want: "--trace nodir/t.txt: cannot write"},
 		// 8. nextpnr's target clock.
 		{name: "synth --pnr --freq-mhz 0", setup: func(t *testing.T, dir string) []string {
 			return []string{"synth", designWith(t, dir, "d"), "--target", "ice40", "--pnr", "--freq-mhz", "0"}

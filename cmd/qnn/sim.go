@@ -119,6 +119,11 @@ func simFlags(c *cli.Context) (simOptions, error) {
 	case !(opt.stallOut >= 0 && opt.stallOut < 1):
 		return opt, userErrf("sim: --stall-out must be in [0, 1), got %g", opt.stallOut)
 	}
+	if opt.trace != "" {
+		if err := checkWritable(opt.trace); err != nil {
+			return opt, userErrf("sim: --trace %s: cannot write: %w", opt.trace, err)
+		}
+	}
 	opt.dir = args[0]
 	return opt, nil
 }
