@@ -141,6 +141,14 @@ func hardenCases(testModel string) []badCase {
 			copyTo(t, dir, "out/notes.txt", []byte("mine"))
 			return smallFlow("out", "--force")
 		}, code: 1, want: "notes.txt was not written by qnn flow"},
+		{name: "flow whose design directory holds a user's file", setup: func(t *testing.T, dir string) []string {
+			out := filepath.Join(dir, "out")
+			if _, stderr, code := runQNN(t, smallFlow(out)...); code != 0 {
+				t.Fatalf("flow: %s", stderr)
+			}
+			copyTo(t, dir, "out/design/notes.txt", []byte("mine"))
+			return smallFlow("out", "--from", "gen")
+		}, code: 1, want: "notes.txt was not written by qnn gen", leaves: []string{"out"}, slow: true},
 		// 3. Locks: a second run fails at once.
 		{name: "gen --force on a design in use", setup: func(t *testing.T, dir string) []string {
 			holdLock(t, designWith(t, dir, "d"), false)
