@@ -7,6 +7,7 @@ import (
 
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/train"
@@ -215,7 +216,14 @@ func (r *runner) runGen() ([]string, error) {
 	if err != nil {
 		return nil, asUser(err)
 	}
-	if err := rtlgen.Generate(p, r.path(DesignDir), rtlgen.Options{Version: r.cfg.Version, Force: true}); err != nil {
+	if err := rtlgen.GenerateContext(r.ctx, p, r.path(DesignDir), rtlgen.Options{Version: r.cfg.Version, Force: true}); err != nil {
+		switch {
+		case r.ctx.Err() != nil:
+			return nil, r.interrupted(StageGen, "the stages before gen are kept; run the same command again to continue")
+		case errors.Is(err, rtlgen.ErrRefused), errors.Is(err, rtlgen.ErrUnsupported), errors.Is(err, dirlock.ErrBusy):
+			// A file of the user's in DIR/design, a design in use.
+			return nil, asUser(err)
+		}
 		return nil, err
 	}
 	g := &GenResult{Dir: DesignDir, InPix: p.Input.InPix, InputBeats: p.Input.Beats,

@@ -103,6 +103,11 @@ func ParseHidden(s string) ([]int, error) {
 	return h, nil
 }
 
+// MaxLR bounds the learning rates Validate accepts: Adam's steps are about
+// the learning rate, and weights are clipped to [-1, 1], so anything above
+// is no schedule but noise (and Inf poisons every weight).
+const MaxLR = 10
+
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	check := func(ok bool, format string, args ...any) error {
@@ -122,6 +127,7 @@ func (c *Config) Validate() error {
 		check(c.Epochs > 0, "epochs must be positive, got %d", c.Epochs),
 		check(c.Batch >= 2 && c.Batch <= 65536, "batch size %d (want 2..65536)", c.Batch),
 		check(c.LR > 0 && c.LRFinal > 0, "learning rates must be positive (lr %g, lr-final %g)", c.LR, c.LRFinal),
+		check(c.LR <= MaxLR && c.LRFinal <= MaxLR, "learning rates must be at most %g (lr %g, lr-final %g)", float64(MaxLR), c.LR, c.LRFinal),
 		check(c.Limit >= 0, "limit must not be negative, got %d", c.Limit),
 		check(c.DropIn >= 0 && c.DropIn < 1 && c.Drop >= 0 && c.Drop < 1, "dropout must be in [0, 1)"),
 		check(c.Augment >= 0 && c.Augment <= 4, "augment shift %d (want 0..4 pixels)", c.Augment),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -13,6 +14,11 @@ import (
 // ErrInterrupted is returned (wrapped) by Run when its context is cancelled;
 // the state was saved to the checkpoint first if one was configured.
 var ErrInterrupted = errors.New("train: interrupted")
+
+// ErrDiverged is wrapped by Run's error when a batch's loss or the
+// weights become NaN or infinite; the checkpoint on disk is then the last
+// good one (the diverged state is not saved).
+var ErrDiverged = errors.New("train: training diverged")
 
 // EpochStats is one line of the training log.
 type EpochStats struct {
@@ -156,6 +162,9 @@ func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 		}
 		t.gather(t.step)
 		loss, correct := t.model.TrainStep(t.pix, t.labs, t.cfg.Batch, lr, t.rng, t.x)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("%w: loss %g at epoch %d batch %d (learning rate %g): lower --lr", ErrDiverged, loss, t.epoch+1, t.step+1, lr)
+		}
 		t.lossSum += loss
 		t.correct += correct
 		t.step++
@@ -165,6 +174,9 @@ func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 				Loss: t.lossSum / float64(t.step), Elapsed: el,
 				ImagesPerSecond: float64((t.step-startStep)*t.cfg.Batch) / el.Seconds()})
 		}
+	}
+	if err := t.model.finite(); err != nil {
+		return fmt.Errorf("%w: %w at the end of epoch %d (learning rate %g): lower --lr", ErrDiverged, err, t.epoch+1, lr)
 	}
 	st := t.finishEpoch(lr)
 	st.Seconds = t.elapsed + time.Since(start).Seconds()
@@ -259,4 +271,26 @@ func (t *Trainer) saveIfSet(path string) error {
 		return nil
 	}
 	return t.SaveCheckpoint(path)
+}
+
+// finite returns an error naming the first layer with a NaN or infinite
+// parameter.
+func (m *Model) finite() error {
+	for i, l := range m.Layers {
+		for _, p := range [][]float32{l.W, l.Gamma, l.Beta} {
+			for _, v := range p {
+				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+					return fmt.Errorf("layer %d has a parameter %g", i, f)
+				}
+			}
+		}
+		for _, p := range [][]float64{l.Mean, l.Var} {
+			for _, f := range p {
+				if math.IsNaN(f) || math.IsInf(f, 0) {
+					return fmt.Errorf("layer %d has a batch-norm statistic %g", i, f)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/qnn-dev/qnn/flow"
 	"github.com/qnn-dev/qnn/hw"
@@ -31,10 +27,7 @@ func flowCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
-			rep, err := flow.Run(ctx, cfg)
+			rep, err := flow.Run(e.ctx, cfg)
 			if err != nil {
 				return flowError(cfg.Dir, rep, err)
 			}
@@ -178,7 +171,11 @@ func flowError(dir string, rep *flow.Report, err error) error {
 	if rep != nil {
 		err = fmt.Errorf("%w (completed stages kept in %s; report %s)", err, dir, filepath.Join(dir, flow.ReportHTML))
 	}
-	if errors.Is(err, flow.ErrUser) || errors.Is(err, flow.ErrInterrupted) {
+	if errors.Is(err, flow.ErrInterrupted) {
+		msg := strings.Replace(oneLine(err), "flow: interrupted; ", "", 1)
+		return interrupted("flow", "in stage "+strings.TrimPrefix(msg, "flow: "))
+	}
+	if errors.Is(err, flow.ErrUser) {
 		return userErr(err)
 	}
 	return err

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -156,7 +153,11 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 		opt.checkpoint = opt.out + ".ckpt"
 	}
 	// Refuse unwritable outputs before training, not after it.
-	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint}} {
+	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint},
+		{"metrics", opt.metrics}, {"plot", opt.plot}} {
+		if f.path == "" {
+			continue
+		}
 		if err := checkWritable(f.path); err != nil {
 			return opt, userErr(fmt.Errorf("train: --%s %s: cannot write: %w", f.flag, f.path, err))
 		}
@@ -164,8 +165,12 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	return opt, nil
 }
 
-// checkWritable reports whether a file can be created next to path.
+// checkWritable reports whether a file can be created next to path, and
+// path itself is not a directory.
 func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("it is a directory")
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".qnn-write-check*")
 	if err != nil {
 		return err
@@ -270,9 +275,7 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 // trainLoop runs the trainer with the progress bar, epoch lines, model
 // saving and metrics; Ctrl-C saves a checkpoint and ends the command.
 func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
+	ctx := e.ctx
 	bar := &progressBar{w: e.stderr, on: opt.progressBar}
 	var saveErr error
 	hooks := train.Hooks{Checkpoint: opt.checkpoint, Batch: bar.update}
@@ -292,8 +295,15 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	err := tr.Run(ctx, hooks)
 	bar.clear()
 	if errors.Is(err, train.ErrInterrupted) {
-		return userErrf("train: interrupted; checkpoint saved to %s (continue with --resume %s); best model so far in %s",
-			opt.checkpoint, opt.checkpoint, opt.out)
+		return interrupted("train", fmt.Sprintf("checkpoint saved to %s (continue with --resume %s); best model so far in %s",
+			opt.checkpoint, opt.checkpoint, opt.out))
+	}
+	if errors.Is(err, train.ErrDiverged) {
+		kept := "no checkpoint was written (no epoch finished)"
+		if len(tr.History()) > 0 {
+			kept = fmt.Sprintf("the checkpoint of the last good epoch (%d) is kept in %s", len(tr.History()), opt.checkpoint)
+		}
+		return userErr(fmt.Errorf("%w; %s", err, kept))
 	}
 	if err != nil {
 		return err
@@ -307,6 +317,10 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	// Save again: a resumed run that had already finished has not saved.
 	if err := saveBest(opt, tr); err != nil {
 		return err
+	}
+	if _, acc, _ := tr.Best(); acc < 1.5/float64(dataset.Classes) {
+		e.log.Warn(fmt.Sprintf("the model did not learn: best validation accuracy %.2f%%, chance is %.0f%%; is the learning rate (--lr %g) too high?",
+			100*acc, 100/float64(dataset.Classes), opt.cfg.LR))
 	}
 	return writeMetrics(opt, tr.History())
 }
