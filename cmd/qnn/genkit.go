@@ -65,6 +65,6 @@ func tbStimulus(c *cli.Context, log hclog.Logger, model string, p *hw.Plan) (*rt
 	if set, err = set.Slice(0, n).Resize(size); err != nil {
 		return nil, userErr(err)
 	}
-	return &rtlgen.Stimulus{Pixels: set.Pixels[:n*size*size], Frames: n,
-		Source: fmt.Sprintf("the first %d %s test images (%dx%d)", n, name, size, size)}, nil
+	return &rtlgen.Stimulus{Pixels: set.Pixels[:n*set.ImageSize()], Frames: n,
+		Source: fmt.Sprintf("the first %d %s test images (%dx%dx%d)", n, name, set.C, size, size)}, nil
 }

@@ -307,7 +307,7 @@ func hardenCases(testModel string) []badCase {
 				layer(t, m, 1)["acc_bits"] = 2.0
 				layer(t, m, 3)["acc_bits"] = 2.0
 			})}
-		}, code: 1, want: `(and 3 more problems: layer 2 "act0": thresholds:`},
+		}, code: 1, want: `(and 3 more problems: layer 2 "act0" (threshold): thresholds:`},
 		{name: "--log-level after the command", setup: func(t *testing.T, dir string) []string {
 			return []string{"inspect", testModel, "--log-level", "loud"}
 		}, code: 1, want: `--log-level: unknown level "loud"`},
