@@ -76,10 +76,12 @@ type fastDense struct {
 	wE  fastEnc // weight encoding
 	xor bool    // both operands bipolar: acc = In - 2*popcount(w^x)
 
-	wStride  int      // words per weight row: len(wE.c)*nw
-	w        []uint64 // Out rows of wStride words: plane p of row o at o*wStride+p*nw
-	rowConst []int64  // In*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
-	coef     []int64  // wc[p]*xc[q] at p*len(x.c)+q
+	wStride  int           // words per weight row: len(wE.c)*nw
+	w        []uint64      // Out rows of wStride words: plane p of row o at o*wStride+p*nw
+	rowConst []int64       // In*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
+	coef     []int64       // wc[p]*xc[q] at p*len(x.c)+q
+	km       *kernelMatrix // w for the tile kernels
+	kern     *kernel       // the tile kernels used
 
 	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.
 	thrBits int     // output width; 0 for Output
@@ -194,6 +196,7 @@ func newFastDense(li int, d *Dense, x fastEnc) *fastDense {
 		}
 		s.rowConst[o] = rc
 	}
+	s.km, s.kern = newKernelMatrix(s.w, d.Out, s.wStride, s.nw, np), kernels[0]
 	s.coef = make([]int64, np*len(x.c))
 	for p, cw := range s.wE.c {
 		for q, cx := range x.c {
@@ -501,28 +504,22 @@ func (s *fastDense) run(src []uint64, srcStride int, dst []uint64, dstStride int
 // dotsXor computes acc[b*fastTile+o-o0] = In - 2*popcount(w_o ^ x_b) for
 // rows o0..o1 and images 0..nimg, both operands bipolar single planes.
 func (s *fastDense) dotsXor(src []uint64, st int, nimg, o0, o1 int, acc []int64) {
-	nw, n := s.nw, int64(s.in)
-	for o := o0; o < o1; o++ {
-		xorAccImages(s.w[o*nw:(o+1)*nw], src, st, nimg, n, acc[o-o0:])
-	}
+	s.kern.xor(s.km, o0, o1, src, st, nimg, int64(s.in), acc, fastTile)
 }
 
 // dotsPlanes computes the accumulators of rows o0..o1 for images 0..nimg
 // from the AND popcounts of every (weight plane, input plane) pair.
 func (s *fastDense) dotsPlanes(src []uint64, st int, nimg, o0, o1 int, corr []int64, acc []int64) {
 	nw, nq := s.nw, len(s.x.c)
-	for o := o0; o < o1; o++ {
-		row := s.w[o*s.wStride : (o+1)*s.wStride]
-		rc := s.rowConst[o]
-		a := acc[o-o0:]
-		for b, c := range corr[:nimg] {
-			a[b*fastTile] = rc + c
+	for b, c := range corr[:nimg] {
+		a := acc[b*fastTile : b*fastTile+o1-o0]
+		for i, rc := range s.rowConst[o0:o1] {
+			a[i] = rc + c
 		}
-		for p := range s.wE.c {
-			wp := row[p*nw : (p+1)*nw]
-			for q := 0; q < nq; q++ {
-				andAccImages(wp, src[q*nw:], st, nimg, s.coef[p*nq+q], a)
-			}
+	}
+	for p := range s.wE.c {
+		for q := 0; q < nq; q++ {
+			s.kern.and(s.km, p, o0, o1, src[q*nw:], st, nimg, s.coef[p*nq+q], acc, fastTile)
 		}
 	}
 }

@@ -1,0 +1,166 @@
+package netlist
+
+import "fmt"
+
+//go:generate go run kernel_gen.go
+
+// The popcount tile kernels of Fast. A tile is a range of rows of a
+// bit-packed weight matrix applied to several entries (images of a dense
+// layer; later (image, output pixel) rows of a convolution's im2col matrix):
+//
+//   - xor: acc[e*ast+r-r0] = n - 2*popcount(w_r ^ x_e), both operands
+//     bipolar single planes of nw words (n is the dot-product length);
+//   - and: acc[e*ast+r-r0] += c*popcount(w_{r,p} & x_e), for one weight
+//     plane p and one input plane.
+//
+// Entry e's nw words are x[e*xst:]. Three implementations exist: AVX-512
+// with VPOPCNTQ, AVX2 with a nibble-lookup popcount (VPSHUFB), and pure Go;
+// the vector kernels register-block several groups of 8 rows times several
+// entries, so that each weight vector and each input word loaded is used
+// many times. They read the weights in the interleaved layout of
+// kernelMatrix.packed: one vector holds the same word of 8 consecutive rows.
+
+// kernelMatrix is a bit-packed weight matrix in the two layouts the kernels
+// read. It is immutable once built.
+type kernelMatrix struct {
+	rows, nw, planes int
+	// rowMajor: plane p of row r is rowMajor[r*stride+p*nw:][:nw].
+	rowMajor []uint64
+	stride   int
+	// packed: word k of plane p of row r = 8g+j is
+	// packed[((p*groups+g)*nw+k)*8+j]; rows past the last are zero.
+	packed []uint64
+	groups int
+}
+
+// newKernelMatrix wraps the row-major planes w (plane p of row r at
+// w[r*stride+p*nw:]) and builds the interleaved copy.
+func newKernelMatrix(w []uint64, rows, stride, nw, planes int) *kernelMatrix {
+	m := &kernelMatrix{rows: rows, nw: nw, planes: planes, rowMajor: w, stride: stride, groups: (rows + 7) / 8}
+	m.packed = make([]uint64, planes*m.groups*nw*8)
+	for p := 0; p < planes; p++ {
+		for r := 0; r < rows; r++ {
+			g, j := r/8, r%8
+			base := (p*m.groups + g) * nw * 8
+			for k := 0; k < nw; k++ {
+				m.packed[base+k*8+j] = w[r*stride+p*nw+k]
+			}
+		}
+	}
+	return m
+}
+
+// group returns plane p's packed words from group g on.
+func (m *kernelMatrix) group(p, g int) []uint64 { return m.packed[(p*m.groups+g)*m.nw*8:] }
+
+// kernel is one implementation of the tile kernels. r0 must be a multiple
+// of 8; x must hold (nent-1)*xst+nw words and acc (nent-1)*ast+r1-r0.
+type kernel struct {
+	name string
+	xor  func(m *kernelMatrix, r0, r1 int, x []uint64, xst, nent int, n int64, acc []int64, ast int)
+	and  func(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c int64, acc []int64, ast int)
+}
+
+// goKernel is the pure-Go kernel, which reads the row-major layout.
+var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile}
+
+// kernels lists the kernels this CPU can run, fastest first.
+var kernels = append(archKernels(), goKernel)
+
+// Kernels returns the names of the popcount kernels this CPU can run,
+// fastest first ("avx512", "avx2", "go"); Fast uses the first by default.
+func Kernels() []string {
+	names := make([]string, len(kernels))
+	for i, k := range kernels {
+		names[i] = k.name
+	}
+	return names
+}
+
+func kernelNamed(name string) (*kernel, error) {
+	for _, k := range kernels {
+		if k.name == name {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("netlist: kernel %q is not available on this CPU (available: %v)", name, Kernels())
+}
+
+// Kernel returns the name of the popcount kernel f uses.
+func (f *Fast) Kernel() string {
+	if len(f.stages) == 0 {
+		return kernels[0].name
+	}
+	return f.stages[0].kern.name
+}
+
+// WithKernel returns a copy of f that evaluates with the named kernel (one
+// of Kernels()); results are identical, only speed differs.
+func (f *Fast) WithKernel(name string) (*Fast, error) {
+	k, err := kernelNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	g := *f
+	g.stages = make([]*fastDense, len(f.stages))
+	for i, s := range f.stages {
+		c := *s
+		c.kern = k
+		g.stages[i] = &c
+	}
+	return &g, nil
+}
+
+// checkTile panics if a tile call would read or write out of bounds: the
+// vector kernels do not check.
+func checkTile(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, acc []int64, ast int) {
+	if r0%8 != 0 || r0 < 0 || r1 > m.rows || r0 > r1 || p < 0 || p >= m.planes || nent < 0 ||
+		(nent > 0 && (len(x) < (nent-1)*xst+m.nw || len(acc) < (nent-1)*ast+r1-r0)) {
+		panic(fmt.Sprintf("netlist: tile rows %d..%d plane %d of %dx%dx%d, %d entries stride %d in %d words, acc stride %d in %d",
+			r0, r1, p, m.rows, m.planes, m.nw, nent, xst, len(x), ast, len(acc)))
+	}
+}
+
+func goXorTile(m *kernelMatrix, r0, r1 int, x []uint64, xst, nent int, n int64, acc []int64, ast int) {
+	checkTile(m, 0, r0, r1, x, xst, nent, acc, ast)
+	nw := m.nw
+	for r := r0; r < r1; r++ {
+		w := m.rowMajor[r*m.stride : r*m.stride+nw]
+		a := acc[r-r0:]
+		e := 0
+		if fastPopcntCheap {
+			for ; e+4 <= nent; e += 4 {
+				p0, p1, p2, p3 := xorPop4(w, x[e*xst:], x[(e+1)*xst:], x[(e+2)*xst:], x[(e+3)*xst:])
+				a[e*ast] = n - 2*int64(p0)
+				a[(e+1)*ast] = n - 2*int64(p1)
+				a[(e+2)*ast] = n - 2*int64(p2)
+				a[(e+3)*ast] = n - 2*int64(p3)
+			}
+		}
+		for ; e < nent; e++ {
+			a[e*ast] = n - 2*int64(xorPop1(w, x[e*xst:]))
+		}
+	}
+}
+
+func goAndTile(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c int64, acc []int64, ast int) {
+	checkTile(m, p, r0, r1, x, xst, nent, acc, ast)
+	nw := m.nw
+	for r := r0; r < r1; r++ {
+		w := m.rowMajor[r*m.stride+p*nw : r*m.stride+(p+1)*nw]
+		a := acc[r-r0:]
+		e := 0
+		if fastPopcntCheap {
+			for ; e+4 <= nent; e += 4 {
+				p0, p1, p2, p3 := andPop4(w, x[e*xst:], x[(e+1)*xst:], x[(e+2)*xst:], x[(e+3)*xst:])
+				a[e*ast] += c * int64(p0)
+				a[(e+1)*ast] += c * int64(p1)
+				a[(e+2)*ast] += c * int64(p2)
+				a[(e+3)*ast] += c * int64(p3)
+			}
+		}
+		for ; e < nent; e++ {
+			a[e*ast] += c * int64(andPop1(w, x[e*xst:]))
+		}
+	}
+}

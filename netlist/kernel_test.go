@@ -1,0 +1,190 @@
+package netlist
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// forEachKernel runs fn as a subtest for every kernel this CPU can run, so
+// that every available path is tested (the vector ones are skipped, not
+// faked, on CPUs without them).
+func forEachKernel(t *testing.T, fn func(t *testing.T, k *kernel)) {
+	t.Helper()
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) { fn(t, k) })
+	}
+}
+
+// TestKernelsAvailable checks that the pure-Go kernel is always available
+// and last, and that names resolve.
+func TestKernelsAvailable(t *testing.T) {
+	names := Kernels()
+	if len(names) == 0 || names[len(names)-1] != "go" {
+		t.Fatalf("Kernels() = %v, want a list ending in go", names)
+	}
+	t.Logf("kernels on this CPU: %v", names)
+	for _, name := range names {
+		if k, err := kernelNamed(name); err != nil || k.name != name {
+			t.Errorf("kernelNamed(%q) = %v, %v", name, k, err)
+		}
+	}
+	if _, err := kernelNamed("avx1024"); err == nil {
+		t.Error("kernelNamed(avx1024): no error")
+	}
+}
+
+// TestKernelTiles checks every kernel's xor and and tiles against a plain
+// loop over random matrices of every small shape, with row ranges that start
+// and end anywhere on a group boundary or not, entry and accumulator strides
+// wider than needed, and sentinels in the accumulator slots a tile must not
+// touch.
+func TestKernelTiles(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernel) {
+		rng := rand.New(rand.NewPCG(15, 15))
+		for trial := 0; trial < 400; trial++ {
+			rows, nw, planes := 1+rng.IntN(70), 1+rng.IntN(40), 1+rng.IntN(3)
+			if trial%4 == 0 {
+				nw = 1 + rng.IntN(3)
+			}
+			stride := planes*nw + rng.IntN(3)
+			m := newKernelMatrix(fastRandWords(rng, rows*stride), rows, stride, nw, planes)
+			r0 := 8 * rng.IntN((rows+7)/8)
+			r1 := r0 + rng.IntN(rows-r0+1)
+			nent := rng.IntN(16)
+			xst, ast := nw+rng.IntN(4), r1-r0+rng.IntN(9)
+			x := fastRandWords(rng, max(0, (nent-1)*xst+nw))
+			p, n, c := rng.IntN(planes), rng.Int64N(5000), rng.Int64N(41)-20
+			desc := fmt.Sprintf("trial %d: rows %d..%d of %d, nw %d, planes %d, %d entries (x stride %d, acc stride %d)", trial, r0, r1, rows, nw, planes, nent, xst, ast)
+			const sentinel = -77777
+			init := make([]int64, max(0, (nent-1)*ast+r1-r0)+ast)
+			for i := range init {
+				init[i] = sentinel + int64(i)
+			}
+			wantX, wantA := append([]int64(nil), init...), append([]int64(nil), init...)
+			for e := 0; e < nent; e++ {
+				for r := r0; r < r1; r++ {
+					var px, pa int64
+					for j := 0; j < nw; j++ {
+						xj := x[e*xst+j]
+						px += int64(bits.OnesCount64(m.rowMajor[r*stride+j] ^ xj))
+						pa += int64(bits.OnesCount64(m.rowMajor[r*stride+p*nw+j] & xj))
+					}
+					wantX[e*ast+r-r0] = n - 2*px
+					wantA[e*ast+r-r0] += c * pa
+				}
+			}
+			gotX, gotA := append([]int64(nil), init...), append([]int64(nil), init...)
+			k.xor(m, r0, r1, x, xst, nent, n, gotX, ast)
+			k.and(m, p, r0, r1, x, xst, nent, c, gotA, ast)
+			for i := range init {
+				if gotX[i] != wantX[i] {
+					t.Fatalf("%s: xor acc[%d] = %d, want %d", desc, i, gotX[i], wantX[i])
+				}
+				if gotA[i] != wantA[i] {
+					t.Fatalf("%s: and plane %d acc[%d] = %d, want %d", desc, p, i, gotA[i], wantA[i])
+				}
+			}
+		}
+	})
+}
+
+// TestKernelLongRows checks the AVX2 byte counters across the 31-word
+// chunks (and every kernel on long rows): all-ones rows make every byte
+// count 8 per word.
+func TestKernelLongRows(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernel) {
+		for _, nw := range []int{30, 31, 32, 62, 63, 100} {
+			const rows = 11
+			w := make([]uint64, rows*nw)
+			for i := range w {
+				w[i] = ^uint64(0)
+			}
+			m := newKernelMatrix(w, rows, nw, nw, 1)
+			x := make([]uint64, 4*nw)
+			for i := range x[:nw] {
+				x[i] = ^uint64(0) // entry 0 all ones, entries 1..3 zero
+			}
+			acc := make([]int64, 4*rows)
+			k.and(m, 0, 0, rows, x, nw, 4, 1, acc, rows)
+			xacc := make([]int64, 4*rows)
+			k.xor(m, 0, rows, x, nw, 4, int64(64*nw), xacc, rows)
+			for e := 0; e < 4; e++ {
+				for r := 0; r < rows; r++ {
+					wantA, wantX := int64(0), int64(-64*nw)
+					if e == 0 {
+						wantA, wantX = int64(64*nw), int64(64*nw)
+					}
+					if acc[e*rows+r] != wantA || xacc[e*rows+r] != wantX {
+						t.Fatalf("nw %d entry %d row %d: and %d, xor %d; want %d, %d", nw, e, r, acc[e*rows+r], xacc[e*rows+r], wantA, wantX)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestKernelsMatchReference is TestFastMatchesReference for every kernel:
+// on seeded random networks of every width combination, Fast.Layers with
+// the kernel equals Reference on every output of every layer, and Fast.Eval
+// over a batch equals per-image Reference results.
+func TestKernelsMatchReference(t *testing.T) {
+	networks := 150
+	if testing.Short() {
+		networks = 40
+	}
+	forEachKernel(t, func(t *testing.T, k *kernel) {
+		for seed := uint64(1); seed <= uint64(networks); seed++ {
+			rng := rand.New(rand.NewPCG(seed, 0x7f4a7c159e3779b9))
+			n, desc, err := fastTestNetwork(rng)
+			if err != nil {
+				t.Fatalf("seed %d: %s: %v", seed, desc, err)
+			}
+			f0, err := NewFast(n)
+			if err != nil {
+				t.Fatalf("seed %d: %s: NewFast: %v", seed, desc, err)
+			}
+			f, err := f0.WithKernel(k.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Kernel() != k.name {
+				t.Fatalf("WithKernel(%q).Kernel() = %q", k.name, f.Kernel())
+			}
+			size := n.InputLayer().Shape.Size()
+			count := 1 + rng.IntN(12)
+			if seed%4 == 0 {
+				count = 13 + rng.IntN(40) // several blocks of every entry count
+			}
+			px := fastTestImages(rng, size, count)
+			want := make([]Result, count)
+			for i := 0; i < count; i++ {
+				img := px[i*size : (i+1)*size]
+				ref, err := Reference(n, img)
+				if err != nil {
+					t.Fatalf("seed %d: Reference: %v", seed, err)
+				}
+				got, err := f.Layers(img)
+				if err != nil {
+					t.Fatalf("seed %d: Layers: %v", seed, err)
+				}
+				if d := fastDiffLayers(n, ref, got); d != "" {
+					t.Fatalf("seed %d (%s), image %d: %s kernel differs from Reference: %s", seed, desc, i, k.name, d)
+				}
+				scores := ref[len(ref)-1]
+				want[i] = Result{Class: Argmax(scores), Scores: scores}
+			}
+			for _, workers := range []int{1, 2} {
+				got, err := f.Eval(px, count, workers)
+				if err != nil {
+					t.Fatalf("seed %d: Eval(workers=%d): %v", seed, workers, err)
+				}
+				if !reflect.DeepEqual(want, got) {
+					t.Fatalf("seed %d (%s): %s kernel: Eval(workers=%d) of %d images differs from Reference", seed, desc, k.name, workers, count)
+				}
+			}
+		}
+	})
+}
