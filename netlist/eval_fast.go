@@ -39,7 +39,8 @@ type fastInput struct {
 	size      int
 	bits      int // 1 or 8
 	threshold int
-	nw        int // words per plane
+	nw        int     // words per plane
+	kern      *kernel // packs 1-bit pixels
 }
 
 // fastEnc describes how a packed tensor's planes encode integers:
@@ -108,7 +109,7 @@ func NewFast(n *Network) (*Fast, error) {
 		in: fastInput{
 			name: in.Name, shape: in.Shape, size: in.Shape.Size(),
 			bits: in.Bits, threshold: in.Threshold,
-			nw: fastWords(in.Shape.Size()),
+			nw: fastWords(in.Shape.Size()), kern: kernels[0],
 		},
 		nLayers: len(n.Layers),
 	}
@@ -406,20 +407,7 @@ func fastDecode(planes []uint64, nw int, enc fastEnc, n int) []int64 {
 func (in *fastInput) pack(pixels []byte, nimg int, dst []uint64) int {
 	nw, size := in.nw, in.size
 	if in.bits == 1 {
-		thr := int64(in.threshold) - 1
-		for b := 0; b < nimg; b++ {
-			px := pixels[b*size : (b+1)*size]
-			out := dst[b*nw : (b+1)*nw]
-			for w := range out {
-				chunk := px[w*64 : min(w*64+64, size)]
-				var word uint64
-				for i, p := range chunk {
-					// p >= threshold  <=>  (threshold-1) - p < 0
-					word |= uint64(thr-int64(p)) >> 63 << i
-				}
-				out[w] = word
-			}
-		}
+		in.kern.pack1(pixels, size, nimg, in.threshold, dst, nw)
 		return nw
 	}
 	stride := 8 * nw
@@ -527,17 +515,7 @@ func (s *fastDense) dotsPlanes(src []uint64, st int, nimg, o0, o1 int, corr []in
 // binarize turns the accumulators of rows o0..o1 into one word of 1-bit
 // activations per image.
 func (s *fastDense) binarize(acc []int64, nimg, o0, o1 int, dst []uint64, dstStride int) {
-	m, u := s.mask[o0:o1], s.u[o0:o1]
-	wi := o0 / 64
-	for b := 0; b < nimg; b++ {
-		a := acc[b*fastTile : b*fastTile+len(m)]
-		u := u[:len(a)]
-		var word uint64
-		for i, v := range a {
-			word |= uint64(u[i]-(v^m[i])) >> 63 << (i & 63)
-		}
-		dst[b*dstStride+wi] = word
-	}
+	s.kern.binarize(acc, fastTile, nimg, o1-o0, s.mask[o0:o1], s.u[o0:o1], dst, dstStride, o0/64)
 }
 
 // quantize turns the accumulators of rows o0..o1 into one word of every

@@ -59,10 +59,17 @@ type kernel struct {
 	name string
 	xor  func(m *kernelMatrix, r0, r1 int, x []uint64, xst, nent int, n int64, acc []int64, ast int)
 	and  func(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c int64, acc []int64, ast int)
+	// binarize sets dst[e*dstStride+wi] for nimg entries to the 1-bit
+	// activations of rows 0..rows (<= 64) of acc[e*ast:]: bit r is
+	// (acc[r]^m[r]) > u[r] (fastDense.setThreshold); bits past rows are 0.
+	binarize func(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int)
+	// pack1 binarizes nimg images of size pixels: bit i of word w of image
+	// b, dst[b*nw+w], is px[b*size+64w+i] >= threshold (0..256).
+	pack1 func(px []byte, size, nimg, threshold int, dst []uint64, nw int)
 }
 
 // goKernel is the pure-Go kernel, which reads the row-major layout.
-var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile}
+var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1}
 
 // kernels lists the kernels this CPU can run, fastest first.
 var kernels = append(archKernels(), goKernel)
@@ -102,6 +109,7 @@ func (f *Fast) WithKernel(name string) (*Fast, error) {
 		return nil, err
 	}
 	g := *f
+	g.in.kern = k
 	g.stages = make([]*fastDense, len(f.stages))
 	for i, s := range f.stages {
 		c := *s
@@ -161,6 +169,51 @@ func goAndTile(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c int6
 		}
 		for ; e < nent; e++ {
 			a[e*ast] += c * int64(andPop1(w, x[e*xst:]))
+		}
+	}
+}
+
+func checkBinarize(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int) {
+	if rows < 1 || rows > 64 || len(m) < rows || len(u) < rows || nimg < 0 || wi < 0 ||
+		(nimg > 0 && (len(acc) < (nimg-1)*ast+rows || len(dst) < (nimg-1)*dstStride+wi+1)) {
+		panic(fmt.Sprintf("netlist: binarize %d rows of %d entries (acc stride %d in %d, dst stride %d word %d in %d)",
+			rows, nimg, ast, len(acc), dstStride, wi, len(dst)))
+	}
+}
+
+func checkPack1(px []byte, size, nimg int, dst []uint64, nw int) {
+	if nw != fastWords(size) || len(px) < nimg*size || len(dst) < nimg*nw {
+		panic(fmt.Sprintf("netlist: pack %d images of %d pixels (%d) into %d words of %d", nimg, size, len(px), nw, len(dst)))
+	}
+}
+
+func goBinarize(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int) {
+	checkBinarize(acc, ast, nimg, rows, m, u, dst, dstStride, wi)
+	m, u = m[:rows], u[:rows]
+	for b := 0; b < nimg; b++ {
+		a := acc[b*ast : b*ast+rows]
+		var word uint64
+		for i, v := range a {
+			word |= uint64(u[i]-(v^m[i])) >> 63 << (i & 63)
+		}
+		dst[b*dstStride+wi] = word
+	}
+}
+
+func goPack1(px []byte, size, nimg, threshold int, dst []uint64, nw int) {
+	checkPack1(px, size, nimg, dst, nw)
+	thr := int64(threshold) - 1
+	for b := 0; b < nimg; b++ {
+		img := px[b*size : (b+1)*size]
+		out := dst[b*nw : (b+1)*nw]
+		for w := range out {
+			chunk := img[w*64 : min(w*64+64, size)]
+			var word uint64
+			for i, p := range chunk {
+				// p >= threshold  <=>  (threshold-1) - p < 0
+				word |= uint64(thr-int64(p)) >> 63 << i
+			}
+			out[w] = word
 		}
 	}
 }

@@ -10,8 +10,8 @@ const (
 )
 
 var (
-	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile}
+	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
@@ -105,4 +105,32 @@ func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent in
 			}
 		}
 	}
+}
+
+//go:noescape
+func binarizeAVX512(acc *int64, ast uintptr, nimg int, m *int64, u *int64, nv int, last uint64, dst *uint64, dstStride uintptr)
+
+//go:noescape
+func pack1AVX512(px *byte, size int, nimg int, thr uint64, dst *uint64, nw int)
+
+func avx512Binarize(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int) {
+	checkBinarize(acc, ast, nimg, rows, m, u, dst, dstStride, wi)
+	if nimg == 0 {
+		return
+	}
+	nv := (rows + 7) / 8
+	last := uint64(1)<<(rows-8*(nv-1)) - 1
+	binarizeAVX512(&acc[0], uintptr(ast*8), nimg, &m[0], &u[0], nv, last, &dst[wi], uintptr(dstStride*8))
+}
+
+func avx512Pack1(px []byte, size, nimg, threshold int, dst []uint64, nw int) {
+	checkPack1(px, size, nimg, dst, nw)
+	if nimg == 0 {
+		return
+	}
+	if threshold > 255 { // no pixel reaches it
+		clear(dst[:nimg*nw])
+		return
+	}
+	pack1AVX512(&px[0], size, nimg, uint64(threshold), &dst[0], nw)
 }

@@ -188,3 +188,78 @@ func TestKernelsMatchReference(t *testing.T) {
 		}
 	})
 }
+
+// TestKernelActivations checks every kernel's binarize and pack1 against
+// plain loops: any row count up to 64 (the last vector partly masked),
+// reversed channels, accumulators on both sides of and at the threshold,
+// pixel thresholds 0, 1, 255 and 256, and sentinels in the words a call
+// must not write.
+func TestKernelActivations(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernel) {
+		rng := rand.New(rand.NewPCG(16, 16))
+		const sentinel = 0x5a5a5a5a5a5a5a5a
+		for trial := 0; trial < 300; trial++ {
+			rows, nimg := 1+rng.IntN(64), rng.IntN(20)
+			ast, dstStride, wi := rows+rng.IntN(70), 1+rng.IntN(4), 0
+			wi = rng.IntN(dstStride)
+			m, u := make([]int64, rows), make([]int64, rows)
+			for r := range m {
+				th := rng.Int64N(200) - 100
+				if rng.IntN(3) == 0 {
+					m[r], u[r] = -1, -th-2
+				} else {
+					m[r], u[r] = 0, th-1
+				}
+			}
+			acc := make([]int64, max(0, (nimg-1)*ast+rows))
+			for i := range acc {
+				acc[i] = rng.Int64N(210) - 105
+			}
+			want := make([]uint64, nimg*dstStride+1)
+			for i := range want {
+				want[i] = sentinel
+			}
+			got := append([]uint64(nil), want...)
+			for b := 0; b < nimg; b++ {
+				var word uint64
+				for r := 0; r < rows; r++ {
+					if acc[b*ast+r]^m[r] > u[r] {
+						word |= 1 << r
+					}
+				}
+				want[b*dstStride+wi] = word
+			}
+			k.binarize(acc, ast, nimg, rows, m, u, got, dstStride, wi)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("binarize trial %d (%d rows, %d entries, acc stride %d, dst stride %d word %d): got %x, want %x", trial, rows, nimg, ast, dstStride, wi, got, want)
+			}
+
+			size := 1 + rng.IntN(300)
+			thr := []int{0, 1, 255, 256, rng.IntN(257)}[rng.IntN(5)]
+			nw := fastWords(size)
+			px := make([]byte, nimg*size)
+			for i := range px {
+				px[i] = byte(rng.UintN(256))
+				if rng.IntN(4) == 0 {
+					px[i] = byte(min(255, thr)) // at the threshold
+				}
+			}
+			wantP := make([]uint64, nimg*nw+1)
+			wantP[len(wantP)-1] = sentinel
+			gotP := append([]uint64(nil), wantP...)
+			for i, p := range px {
+				if int(p) >= thr {
+					b, j := i/size, i%size
+					wantP[b*nw+j/64] |= 1 << (j % 64)
+				}
+			}
+			for i := range gotP[:nimg*nw] {
+				gotP[i] = sentinel // pack1 overwrites every word
+			}
+			k.pack1(px, size, nimg, thr, gotP, nw)
+			if !reflect.DeepEqual(gotP, wantP) {
+				t.Fatalf("pack1 trial %d (%d images of %d pixels, threshold %d): got %x, want %x", trial, nimg, size, thr, gotP, wantP)
+			}
+		}
+	})
+}
