@@ -256,12 +256,14 @@ type fastScratch struct {
 	corr []int64  // per-image correction term
 }
 
-func (f *Fast) newScratch() *fastScratch {
+// newScratch returns buffers for blocks of up to min(count, f.block) images.
+func (f *Fast) newScratch(count int) *fastScratch {
+	bs := max(1, min(count, f.block))
 	return &fastScratch{
-		a:    make([]uint64, f.block*f.maxStride),
-		b:    make([]uint64, f.block*f.maxStride),
-		acc:  make([]int64, f.block*fastTile),
-		corr: make([]int64, f.block),
+		a:    make([]uint64, bs*f.maxStride),
+		b:    make([]uint64, bs*f.maxStride),
+		acc:  make([]int64, bs*fastTile),
+		corr: make([]int64, bs),
 	}
 }
 
@@ -285,7 +287,7 @@ func (f *Fast) Layers(pixels []byte) ([][]int64, error) {
 		return nil, err
 	}
 	outs := make([][]int64, f.nLayers)
-	sc := f.newScratch()
+	sc := f.newScratch(1)
 	res := []Result{{Scores: make([]int64, f.classes)}}
 	f.runBlock(sc, pixels, 1, res, outs)
 	return outs, nil
@@ -319,7 +321,7 @@ func (f *Fast) Eval(pixels []byte, count int, workers int) ([]Result, error) {
 		f.runBlock(sc, pixels[i0*size:i1*size], i1-i0, res[i0:i1], nil)
 	}
 	if workers == 1 {
-		sc := f.newScratch()
+		sc := f.newScratch(count)
 		for blk := 0; blk < nblocks; blk++ {
 			work(sc, blk)
 		}
@@ -328,7 +330,7 @@ func (f *Fast) Eval(pixels []byte, count int, workers int) ([]Result, error) {
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
-				sc := f.newScratch()
+				sc := f.newScratch(count)
 				for {
 					blk := int(next.Add(1) - 1)
 					if blk >= nblocks {
