@@ -55,6 +55,7 @@ type FloatResult struct {
 type Report struct {
 	Network           string         `json:"network"` // the netlist's name
 	Widths            []int          `json:"widths"`  // input size, then every dense layer's outputs
+	Images            int            `json:"images"`  // of the large-batch measurements
 	MACsPerImage      int64          `json:"macs_per_image"`
 	BinaryOpsPerImage int64          `json:"binary_ops_per_image"`
 	CPU               string         `json:"cpu"`
@@ -87,7 +88,7 @@ func Run(n *netlist.Network, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Network: n.Name, CPU: cpuName(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernels: netlist.Kernels(), LoadBefore: loadAverage()}
+	r := &Report{Network: n.Name, CPU: cpuName(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernels: netlist.Kernels(), LoadBefore: loadAverage(), Images: opt.Images}
 	r.Widths = append(r.Widths, n.InputLayer().Shape.Size())
 	for _, l := range n.Layers {
 		if d, ok := l.(*netlist.Dense); ok {
@@ -184,7 +185,17 @@ func (r *Report) measureFloat(n *netlist.Network, px []byte, want []netlist.Resu
 		return fmt.Errorf("cpubench: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	runs, classes, err := h.Infer(dir, n, px, opt.Images, batches, opt.MinSeconds)
+	// Batch 1 runs on one thread, as netlist's batch 1 runs on one worker.
+	h1 := *h
+	h1.Threads = 1
+	runs, classes, err := h.Infer(dir, n, px, opt.Images, batches, opt.MinSeconds, true)
+	if err == nil && batches[0] == 1 && opt.Workers > 1 {
+		var one []floatRun
+		if one, _, err = h1.Infer(dir, n, px, opt.Images, []int{1}, opt.MinSeconds, false); err == nil {
+			runs = append(one, runs[1:]...)
+			runs[0].threads = 1
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -194,8 +205,12 @@ func (r *Report) measureFloat(n *netlist.Network, px []byte, want []netlist.Resu
 		}
 	}
 	for _, fr := range runs {
+		th := opt.Workers
+		if fr.threads != 0 {
+			th = fr.threads
+		}
 		r.Float = append(r.Float, FloatResult{
-			Batch: fr.batch, Threads: opt.Workers, Images: fr.images, Seconds: fr.rate.Wall, CPUSeconds: fr.rate.CPU,
+			Batch: fr.batch, Threads: th, Images: fr.images, Seconds: fr.rate.Wall, CPUSeconds: fr.rate.CPU,
 			ImagesPerSecond: fr.rate.PerSecond(), ImagesPerCPUSecond: fr.rate.PerCPUSecond(),
 			GFLOPs:              fr.rate.PerSecond() * float64(2*r.MACsPerImage) / 1e9,
 			LatencyMicroseconds: fr.rate.Wall / float64(fr.images) * float64(fr.batch) * 1e6,

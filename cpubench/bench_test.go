@@ -3,6 +3,7 @@ package cpubench
 import (
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/qnn-dev/qnn/netlist"
@@ -47,6 +48,9 @@ func TestRunFloatAgrees(t *testing.T) {
 		}
 		if len(r.Float) != 3 || r.Float[0].Batch != 1 || r.Float[2].Batch != 300 {
 			t.Errorf("network %d: float32 batches %+v, want 1, 7, 300", i, r.Float)
+		}
+		if r.Float[0].Threads != 1 || r.Float[1].Threads != runtime.GOMAXPROCS(0) {
+			t.Errorf("network %d: float32 threads %d at batch 1 and %d at batch 7, want 1 and GOMAXPROCS", i, r.Float[0].Threads, r.Float[1].Threads)
 		}
 		if len(r.Binary) != 2*len(netlist.Kernels()) {
 			t.Fatalf("network %d: %d binary measurements for kernels %v", i, len(r.Binary), netlist.Kernels())

@@ -114,15 +114,16 @@ func (h *Helper) Ceiling(m, n, k int, minSeconds float64) (Rate, error) {
 
 // floatRun is one batch size's measurement of the float32 inference.
 type floatRun struct {
-	batch  int
-	images int
-	rate   Rate // Work: images
+	batch   int
+	images  int
+	rate    Rate // Work: images
+	threads int  // if not 0, the threads it ran on
 }
 
 // Infer writes n as a float32 model and pixels to dir, runs the helper over
 // count images at every batch size for at least minSeconds each, and
-// returns the measurements and the classes it computed.
-func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int, batches []int, minSeconds float64) ([]floatRun, []int, error) {
+// returns the measurements and, if classes, the classes it computed.
+func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int, batches []int, minSeconds float64, classes bool) ([]floatRun, []int, error) {
 	model, err := floatModel(n)
 	if err != nil {
 		return nil, nil, err
@@ -133,6 +134,9 @@ func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int,
 	}
 	if err := os.WriteFile(pp, pixels, 0o644); err != nil {
 		return nil, nil, fmt.Errorf("cpubench: %w", err)
+	}
+	if !classes {
+		cp = "-"
 	}
 	args := []string{mp, pp, strconv.Itoa(count), strconv.FormatFloat(minSeconds, 'f', 3, 64), cp}
 	for _, b := range batches {
@@ -154,15 +158,18 @@ func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int,
 	if len(runs) != len(batches) {
 		return nil, nil, fmt.Errorf("cpubench: OpenBLAS helper measured %d batch sizes, want %d", len(runs), len(batches))
 	}
+	if !classes {
+		return runs, nil, nil
+	}
 	raw, err := os.ReadFile(cp)
 	if err != nil || len(raw) != 4*count {
 		return nil, nil, fmt.Errorf("cpubench: OpenBLAS helper classes: %d bytes, %v", len(raw), err)
 	}
-	classes := make([]int, count)
-	for i := range classes {
-		classes[i] = int(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+	cls := make([]int, count)
+	for i := range cls {
+		cls[i] = int(int32(binary.LittleEndian.Uint32(raw[4*i:])))
 	}
-	return runs, classes, nil
+	return runs, cls, nil
 }
 
 // floatModel encodes n in the helper's model format (see blas_helper.c).

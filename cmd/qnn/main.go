@@ -112,6 +112,7 @@ func newApp(e *env) *cli.App {
 			simCommand(e),
 			synthCommand(e),
 			flowCommand(e),
+			benchCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {

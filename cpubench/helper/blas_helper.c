@@ -8,8 +8,8 @@
 //        blas_helper --ceiling M N K MIN_SECONDS
 // Prints one line per batch size:
 //   batch=B images=I wall=S cpu=S
-// and writes the classes of the N images (computed untimed, one image at a
-// time) as int32 to CLASSES_OUT. The ceiling form prints "gflops=X wall=S cpu=S".
+// and writes the classes of the N images (computed untimed) as int32 to
+// CLASSES_OUT unless it is "-". The ceiling form prints "gflops=X wall=S cpu=S".
 #include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,11 +168,11 @@ int main(int argc, char **argv) {
 	rd(f, px, (size_t)n * insize);
 	fclose(f);
 	int32_t *cls = malloc(sizeof(int32_t) * n);
-	{ // the classes, untimed, one image at a time
-		size_t bw = (size_t)maxw();
+	if (strcmp(argv[5], "-") != 0) { // the classes, untimed, in batches of up to 256
+		size_t bw = (size_t)256 * maxw();
 		float *x = malloc(bw * sizeof(float)), *y = malloc(bw * sizeof(float));
 		if (!x || !y || !cls) die("out of memory");
-		for (long i = 0; i < n; i++) infer(px + i * insize, 1, x, y, cls + i);
+		for (long i = 0; i < n; i += 256) infer(px + i * insize, n - i < 256 ? n - i : 256, x, y, cls + i);
 		free(x);
 		free(y);
 	}
@@ -196,6 +196,7 @@ int main(int argc, char **argv) {
 		free(x);
 		free(y);
 	}
+	if (strcmp(argv[5], "-") == 0) return 0;
 	f = fopen(argv[5], "wb");
 	if (!f || fwrite(cls, sizeof(int32_t), n, f) != (size_t)n) die("cannot write classes");
 	fclose(f);
