@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -19,6 +20,10 @@ import (
 
 //go:embed helper/blas_helper.c
 var helperSource []byte
+
+// ErrHelperBuild wraps the errors of building the OpenBLAS helper: no cc,
+// no libopenblas-dev, an unwritable cache directory.
+var ErrHelperBuild = errors.New("cannot build the OpenBLAS helper")
 
 // Helper is the compiled float32 OpenBLAS program.
 type Helper struct {
@@ -39,17 +44,17 @@ func BuildHelper(cacheDir string) (string, error) {
 		return exe, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("cpubench: %w", err)
+		return "", fmt.Errorf("cpubench: %w: %w", ErrHelperBuild, err)
 	}
 	src := filepath.Join(dir, "blas_helper.c")
 	if err := os.WriteFile(src, helperSource, 0o644); err != nil {
-		return "", fmt.Errorf("cpubench: %w", err)
+		return "", fmt.Errorf("cpubench: %w: %w", ErrHelperBuild, err)
 	}
 	tmp := exe + ".tmp" + strconv.Itoa(os.Getpid())
 	out, err := exec.Command("cc", "-O2", "-o", tmp, src, "-lopenblas").CombinedOutput()
 	if err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("cpubench: building the OpenBLAS helper with cc failed (is libopenblas-dev installed?): %v: %s", err, firstLine(out))
+		return "", fmt.Errorf("cpubench: %w: cc failed (is libopenblas-dev installed?): %v: %s", ErrHelperBuild, err, firstLine(out))
 	}
 	if err := os.Rename(tmp, exe); err != nil {
 		return "", fmt.Errorf("cpubench: %w", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -47,6 +48,9 @@ func benchCommand(e *env) *cli.Command {
 			}
 			e.log.Info("benchmarking", "model", model, "kernels", strings.Join(netlist.Kernels(), ","), "float32", opt.Float)
 			r, err := cpubench.Run(n, opt)
+			if errors.Is(err, cpubench.ErrHelperBuild) {
+				return userErrf("bench: %v (or run with --no-float)", err)
+			}
 			if err != nil {
 				return err
 			}

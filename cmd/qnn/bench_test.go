@@ -59,3 +59,11 @@ func TestBenchErrors(t *testing.T) {
 		t.Error("bench usage does not mention OpenBLAS")
 	}
 }
+
+// TestBenchNoCompiler checks that a missing C compiler is a user error that
+// names the way out.
+func TestBenchNoCompiler(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	stdout, stderr, code := runQNN(t, "--log-level", "error", "bench", "--random", "5-2", "--images", "3", "--min-time", "0.01", "--cache-dir", t.TempDir())
+	checkUserError(t, stdout, stderr, code, "OpenBLAS helper", "--no-float")
+}
