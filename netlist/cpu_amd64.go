@@ -13,7 +13,7 @@ func xgetbv() (eax, edx uint32)
 // support.
 type cpuFeatures struct {
 	avx2   bool // AVX2, with YMM state enabled by the OS
-	avx512 bool // AVX-512 F, DQ and VPOPCNTDQ, with ZMM and opmask state enabled
+	avx512 bool // AVX-512 F, DQ, BW and VPOPCNTDQ, with ZMM and opmask state enabled
 }
 
 func detectCPU() cpuFeatures {
@@ -31,10 +31,10 @@ func detectCPU() cpuFeatures {
 	const ymmState = 0x6        // XMM and YMM
 	const zmmState = 0xe0 | 0x6 // opmask, ZMM0-15 upper halves, ZMM16-31
 	_, b7, c7, _ := cpuid(7, 0)
-	const avx2, avx512f, avx512dq = 1 << 5, 1 << 16, 1 << 17
+	const avx2, avx512f, avx512dq, avx512bw = 1 << 5, 1 << 16, 1 << 17, 1 << 30
 	const vpopcntdq = 1 << 14
 	f.avx2 = xcr0&ymmState == ymmState && b7&avx2 != 0
 	f.avx512 = f.avx2 && xcr0&zmmState == zmmState &&
-		b7&avx512f != 0 && b7&avx512dq != 0 && c7&vpopcntdq != 0
+		b7&avx512f != 0 && b7&avx512dq != 0 && b7&avx512bw != 0 && c7&vpopcntdq != 0
 	return f
 }
