@@ -77,12 +77,13 @@ type fastDense struct {
 	wE  fastEnc // weight encoding
 	xor bool    // both operands bipolar: acc = In - 2*popcount(w^x)
 
-	wStride  int           // words per weight row: len(wE.c)*nw
-	w        []uint64      // Out rows of wStride words: plane p of row o at o*wStride+p*nw
-	rowConst []int64       // In*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
-	coef     []int64       // wc[p]*xc[q] at p*len(x.c)+q
-	km       *kernelMatrix // w for the tile kernels
-	kern     *kernel       // the tile kernels used
+	wStride  int               // words per weight row: len(wE.c)*nw
+	w        []uint64          // Out rows of wStride words: plane p of row o at o*wStride+p*nw
+	rowConst []int64           // In*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
+	coef     []int64           // wc[p]*xc[q] at p*len(x.c)+q
+	km       *kernelMatrix     // w for the tile kernels
+	kern     *kernel           // the tile kernels used
+	kt       *kernelThresholds // t for the quantize kernels (thrBits > 1)
 
 	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.
 	thrBits int     // output width; 0 for Output
@@ -233,6 +234,7 @@ func (s *fastDense) setThreshold(t *Threshold) {
 		return
 	}
 	s.outEnc = unsignedEnc(int64(t.Base), t.Bits)
+	s.kt = newKernelThresholds(s.t, s.rev, t.Channels, s.tk)
 }
 
 func fastPopcount(ws []uint64) int {
@@ -523,28 +525,7 @@ func (s *fastDense) binarize(acc []int64, nimg, o0, o1 int, dst []uint64, dstStr
 // quantize turns the accumulators of rows o0..o1 into one word of every
 // level plane per image.
 func (s *fastDense) quantize(acc []int64, nimg, o0, o1 int, dst []uint64, dstStride int) {
-	k, nq := s.tk, s.thrBits
-	half := (k + 1) / 2
-	wi := o0 / 64
-	for b := 0; b < nimg; b++ {
-		var planes [MaxActBits]uint64
-		for i, v := range acc[b*fastTile : b*fastTile+o1-o0] {
-			c := o0 + i
-			t := s.t[c*k : (c+1)*k]
-			var level int
-			if s.rev[c] {
-				level = k - fastCountLE(t, v-1, half) // thresholds >= v
-			} else {
-				level = fastCountLE(t, v, half) // thresholds <= v
-			}
-			for q := 0; q < nq; q++ {
-				planes[q] |= uint64(level>>q&1) << (i & 63)
-			}
-		}
-		for q := 0; q < nq; q++ {
-			dst[b*dstStride+q*s.outNW+wi] = planes[q]
-		}
-	}
+	s.kern.quantize(acc, fastTile, nimg, o0, o1-o0, s.kt, s.thrBits, dst, dstStride, s.outNW, o0/64)
 }
 
 // fastCountLE returns the number of elements of the ascending t that are

@@ -66,10 +66,13 @@ type kernel struct {
 	// pack1 binarizes nimg images of size pixels: bit i of word w of image
 	// b, dst[b*nw+w], is px[b*size+64w+i] >= threshold (0..256).
 	pack1 func(px []byte, size, nimg, threshold int, dst []uint64, nw int)
+	// quantize writes the multi-bit activations of channels c0..c0+rows
+	// (c0 a multiple of 8, rows <= 64): see goQuantize.
+	quantize func(acc []int64, ast, nimg, c0, rows int, kt *kernelThresholds, nq int, dst []uint64, dstStride, planeStride, wi int)
 }
 
 // goKernel is the pure-Go kernel, which reads the row-major layout.
-var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1}
+var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1, quantize: goQuantize}
 
 // kernels lists the kernels this CPU can run, fastest first.
 var kernels = append(archKernels(), goKernel)

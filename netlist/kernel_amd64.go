@@ -10,8 +10,8 @@ const (
 )
 
 var (
-	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1}
+	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, quantize: avx512Quantize}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, quantize: goQuantize}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
@@ -133,4 +133,25 @@ func avx512Pack1(px []byte, size, nimg, threshold int, dst []uint64, nw int) {
 		return
 	}
 	pack1AVX512(&px[0], size, nimg, uint64(threshold), &dst[0], nw)
+}
+
+//go:noescape
+func quantizeAVX512(acc *int64, ast uintptr, nimg int, tt *int64, k int, neg *int64, nv int, last uint64, nq int, dst *uint64, dstStride uintptr, planeStride uintptr)
+
+// avx512QuantizeMaxK is the most thresholds per channel for which the
+// linear count of the vector kernel beats goQuantize's binary search.
+const avx512QuantizeMaxK = 31
+
+func avx512Quantize(acc []int64, ast, nimg, c0, rows int, kt *kernelThresholds, nq int, dst []uint64, dstStride, planeStride, wi int) {
+	if kt.k > avx512QuantizeMaxK {
+		goQuantize(acc, ast, nimg, c0, rows, kt, nq, dst, dstStride, planeStride, wi)
+		return
+	}
+	checkQuantize(acc, ast, nimg, c0, rows, kt, nq, dst, dstStride, planeStride, wi)
+	if nimg == 0 {
+		return
+	}
+	nv := (rows + 7) / 8
+	last := uint64(1)<<(rows-8*(nv-1)) - 1
+	quantizeAVX512(&acc[0], uintptr(ast*8), nimg, &kt.tt[c0*kt.k], kt.k, &kt.neg[c0], nv, last, nq, &dst[wi], uintptr(dstStride*8), uintptr(planeStride*8))
 }

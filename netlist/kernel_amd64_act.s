@@ -118,3 +118,90 @@ next:
 done:
 	VZEROUPPER
 	RET
+
+// func quantizeAVX512(acc *int64, ast uintptr, nimg int, tt *int64, k int, neg *int64, nv int, last uint64, nq int, dst *uint64, dstStride uintptr, planeStride uintptr)
+//
+// For nimg entries (accumulators at acc + e*ast bytes, output words at
+// dst + e*dstStride + q*planeStride bytes) and nv vectors of 8 channels
+// (the last masked by last): level = the number of the k transposed
+// thresholds tt (kernelThresholds) that are <= (acc ^ neg) - neg; bit q of
+// the level goes to plane q (q < nq); bits past the channels are zero.
+TEXT ·quantizeAVX512(SB), NOSPLIT, $0-96
+	MOVQ acc+0(FP), SI
+	MOVQ nimg+16(FP), R9
+	MOVQ tt+24(FP), R10
+	MOVQ k+32(FP), R11
+	MOVQ neg+40(FP), R12
+	MOVQ nv+48(FP), R13
+	SHLQ $6, R13
+	MOVQ last+56(FP), AX
+	KMOVW AX, K2
+	MOVQ dst+72(FP), DI
+	VPTERNLOGQ $0xff, Z31, Z31, Z31
+	TESTQ R9, R9
+	JZ qdone
+
+qentry:
+	MOVQ DI, R8
+	XORQ CX, CX
+
+qzero:
+	MOVQ $0, (R8)
+	ADDQ planeStride+88(FP), R8
+	INCQ CX
+	CMPQ CX, nq+64(FP)
+	JB qzero
+	XORQ DX, DX
+	MOVQ DI, R14
+
+qvec:
+	KXNORW K3, K3, K3
+	MOVQ R13, AX
+	SUBQ $64, AX
+	CMPQ DX, AX
+	JNE qload
+	KMOVW K2, K3
+
+qload:
+	VMOVDQU64.Z (SI)(DX*1), K3, Z0
+	VMOVDQU64.Z (R12)(DX*1), K3, Z1
+	VPXORQ Z1, Z0, Z0
+	VPSUBQ Z1, Z0, Z0
+	VPXORQ Z2, Z2, Z2
+	MOVQ DX, BX
+	IMULQ R11, BX
+	ADDQ R10, BX
+	MOVQ R11, AX
+
+qthr:
+	VPCMPQ $5, (BX), Z0, K3, K4
+	VPSUBQ Z31, Z2, K4, Z2
+	ADDQ $64, BX
+	DECQ AX
+	JNZ qthr
+	MOVQ R14, R8
+	XORQ CX, CX
+
+qplane:
+	MOVQ $1, AX
+	SHLQ CX, AX
+	VPBROADCASTQ AX, Z3
+	VPTESTMQ Z3, Z2, K5
+	KMOVW K5, AX
+	MOVB AX, (R8)
+	ADDQ planeStride+88(FP), R8
+	INCQ CX
+	CMPQ CX, nq+64(FP)
+	JB qplane
+	INCQ R14
+	ADDQ $64, DX
+	CMPQ DX, R13
+	JB qvec
+	ADDQ ast+8(FP), SI
+	ADDQ dstStride+80(FP), DI
+	DECQ R9
+	JNZ qentry
+
+qdone:
+	VZEROUPPER
+	RET

@@ -263,3 +263,64 @@ func TestKernelActivations(t *testing.T) {
 		}
 	})
 }
+
+// TestKernelQuantize checks every kernel's quantize against Threshold.Level
+// for every activation width (the vector kernel counts up to 31 thresholds
+// and hands wider ones to goQuantize), any channel range starting on a
+// group of 8, reversed channels, repeated thresholds and accumulators at
+// them, and sentinels in the words a call must not write.
+func TestKernelQuantize(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernel) {
+		rng := rand.New(rand.NewPCG(17, 17))
+		const sentinel = 0x5a5a5a5a5a5a5a5a
+		for trial := 0; trial < 300; trial++ {
+			bits := 2 + rng.IntN(MaxActBits-1)
+			if trial%2 == 0 {
+				bits = 2 + rng.IntN(3) // the widths the vector kernel counts
+			}
+			channels := 1 + rng.IntN(150)
+			th := &Threshold{Channels: channels, Bits: bits, Reversed: make([]bool, channels)}
+			kk := th.PerChannel()
+			for c := 0; c < channels; c++ {
+				v := rng.Int64N(40) - 20
+				for range kk {
+					v += rng.Int64N(3)
+					th.T = append(th.T, v)
+				}
+				th.Reversed[c] = rng.IntN(3) == 0
+			}
+			kt := newKernelThresholds(th.T, th.Reversed, channels, kk)
+			c0 := 8 * rng.IntN((channels+7)/8)
+			rows := 1 + rng.IntN(min(64, channels-c0))
+			nimg, ast := rng.IntN(12), rows+rng.IntN(20)
+			planeStride := 1 + rng.IntN(3)
+			dstStride := bits*planeStride + rng.IntN(3)
+			wi := rng.IntN(planeStride)
+			acc := make([]int64, max(0, (nimg-1)*ast+rows))
+			for i := range acc {
+				acc[i] = rng.Int64N(int64(kk)*2+60) - 30
+			}
+			want := make([]uint64, nimg*dstStride+bits*planeStride)
+			for i := range want {
+				want[i] = sentinel
+			}
+			got := append([]uint64(nil), want...)
+			for b := 0; b < nimg; b++ {
+				planes := make([]uint64, bits)
+				for r := 0; r < rows; r++ {
+					level := th.Level(c0+r, acc[b*ast+r])
+					for q := range planes {
+						planes[q] |= uint64(level>>q&1) << r
+					}
+				}
+				for q, p := range planes {
+					want[b*dstStride+q*planeStride+wi] = p
+				}
+			}
+			k.quantize(acc, ast, nimg, c0, rows, kt, bits, got, dstStride, planeStride, wi)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("trial %d (%d bits, channels %d+%d of %d, %d entries): got %x, want %x", trial, bits, c0, rows, channels, nimg, got, want)
+			}
+		}
+	})
+}
