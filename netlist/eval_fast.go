@@ -414,35 +414,8 @@ func (in *fastInput) pack(pixels []byte, nimg int, dst []uint64) int {
 		in.kern.pack1(pixels, size, nimg, in.threshold, dst, nw)
 		return nw
 	}
-	stride := 8 * nw
-	for b := 0; b < nimg; b++ {
-		px := pixels[b*size : (b+1)*size]
-		out := dst[b*stride : (b+1)*stride]
-		for w := 0; w < nw; w++ {
-			chunk := px[w*64 : min(w*64+64, size)]
-			var planes [8]uint64
-			i := 0
-			for ; i+8 <= len(chunk); i += 8 {
-				v := uint64(chunk[i]) | uint64(chunk[i+1])<<8 | uint64(chunk[i+2])<<16 | uint64(chunk[i+3])<<24 |
-					uint64(chunk[i+4])<<32 | uint64(chunk[i+5])<<40 | uint64(chunk[i+6])<<48 | uint64(chunk[i+7])<<56
-				for j := range planes {
-					// Gather bit j of the 8 bytes into one byte.
-					m := v >> j & 0x0101010101010101
-					planes[j] |= (m * 0x0102040810204080 >> 56) << i
-				}
-			}
-			for ; i < len(chunk); i++ {
-				p := uint64(chunk[i])
-				for j := range planes {
-					planes[j] |= (p >> j & 1) << i
-				}
-			}
-			for j, pl := range planes {
-				out[j*nw+w] = pl
-			}
-		}
-	}
-	return stride
+	in.kern.pack8(pixels, size, nimg, dst, nw)
+	return 8 * nw
 }
 
 // run evaluates the dense layer and its consumer for nimg images: src holds

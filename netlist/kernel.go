@@ -68,11 +68,14 @@ type kernel struct {
 	pack1 func(px []byte, size, nimg, threshold int, dst []uint64, nw int)
 	// quantize writes the multi-bit activations of channels c0..c0+rows
 	// (c0 a multiple of 8, rows <= 64): see goQuantize.
+	// pack8 writes the 8 bit planes of nimg images of size 8-bit pixels:
+	// plane j of image b is dst[b*8*nw+j*nw:][:nw].
+	pack8    func(px []byte, size, nimg int, dst []uint64, nw int)
 	quantize func(acc []int64, ast, nimg, c0, rows int, kt *kernelThresholds, nq int, dst []uint64, dstStride, planeStride, wi int)
 }
 
 // goKernel is the pure-Go kernel, which reads the row-major layout.
-var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1, quantize: goQuantize}
+var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize}
 
 // kernels lists the kernels this CPU can run, fastest first.
 var kernels = append(archKernels(), goKernel)
@@ -217,6 +220,44 @@ func goPack1(px []byte, size, nimg, threshold int, dst []uint64, nw int) {
 				word |= uint64(thr-int64(p)) >> 63 << i
 			}
 			out[w] = word
+		}
+	}
+}
+
+func checkPack8(px []byte, size, nimg int, dst []uint64, nw int) {
+	if nw != fastWords(size) || len(px) < nimg*size || len(dst) < nimg*8*nw {
+		panic(fmt.Sprintf("netlist: pack %d images of %d pixels (%d) into %d planes of %d words in %d", nimg, size, len(px), 8, nw, len(dst)))
+	}
+}
+
+func goPack8(pixels []byte, size, nimg int, dst []uint64, nw int) {
+	checkPack8(pixels, size, nimg, dst, nw)
+	stride := 8 * nw
+	for b := 0; b < nimg; b++ {
+		px := pixels[b*size : (b+1)*size]
+		out := dst[b*stride : (b+1)*stride]
+		for w := 0; w < nw; w++ {
+			chunk := px[w*64 : min(w*64+64, size)]
+			var planes [8]uint64
+			i := 0
+			for ; i+8 <= len(chunk); i += 8 {
+				v := uint64(chunk[i]) | uint64(chunk[i+1])<<8 | uint64(chunk[i+2])<<16 | uint64(chunk[i+3])<<24 |
+					uint64(chunk[i+4])<<32 | uint64(chunk[i+5])<<40 | uint64(chunk[i+6])<<48 | uint64(chunk[i+7])<<56
+				for j := range planes {
+					// Gather bit j of the 8 bytes into one byte.
+					m := v >> j & 0x0101010101010101
+					planes[j] |= (m * 0x0102040810204080 >> 56) << i
+				}
+			}
+			for ; i < len(chunk); i++ {
+				p := uint64(chunk[i])
+				for j := range planes {
+					planes[j] |= (p >> j & 1) << i
+				}
+			}
+			for j, pl := range planes {
+				out[j*nw+w] = pl
+			}
 		}
 	}
 }

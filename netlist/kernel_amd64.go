@@ -10,8 +10,8 @@ const (
 )
 
 var (
-	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, quantize: avx512Quantize}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, quantize: goQuantize}
+	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
@@ -154,4 +154,15 @@ func avx512Quantize(acc []int64, ast, nimg, c0, rows int, kt *kernelThresholds, 
 	nv := (rows + 7) / 8
 	last := uint64(1)<<(rows-8*(nv-1)) - 1
 	quantizeAVX512(&acc[0], uintptr(ast*8), nimg, &kt.tt[c0*kt.k], kt.k, &kt.neg[c0], nv, last, nq, &dst[wi], uintptr(dstStride*8), uintptr(planeStride*8))
+}
+
+//go:noescape
+func pack8AVX512(px *byte, size int, nimg int, dst *uint64, nw int)
+
+func avx512Pack8(px []byte, size, nimg int, dst []uint64, nw int) {
+	checkPack8(px, size, nimg, dst, nw)
+	if nimg == 0 {
+		return
+	}
+	pack8AVX512(&px[0], size, nimg, &dst[0], nw)
 }

@@ -205,3 +205,73 @@ qplane:
 qdone:
 	VZEROUPPER
 	RET
+
+// func pack8AVX512(px *byte, size int, nimg int, dst *uint64, nw int)
+//
+// Writes the bit planes of nimg images of size 8-bit pixels (back to back
+// at px): bit i of word w of plane j of image b (at dst + (b*8+j)*nw
+// words) is bit j of px[b*size+64w+i]; bits past size are zero. Plane 7 is
+// the bytes' top bits (VPMOVB2M); doubling every byte moves the next plane
+// up.
+TEXT ·pack8AVX512(SB), NOSPLIT, $0-40
+	MOVQ px+0(FP), SI
+	MOVQ size+8(FP), R8
+	MOVQ nimg+16(FP), R9
+	MOVQ dst+24(FP), DI
+	MOVQ nw+32(FP), R10
+	SHLQ $3, R10
+	MOVQ R8, R11
+	SHRQ $6, R11
+	MOVQ R8, CX
+	ANDQ $63, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVQ AX, K2
+	TESTQ R9, R9
+	JZ p8done
+
+p8img:
+	XORQ DX, DX
+	MOVQ SI, BX
+
+p8word:
+	CMPQ DX, R11
+	JB p8full
+	TESTQ CX, CX
+	JZ p8next
+	VMOVDQU8.Z (BX), K2, Z0
+	JMP p8planes
+
+p8full:
+	VMOVDQU8 (BX), Z0
+
+p8planes:
+	LEAQ (DI)(DX*8), R12
+	LEAQ (R12)(R10*4), R12
+	LEAQ (R12)(R10*2), R12
+	LEAQ (R12)(R10*1), R12
+	MOVQ $8, R13
+
+p8plane:
+	VPMOVB2M Z0, K1
+	KMOVQ K1, AX
+	MOVQ AX, (R12)
+	VPADDB Z0, Z0, Z0
+	SUBQ R10, R12
+	DECQ R13
+	JNZ p8plane
+	ADDQ $64, BX
+	INCQ DX
+	CMPQ DX, R11
+	JBE p8word
+
+p8next:
+	ADDQ R8, SI
+	LEAQ (DI)(R10*8), DI
+	DECQ R9
+	JNZ p8img
+
+p8done:
+	VZEROUPPER
+	RET

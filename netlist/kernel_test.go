@@ -189,7 +189,7 @@ func TestKernelsMatchReference(t *testing.T) {
 	})
 }
 
-// TestKernelActivations checks every kernel's binarize and pack1 against
+// TestKernelActivations checks every kernel's binarize, pack1 and pack8 against
 // plain loops: any row count up to 64 (the last vector partly masked),
 // reversed channels, accumulators on both sides of and at the threshold,
 // pixel thresholds 0, 1, 255 and 256, and sentinels in the words a call
@@ -259,6 +259,23 @@ func TestKernelActivations(t *testing.T) {
 			k.pack1(px, size, nimg, thr, gotP, nw)
 			if !reflect.DeepEqual(gotP, wantP) {
 				t.Fatalf("pack1 trial %d (%d images of %d pixels, threshold %d): got %x, want %x", trial, nimg, size, thr, gotP, wantP)
+			}
+
+			want8 := make([]uint64, nimg*8*nw+1)
+			want8[len(want8)-1] = sentinel
+			got8 := append([]uint64(nil), want8...)
+			for i, p := range px {
+				b, j := i/size, i%size
+				for q := 0; q < 8; q++ {
+					want8[(b*8+q)*nw+j/64] |= uint64(p>>q&1) << (j % 64)
+				}
+			}
+			for i := range got8[:nimg*8*nw] {
+				got8[i] = sentinel // pack8 overwrites every word
+			}
+			k.pack8(px, size, nimg, got8, nw)
+			if !reflect.DeepEqual(got8, want8) {
+				t.Fatalf("pack8 trial %d (%d images of %d pixels): got %x, want %x", trial, nimg, size, got8, want8)
 			}
 		}
 	})
