@@ -14,7 +14,8 @@ import "fmt"
 //     plane p and one input plane.
 //
 // Entry e's nw words are x[e*xst:]. Three implementations exist: AVX-512
-// with VPOPCNTQ, AVX2 with a nibble-lookup popcount (VPSHUFB), and pure Go;
+// with VPOPCNTQ, AVX2 with a nibble-lookup popcount (VPSHUFB), and pure Go
+// (the only one on other architectures and with the purego build tag);
 // the vector kernels register-block several groups of 8 rows times several
 // entries, so that each weight vector and each input word loaded is used
 // many times. They read the weights in the interleaved layout of
