@@ -111,6 +111,9 @@ func (f *Fast) Kernel() string {
 // WithKernel returns a copy of f that evaluates with the named kernel (one
 // of Kernels()); results are identical, only speed differs.
 func (f *Fast) WithKernel(name string) (*Fast, error) {
+	if f == nil {
+		return nil, fmt.Errorf("netlist: nil Fast")
+	}
 	k, err := kernelNamed(name)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,10 @@ func TestKernelsAvailable(t *testing.T) {
 	if _, err := kernelNamed("avx1024"); err == nil {
 		t.Error("kernelNamed(avx1024): no error")
 	}
+	var nilFast *Fast
+	if _, err := nilFast.WithKernel("go"); err == nil {
+		t.Error("nil Fast: WithKernel: no error")
+	}
 }
 
 // TestKernelTiles checks every kernel's xor and and tiles against a plain
