@@ -180,6 +180,9 @@ func (r *Report) measureFloat(n *netlist.Network, px []byte, want []netlist.Resu
 		batches = []int{1, 16, 64, 256, 1024, opt.Images}
 	}
 	batches = slices.Compact(slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(batches), func(b int) bool { return b < 1 || b > opt.Images }))))
+	if len(batches) == 0 {
+		return fmt.Errorf("cpubench: no float32 batch size in 1..%d among %v", opt.Images, opt.FloatBatches)
+	}
 	dir, err := os.MkdirTemp("", "qnn-bench-")
 	if err != nil {
 		return fmt.Errorf("cpubench: %w", err)

@@ -72,7 +72,11 @@ func TestRunBadOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range []Options{{Images: 0, MinSeconds: 1}, {Images: 5, MinSeconds: 0}, {Images: 5, MinSeconds: 1, Workers: -1}} {
+	opts := []Options{{Images: 0, MinSeconds: 1}, {Images: 5, MinSeconds: 0}, {Images: 5, MinSeconds: 1, Workers: -1}}
+	if _, err := exec.LookPath("cc"); err == nil {
+		opts = append(opts, Options{Images: 5, MinSeconds: 0.01, Float: true, CacheDir: t.TempDir(), FloatBatches: []int{0, 6}})
+	}
+	for _, o := range opts {
 		if _, err := Run(n, o); err == nil {
 			t.Errorf("Run(%+v): no error", o)
 		}
