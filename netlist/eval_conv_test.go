@@ -116,6 +116,12 @@ func TestFastConvEqualsReference(t *testing.T) {
 		if err != nil {
 			t.Fatalf("network %d (%s): NewFast: %v", i, desc, err)
 		}
+		// Every kernel the CPU has, in turn.
+		kname := Kernels()[i%len(Kernels())]
+		if f, err = f.WithKernel(kname); err != nil {
+			t.Fatal(err)
+		}
+		desc += " kernel " + kname
 		in := n.InputLayer()
 		const images = 3
 		pixels := make([]byte, images*in.Shape.Size())

@@ -35,6 +35,8 @@ type fastMatrix struct {
 	w        []uint64 // rows of wStride words: plane p of row o at o*wStride+p*nw
 	rowConst []int64  // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
 	coef     []int64  // wc[p]*xc[q] at p*len(x.c)+q
+	km       *kernelMatrix     // w for the tile kernels
+	kt       *kernelThresholds // t for the quantize kernels (thrBits > 1)
 
 	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.
 	thrBits int
@@ -121,6 +123,7 @@ func (s *fastMatrix) packWeights(wbits int, row func(int) []int8, pos func(int) 
 		}
 		s.rowConst[o] = rc
 	}
+	s.km = newKernelMatrix(s.w, s.rows, s.wStride, s.nw, np)
 	s.coef = make([]int64, np*len(s.x.c))
 	for p, cw := range s.wE.c {
 		for q, cx := range s.x.c {
@@ -162,6 +165,7 @@ func (s *fastMatrix) setThreshold(t *Threshold) {
 		return
 	}
 	s.out = pixelTensor(s.outShape(), unsignedEnc(int64(t.Base), t.Bits))
+	s.kt = newKernelThresholds(s.t, s.rev, t.Channels, s.tk)
 }
 
 func (s *fastMatrix) setOutput(o *Output) {

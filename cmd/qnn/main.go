@@ -144,6 +144,7 @@ func newApp(e *env) *cli.App {
 			importCommand(e),
 			exportCommand(e),
 			cacheCommand(e),
+			benchCommand(e),
 		},
 	}
 	for _, cmd := range app.Commands {
