@@ -31,10 +31,10 @@ type fastMatrix struct {
 	wE  fastEnc // weight encoding
 	xor bool    // both operands bipolar: acc = n - 2*popcount(w^x)
 
-	wStride  int      // words per weight row: len(wE.c)*nw
-	w        []uint64 // rows of wStride words: plane p of row o at o*wStride+p*nw
-	rowConst []int64  // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
-	coef     []int64  // wc[p]*xc[q] at p*len(x.c)+q
+	wStride  int               // words per weight row: len(wE.c)*nw
+	w        []uint64          // rows of wStride words: plane p of row o at o*wStride+p*nw
+	rowConst []int64           // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
+	coef     []int64           // wc[p]*xc[q] at p*len(x.c)+q
 	km       *kernelMatrix     // w for the tile kernels
 	kt       *kernelThresholds // t for the quantize kernels (thrBits > 1)
 
