@@ -10,10 +10,12 @@ import (
 
 // convChannels draws a channel count, now and then past one or two words.
 func convChannels(rng *rand.Rand) int {
-	switch rng.IntN(6) {
+	switch rng.IntN(7) {
 	case 0:
-		return 60 + rng.IntN(11) // around one word
+		return 64 * (1 + rng.IntN(2)) // whole words
 	case 1:
+		return 60 + rng.IntN(11) // around one word
+	case 2:
 		return 120 + rng.IntN(15) // around two words
 	default:
 		return 1 + rng.IntN(20)

@@ -90,8 +90,19 @@ const (
 	fastBlockWords = 1 << 14
 )
 
+// compileFast packs the input flat (one run of bits) for a dense layer, and
+// for a convolution whose pixels do not fill whole words (the 3 channels of
+// an RGB image), where a kernel row is then one run of bits; otherwise one
+// chunk per pixel.
 func (l *Input) compileFast(c *fastCompiler) {
-	_, flat := c.n.Layers[c.li+1].(*Dense)
+	var flat bool
+	switch next := c.n.Layers[c.li+1].(type) {
+	case *Dense:
+		flat = true
+	case *Conv2D:
+		flat = l.Shape.C%64 != 0
+		_ = next
+	}
 	c.f.in = newFastInput(l, flat)
 	c.tensor(c.f.in.out)
 }

@@ -53,7 +53,8 @@ type fastConv struct {
 	pad            Padding
 	inH, inW       int
 	outH, outW     int
-	padChunk       []uint64 // the pad value's chunk: len(x.c) planes of in.cw words
+	padChunk       []uint64 // the pad value's chunk: len(x.c) planes of padCW words
+	padCW          int      // words of one pixel's channels, fastWords(InC)
 }
 
 func newFastMatrix(li int, rows, n int, wbits int, in fastTensor) *fastMatrix {
@@ -82,18 +83,18 @@ func newFastDense(li int, d *Dense, in fastTensor) *fastMatrix {
 // channels (the first layer's 3) takes few words.
 func newFastConv(li int, l *Conv2D, in fastTensor) *fastMatrix {
 	s := newFastMatrix(li, l.OutC, l.RowLen(), l.WeightBits, in)
-	cw := in.cw
 	s.nw = fastWords(l.RowLen())
 	os := l.OutShape(in.shape.H, in.shape.W)
 	s.conv = &fastConv{kh: l.KH, kw: l.KW, stride: l.Stride, pad: l.Pad,
 		inH: in.shape.H, inW: in.shape.W, outH: os.H, outW: os.W}
-	nq := len(s.x.c)
-	s.conv.padChunk = make([]uint64, nq*cw)
+	nq, pcw := len(s.x.c), fastWords(l.InC)
+	s.conv.padCW = pcw
+	s.conv.padChunk = make([]uint64, nq*pcw)
 	pb := s.x.bits(l.PadValue)
 	for q := 0; q < nq; q++ {
 		if pb>>q&1 == 1 {
 			for c := 0; c < l.InC; c++ {
-				s.conv.padChunk[q*cw+c>>6] |= 1 << uint(c&63)
+				s.conv.padChunk[q*pcw+c>>6] |= 1 << uint(c&63)
 			}
 		}
 	}

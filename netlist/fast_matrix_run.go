@@ -69,6 +69,14 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 // col[q*nw], element (k, c) at bit k*C + c. Each pixel chunk (C bits in cw
 // words, unused bits zero) is shifted into place and ORed.
 func (s *fastMatrix) gather(img []uint64, oh, ow int, col []uint64) {
+	if s.in.chunks == 1 {
+		s.gatherFlat(img, oh, ow, col)
+		return
+	}
+	if s.in.chunk == 64*s.in.cw {
+		s.gatherAligned(img, oh, ow, col)
+		return
+	}
 	cv := s.conv
 	cw, pw, nc := s.in.cw, s.in.planeWords(), s.in.chunk
 	clear(col)
@@ -89,6 +97,81 @@ func (s *fastMatrix) gather(img []uint64, oh, ow int, col []uint64) {
 				orBits(col[q*s.nw:(q+1)*s.nw], chunk, off)
 			}
 		}
+	}
+}
+
+// gatherAligned is gather for whole-word pixel chunks (C a multiple of 64):
+// every kernel position starts on a word, and the positions of one kernel
+// row that lie inside the input are one contiguous run of words.
+func (s *fastMatrix) gatherAligned(img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	cw, pw := s.in.cw, s.in.planeWords()
+	iw0 := ow*cv.stride - cv.pad.Left
+	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
+	for kh := 0; kh < cv.kh; kh++ {
+		ih := oh*cv.stride - cv.pad.Top + kh
+		rowInside := ih >= 0 && ih < cv.inH
+		for q := range s.x.c {
+			d := col[q*s.nw+kh*cv.kw*cw : q*s.nw+(kh+1)*cv.kw*cw]
+			pad := cv.padChunk[q*cw : (q+1)*cw]
+			for kw := 0; kw < cv.kw; kw++ {
+				if !rowInside || kw < lo || kw >= hi {
+					copy(d[kw*cw:(kw+1)*cw], pad)
+				}
+			}
+			if rowInside && lo < hi {
+				o := q*pw + (ih*cv.inW+iw0+lo)*cw
+				copy(d[lo*cw:hi*cw], img[o:o+(hi-lo)*cw])
+			}
+		}
+	}
+}
+
+// gatherFlat is gather from a flat-packed input (the input image of a
+// first convolution with few channels): the elements of one kernel row
+// inside the input are one contiguous run of bits.
+func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	c, pw := s.in.shape.C, s.in.planeWords()
+	iw0 := ow*cv.stride - cv.pad.Left
+	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
+	clear(col)
+	for kh := 0; kh < cv.kh; kh++ {
+		ih := oh*cv.stride - cv.pad.Top + kh
+		rowInside := ih >= 0 && ih < cv.inH
+		for q := range s.x.c {
+			d := col[q*s.nw : (q+1)*s.nw]
+			for kw := 0; kw < cv.kw; kw++ {
+				if !rowInside || kw < lo || kw >= hi {
+					orBits(d, cv.padChunk[q*cv.padCW:(q+1)*cv.padCW], (kh*cv.kw+kw)*c)
+				}
+			}
+			if rowInside && lo < hi {
+				copyBits(d, (kh*cv.kw+lo)*c, img[q*pw:(q+1)*pw], (ih*cv.inW+iw0+lo)*c, (hi-lo)*c)
+			}
+		}
+	}
+}
+
+// copyBits ORs the n bits of src starting at bit so into dst starting at bit
+// do; the destination bits must be zero.
+func copyBits(dst []uint64, do int, src []uint64, so, n int) {
+	for n > 0 {
+		k := min(n, 64)
+		w, b := so>>6, uint(so&63)
+		v := src[w] >> b
+		if b != 0 && w+1 < len(src) {
+			v |= src[w+1] << (64 - b)
+		}
+		if k < 64 {
+			v &= 1<<uint(k) - 1
+		}
+		dw, db := do>>6, uint(do&63)
+		dst[dw] |= v << db
+		if db != 0 && dw+1 < len(dst) {
+			dst[dw+1] |= v >> (64 - db)
+		}
+		so, do, n = so+k, do+k, n-k
 	}
 }
 
