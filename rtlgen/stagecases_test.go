@@ -1,0 +1,120 @@
+package rtlgen_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/sim"
+)
+
+// stageStalls are the (in, out) stall probabilities the cases cycle through.
+var stageStalls = [][2]float64{{0, 0}, {0.5, 0.5}, {0.3, 0.7}, {0.7, 0.3}}
+
+func stalls(i int, cycles int) sim.StageStalls {
+	s := stageStalls[i%len(stageStalls)]
+	return sim.NewStageStalls(uint64(1000+i), cycles, s[0], s[1])
+}
+
+func divisors(n int) []int {
+	var d []int
+	for i := 1; i <= n; i++ {
+		if n%i == 0 {
+			d = append(d, i)
+		}
+	}
+	return d
+}
+
+func randomBeats(rng *rand.Rand, n, lanes, bits int) [][]uint64 {
+	beats := make([][]uint64, n)
+	for i := range beats {
+		beats[i] = make([]uint64, lanes)
+		for l := range beats[i] {
+			beats[i][l] = rng.Uint64N(1 << bits)
+		}
+	}
+	return beats
+}
+
+// swgCases: n random window generators (kernels 1..5, strides 1..3, every
+// padding kind, non-square, C up to 12 or 66, SIMD | C), 2 frames each.
+func swgCases(rng *rand.Rand, n int) []*stageCase {
+	var cases []*stageCase
+	for len(cases) < n {
+		p := hw.SWGStage{KH: 1 + rng.IntN(5), KW: 1 + rng.IntN(5), Stride: 1 + rng.IntN(3)}
+		p.PadTop, p.PadBottom = rng.IntN(p.KH), rng.IntN(p.KH)
+		p.PadLeft, p.PadRight = rng.IntN(p.KW), rng.IntN(p.KW)
+		if rng.IntN(3) == 0 {
+			p.PadTop, p.PadBottom, p.PadLeft, p.PadRight = 0, 0, 0, 0
+		}
+		p.H = max(1, p.KH-p.PadTop-p.PadBottom) + rng.IntN(5)
+		p.W = max(1, p.KW-p.PadLeft-p.PadRight) + rng.IntN(5)
+		p.C = 1 + rng.IntN(8)
+		if len(cases) == 0 {
+			p.C = 66
+		}
+		d := divisors(p.C)
+		p.SIMD = d[rng.IntN(len(d))]
+		p.XBits = []int{1, 2, 3, 8}[rng.IntN(4)]
+		p.PadElem = rng.Int64N(1 << p.XBits)
+		if p.Check() != nil || p.InBeats()+p.OutBeats() > 3000 {
+			continue
+		}
+		frames := 2
+		i := len(cases)
+		c := &stageCase{
+			name:   fmt.Sprintf("swg%d %+v", i, p),
+			module: "qnn_swg",
+			params: []string{fmt.Sprintf("C=%d", p.C), fmt.Sprintf("H=%d", p.H), fmt.Sprintf("W=%d", p.W),
+				fmt.Sprintf("Kh=%d", p.KH), fmt.Sprintf("Kw=%d", p.KW), fmt.Sprintf("Stride=%d", p.Stride),
+				fmt.Sprintf("PadTop=%d", p.PadTop), fmt.Sprintf("PadBottom=%d", p.PadBottom),
+				fmt.Sprintf("PadLeft=%d", p.PadLeft), fmt.Sprintf("PadRight=%d", p.PadRight),
+				fmt.Sprintf("PadElem=%d", p.PadElem), fmt.Sprintf("Simd=%d", p.SIMD), fmt.Sprintf("XBits=%d", p.XBits)},
+			newSt:   func() sim.StreamStage { return sim.NewSWG(p) },
+			inLanes: p.SIMD, inBits: p.XBits, outLanes: p.SIMD, outBits: p.XBits,
+			beats:   randomBeats(rng, frames*p.InBeats(), p.SIMD, p.XBits),
+			wantOut: frames * p.OutBeats(),
+		}
+		c.stalls = stalls(i, 6*(len(c.beats)+c.wantOut)+200)
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// mutant is a broken copy of a library module for the negative controls.
+type mutant struct {
+	module   string
+	old, new string // one source replacement
+}
+
+// writeMutant writes the library with one module broken and returns the
+// file list.
+func writeMutant(t *testing.T, dir string, m mutant) []string {
+	t.Helper()
+	lib, _ := filepath.Glob("lib/*.v")
+	var out []string
+	for _, f := range lib {
+		if filepath.Base(f) != m.module+".v" {
+			out = append(out, f)
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(src), m.old) != 1 {
+			t.Fatalf("mutant of %s: %q found %d times", m.module, m.old, strings.Count(string(src), m.old))
+		}
+		p := filepath.Join(dir, m.module+".v")
+		if err := os.WriteFile(p, []byte(strings.Replace(string(src), m.old, m.new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
