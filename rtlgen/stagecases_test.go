@@ -118,3 +118,36 @@ func writeMutant(t *testing.T, dir string, m mutant) []string {
 	}
 	return out
 }
+
+// poolCases: n random max-pools (K <= Stride <= 3, non-square, C up to 8
+// or 66, any Width, padded lanes), 2 frames each.
+func poolCases(rng *rand.Rand, n int) []*stageCase {
+	var cases []*stageCase
+	for i := range n {
+		p := hw.PoolStage{Stride: 1 + rng.IntN(3)}
+		p.K = 1 + rng.IntN(p.Stride)
+		p.H, p.W = p.K+rng.IntN(6), p.K+rng.IntN(6)
+		p.C = 1 + rng.IntN(8)
+		if i == 0 {
+			p.C = 66
+		}
+		p.Width = 1 + rng.IntN(p.C+1)
+		p.XBits = []int{1, 2, 4}[rng.IntN(3)]
+		frames := 2
+		nout := frames * p.OH() * p.OW() * p.Beats()
+		c := &stageCase{
+			name:   fmt.Sprintf("pool%d %+v", i, p),
+			module: "qnn_pool",
+			params: []string{fmt.Sprintf("C=%d", p.C), fmt.Sprintf("H=%d", p.H), fmt.Sprintf("W=%d", p.W),
+				fmt.Sprintf("K=%d", p.K), fmt.Sprintf("Stride=%d", p.Stride), fmt.Sprintf("Width=%d", p.Width),
+				fmt.Sprintf("XBits=%d", p.XBits)},
+			newSt:   func() sim.StreamStage { return sim.NewPool(p) },
+			inLanes: p.Width, inBits: p.XBits, outLanes: p.Width, outBits: p.XBits,
+			beats:   randomBeats(rng, frames*p.H*p.W*p.Beats(), p.Width, p.XBits),
+			wantOut: nout,
+		}
+		c.stalls = stalls(i, 6*(len(c.beats)+nout)+200)
+		cases = append(cases, c)
+	}
+	return cases
+}

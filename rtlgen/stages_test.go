@@ -12,6 +12,7 @@ func stageCases(t *testing.T) []*stageCase {
 	rng := rand.New(rand.NewPCG(21, 11))
 	var cases []*stageCase
 	cases = append(cases, swgCases(rng, 12)...)
+	cases = append(cases, poolCases(rng, 12)...)
 	for _, c := range cases {
 		c.prepare(t)
 	}
@@ -51,6 +52,9 @@ func TestStageCosimBroken(t *testing.T) {
 	for _, m := range []mutant{
 		// The writer may overwrite the lowest row the reader still needs.
 		{"qnn_swg", "wire in_ready = (ahead_q - low) < RowsW;", "wire in_ready = (ahead_q - low) <= RowsW;"},
+		// Ties keep the accumulator: the same maximum, unless the first
+		// pixel of a window no longer loads it.
+		{"qnn_pool", "(first || x > a) ? x : a", "(x > a) ? x : a"},
 	} {
 		t.Run(m.module, func(t *testing.T) {
 			var cases []*stageCase
