@@ -151,3 +151,51 @@ func poolCases(rng *rand.Rand, n int) []*stageCase {
 	}
 	return cases
 }
+
+// dwcCases: n random width converters (C up to 70, either side wider,
+// padded lanes on both sides), 1..10 pixels each.
+func dwcCases(rng *rand.Rand, n int) []*stageCase {
+	var cases []*stageCase
+	for i := range n {
+		d := hw.DWCStage{C: 1 + rng.IntN(70), XBits: []int{1, 2, 8}[rng.IntN(3)]}
+		d.InWidth, d.OutWidth = 1+rng.IntN(d.C+2), 1+rng.IntN(d.C+2)
+		if i%2 == 0 {
+			d.InWidth, d.OutWidth = 1+rng.IntN(8), 1+rng.IntN(8)
+		}
+		pixels := 1 + rng.IntN(10)
+		c := &stageCase{
+			name:   fmt.Sprintf("dwc%d %+v", i, d),
+			module: "qnn_dwc",
+			params: []string{fmt.Sprintf("C=%d", d.C), fmt.Sprintf("InWidth=%d", d.InWidth),
+				fmt.Sprintf("OutWidth=%d", d.OutWidth), fmt.Sprintf("XBits=%d", d.XBits)},
+			newSt:   func() sim.StreamStage { return sim.NewDWC(d) },
+			inLanes: d.InWidth, inBits: d.XBits, outLanes: d.OutWidth, outBits: d.XBits,
+			beats:   randomBeats(rng, pixels*d.InBeats(), d.InWidth, d.XBits),
+			wantOut: pixels * d.OutBeats(),
+		}
+		c.stalls = stalls(i, 6*(len(c.beats)+c.wantOut)+200)
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// fifoCases: n random FIFOs (depth 1..9, width 1..80 bits), 1..150 beats.
+func fifoCases(rng *rand.Rand, n int) []*stageCase {
+	var cases []*stageCase
+	for i := range n {
+		f := hw.FIFOStage{Depth: 1 + rng.IntN(9), Width: 1 + rng.IntN(80)}
+		nb := 1 + rng.IntN(150)
+		c := &stageCase{
+			name:    fmt.Sprintf("fifo%d %+v", i, f),
+			module:  "qnn_fifo",
+			params:  []string{fmt.Sprintf("Depth=%d", f.Depth), fmt.Sprintf("Width=%d", f.Width)},
+			newSt:   func() sim.StreamStage { return sim.NewFIFO(f) },
+			inLanes: f.Width, inBits: 1, outLanes: f.Width, outBits: 1,
+			beats:   randomBeats(rng, nb, f.Width, 1),
+			wantOut: nb,
+		}
+		c.stalls = stalls(i, 6*nb+200)
+		cases = append(cases, c)
+	}
+	return cases
+}

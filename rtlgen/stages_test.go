@@ -13,6 +13,8 @@ func stageCases(t *testing.T) []*stageCase {
 	var cases []*stageCase
 	cases = append(cases, swgCases(rng, 12)...)
 	cases = append(cases, poolCases(rng, 12)...)
+	cases = append(cases, dwcCases(rng, 12)...)
+	cases = append(cases, fifoCases(rng, 12)...)
 	for _, c := range cases {
 		c.prepare(t)
 	}
@@ -55,6 +57,10 @@ func TestStageCosimBroken(t *testing.T) {
 		// Ties keep the accumulator: the same maximum, unless the first
 		// pixel of a window no longer loads it.
 		{"qnn_pool", "(first || x > a) ? x : a", "(x > a) ? x : a"},
+		// A pixel no longer moves across in the cycle its last beat arrives.
+		{"qnn_dwc", "(wfull_q || pix_in)", "wfull_q"},
+		// The bypass into an empty FIFO is gone (one cycle more latency).
+		{"qnn_fifo", "wire bypass   = load && empty && in_hs;", "wire bypass   = 1'b0;"},
 	} {
 		t.Run(m.module, func(t *testing.T) {
 			var cases []*stageCase
