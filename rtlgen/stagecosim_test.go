@@ -2,7 +2,10 @@ package rtlgen_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"os"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/sim"
+	"github.com/qnn-dev/qnn/verilator"
 )
 
 // stageCase is one module-level co-simulation: a library module with its
@@ -64,10 +68,10 @@ func pack(lanes []uint64, bits int) string {
 	return v.Text(16)
 }
 
-func unpack(hex string, lanes, bits int) ([]uint64, error) {
-	v, ok := new(big.Int).SetString(hex, 16)
+func unpack(digits string, lanes, bits int) ([]uint64, error) {
+	v, ok := new(big.Int).SetString(digits, 16)
 	if !ok {
-		return nil, fmt.Errorf("bad hex %q", hex)
+		return nil, fmt.Errorf("bad hex %q", digits)
 	}
 	mask := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1))
 	out := make([]uint64, lanes)
@@ -107,9 +111,8 @@ func writeCases(t *testing.T, dir string, cases []*stageCase) string {
 		inW, outW := c.inLanes*c.inBits, c.outLanes*c.outBits
 		w("  // case %d: %s\n", i, c.name)
 		w("  wire c%d_iv, c%d_ir, c%d_ov, c%d_or;\n  wire [%d:0] c%d_id;\n  wire [%d:0] c%d_od;\n", i, i, i, i, inW-1, i, outW-1, i)
-		w("  qnn_stage_drv #(.InBits(%d), .OutBits(%d), .NBeats(%d), .Cycles(%d), .StimFile(\"%s\"), .SchedFile(\"%s\"), .OutFile(\"%s\")) u_drv%d (\n",
-			inW, outW, max(len(c.beats), 1), c.cycles, filepath.Join(dir, fmt.Sprintf("stim%d.hex", i)),
-			filepath.Join(dir, fmt.Sprintf("sched%d.bin", i)), filepath.Join(dir, fmt.Sprintf("out%d.txt", i)), i)
+		w("  qnn_stage_drv #(.InBits(%d), .OutBits(%d), .NBeats(%d), .Cycles(%d), .StimFile(\"stim%d.hex\"), .SchedFile(\"sched%d.bin\"), .OutFile(\"out%d.txt\")) u_drv%d (\n",
+			inW, outW, max(len(c.beats), 1), c.cycles, i, i, i, i)
 		w("    .clk_i(clk), .rst_ni(rst_n), .in_valid_o(c%d_iv), .in_data_o(c%d_id), .in_ready_i(c%d_ir),\n", i, i, i)
 		w("    .out_valid_i(c%d_ov), .out_data_i(c%d_od), .out_ready_o(c%d_or), .done_o(done[%d]));\n", i, i, i, i)
 		var ps []string
@@ -145,23 +148,73 @@ func runIcarus(t *testing.T, dir, top string, libs []string) {
 	if out, err := exec.Command("iverilog", args...).CombinedOutput(); err != nil {
 		t.Fatalf("iverilog: %v\n%s", err, out)
 	}
-	if out, err := exec.Command("vvp", "-n", vvp).CombinedOutput(); err != nil {
+	cmd := exec.Command("vvp", "-n", vvp)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("vvp: %v\n%s", err, out)
 	}
 }
 
-// runVerilator builds the bench with verilator --binary (timing) and runs it.
+// runVerilator builds the bench with verilator --binary (timing), or
+// finds the binary in the build cache (keyed by the Verilator version, the
+// flags and every source: the stimulus files are read at run time), and
+// runs it in dir.
 func runVerilator(t *testing.T, dir, top string, libs []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	obj := filepath.Join(dir, "obj")
-	args := append([]string{"--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "stage_cosim_top",
-		"-Mdir", obj, "-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0", top, "testdata/qnn_stage_drv.v"}, libs...)
-	if out, err := exec.CommandContext(ctx, "verilator", args...).CombinedOutput(); err != nil {
-		t.Fatalf("verilator: %v\n%s", err, out)
+	srcs := append([]string{top, "testdata/qnn_stage_drv.v"}, libs...)
+	flags := []string{"--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "stage_cosim_top",
+		"-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"}
+	ver, err := exec.CommandContext(ctx, "verilator", "--version").Output()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if out, err := exec.CommandContext(ctx, filepath.Join(obj, "Vstage_cosim_top")).CombinedOutput(); err != nil {
+	h := sha256.New()
+	fmt.Fprintf(h, "qnn-stage-cosim 1\n%s\n%q\n", bytes.TrimSpace(ver), flags)
+	for _, f := range srcs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "\n%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	root, err := verilator.CacheRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := filepath.Join(root, "stages-"+hex.EncodeToString(h.Sum(nil))[:32])
+	bin := filepath.Join(final, "Vstage_cosim_top")
+	if _, err := os.Stat(bin); err != nil {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp, err := os.MkdirTemp(root, ".stages-tmp-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(tmp)
+		args := append(append(flags, "-Mdir", filepath.Join(tmp, "obj")), srcs...)
+		if out, err := exec.CommandContext(ctx, "verilator", args...).CombinedOutput(); err != nil {
+			t.Fatalf("verilator: %v\n%s", err, out)
+		}
+		keep := filepath.Join(tmp, "keep")
+		if err := os.Mkdir(keep, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(tmp, "obj", "Vstage_cosim_top"), filepath.Join(keep, "Vstage_cosim_top")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(keep, final); err != nil && !os.IsExist(err) {
+			if _, statErr := os.Stat(bin); statErr != nil { // not a concurrent build of the same key
+				t.Fatal(err)
+			}
+		}
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 }
@@ -179,11 +232,11 @@ func compare(dir string, i int, c *stageCase) string {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var k int64
-		var hex string
-		if _, err := fmt.Sscanf(sc.Text(), "%d %s", &k, &hex); err != nil {
+		var digits string
+		if _, err := fmt.Sscanf(sc.Text(), "%d %s", &k, &digits); err != nil {
 			return fmt.Sprintf("line %q: %v", sc.Text(), err)
 		}
-		d, err := unpack(hex, c.outLanes, c.outBits)
+		d, err := unpack(digits, c.outLanes, c.outBits)
 		if err != nil {
 			return err.Error()
 		}

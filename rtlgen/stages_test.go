@@ -11,10 +11,10 @@ import (
 func stageCases(t *testing.T) []*stageCase {
 	rng := rand.New(rand.NewPCG(21, 11))
 	var cases []*stageCase
-	cases = append(cases, swgCases(rng, 12)...)
-	cases = append(cases, poolCases(rng, 12)...)
-	cases = append(cases, dwcCases(rng, 12)...)
-	cases = append(cases, fifoCases(rng, 12)...)
+	cases = append(cases, swgCases(rng, 10)...)
+	cases = append(cases, poolCases(rng, 10)...)
+	cases = append(cases, dwcCases(rng, 10)...)
+	cases = append(cases, fifoCases(rng, 10)...)
 	for _, c := range cases {
 		c.prepare(t)
 	}
