@@ -1,8 +1,12 @@
 package rtlgen_test
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,41 +51,144 @@ func TestStageCosim(t *testing.T) {
 	}
 }
 
-// TestStageCosimBroken: a broken copy of each module is caught (Icarus).
+// stageMutants are broken copies of the modules; each must be caught.
+var stageMutants = []mutant{
+	// The writer may overwrite the lowest row the reader still needs.
+	{"qnn_swg", "wire in_ready = (ahead_q - low) < RowsW;", "wire in_ready = (ahead_q - low) <= RowsW;"},
+	// The first pixel of a window no longer loads the accumulator.
+	{"qnn_pool", "(first || x > a) ? x : a", "(x > a) ? x : a"},
+	// A pixel no longer moves across in the cycle its last beat arrives.
+	{"qnn_dwc", "(wfull_q || pix_in)", "wfull_q"},
+	// The bypass into an empty FIFO is gone (one cycle more latency).
+	{"qnn_fifo", "wire bypass   = load && empty && in_hs;", "wire bypass   = 1'b0;"},
+}
+
+// TestStageCosimBroken: a broken copy of each module is caught by Icarus,
+// and the broken window generator by Verilator too.
 func TestStageCosimBroken(t *testing.T) {
 	needTool(t, "iverilog")
 	all := stageCases(t)
-	for _, m := range []mutant{
-		// The writer may overwrite the lowest row the reader still needs.
-		{"qnn_swg", "wire in_ready = (ahead_q - low) < RowsW;", "wire in_ready = (ahead_q - low) <= RowsW;"},
-		// Ties keep the accumulator: the same maximum, unless the first
-		// pixel of a window no longer loads it.
-		{"qnn_pool", "(first || x > a) ? x : a", "(x > a) ? x : a"},
-		// A pixel no longer moves across in the cycle its last beat arrives.
-		{"qnn_dwc", "(wfull_q || pix_in)", "wfull_q"},
-		// The bypass into an empty FIFO is gone (one cycle more latency).
-		{"qnn_fifo", "wire bypass   = load && empty && in_hs;", "wire bypass   = 1'b0;"},
-	} {
-		t.Run(m.module, func(t *testing.T) {
-			var cases []*stageCase
-			for _, c := range all {
-				if c.module == m.module {
-					cases = append(cases, c)
+	for i, m := range stageMutants {
+		var cases []*stageCase
+		for _, c := range all {
+			if c.module == m.module {
+				cases = append(cases, c)
+			}
+		}
+		simulators := []string{"icarus"}
+		if i == 0 {
+			simulators = append(simulators, "verilator")
+		}
+		for _, simulator := range simulators {
+			t.Run(simulator+"_"+m.module, func(t *testing.T) {
+				dir := t.TempDir()
+				top := writeCases(t, dir, cases)
+				if simulator == "icarus" {
+					runIcarus(t, dir, top, writeMutant(t, dir, m))
+				} else {
+					needTool(t, "verilator")
+					runVerilator(t, dir, top, writeMutant(t, dir, m))
 				}
-			}
-			dir := t.TempDir()
-			top := writeCases(t, dir, cases)
-			runIcarus(t, dir, top, writeMutant(t, dir, m))
-			caught := 0
-			for i, c := range cases {
-				if compare(dir, i, c) != "" {
-					caught++
+				caught := 0
+				for i, c := range cases {
+					if compare(dir, i, c) != "" {
+						caught++
+					}
 				}
+				if caught == 0 {
+					t.Fatalf("the broken %s passed all %d cases", m.module, len(cases))
+				}
+				t.Logf("broken %s caught in %d of %d cases", m.module, caught, len(cases))
+			})
+		}
+	}
+}
+
+// stageParamSets are lint parameter sets of the stage modules (where their
+// code differs: one beat or many, padding or none, K = or < stride), and
+// bad ones that must stop elaboration with a qnn_param_error_ check.
+var stageParamSets = []struct {
+	module string
+	params []string
+	bad    bool
+}{
+	{"qnn_swg", nil, false},
+	{"qnn_swg", []string{"C=6", "H=7", "W=5", "Kh=3", "Kw=2", "Stride=2", "PadTop=1", "PadLeft=1", "PadRight=1", "Simd=3", "XBits=2", "PadElem=3"}, false},
+	{"qnn_swg", []string{"C=66", "H=32", "W=32", "Kh=5", "Kw=5", "Simd=66", "PadTop=2", "PadBottom=2"}, false},
+	{"qnn_swg", []string{"C=64", "H=32", "W=32", "Kh=3", "Kw=3", "Simd=32", "PadTop=1", "PadBottom=1", "PadLeft=1", "PadRight=1", "PadElem=1"}, false},
+	{"qnn_swg", []string{"C=6", "Simd=4"}, true},
+	{"qnn_swg", []string{"Kh=3", "PadTop=3"}, true},
+	{"qnn_swg", []string{"H=2", "Kh=5", "PadTop=1", "PadBottom=1"}, true},
+	{"qnn_swg", []string{"XBits=2", "PadElem=4"}, true},
+	{"qnn_pool", nil, false},
+	{"qnn_pool", []string{"C=6", "H=7", "W=5", "K=2", "Stride=3", "Width=4", "XBits=2"}, false},
+	{"qnn_pool", []string{"C=66", "H=32", "W=32", "K=2", "Stride=2", "Width=66"}, false},
+	{"qnn_pool", []string{"C=5", "H=9", "W=4", "K=1", "Stride=3", "Width=2", "XBits=4"}, false},
+	{"qnn_pool", []string{"H=4", "W=4", "K=3", "Stride=2"}, true},
+	{"qnn_pool", []string{"H=4", "W=2", "K=3", "Stride=3"}, true},
+	{"qnn_dwc", nil, false},
+	{"qnn_dwc", []string{"C=7", "InWidth=3", "OutWidth=2", "XBits=3"}, false},
+	{"qnn_dwc", []string{"C=66", "InWidth=66", "OutWidth=8"}, false},
+	{"qnn_dwc", []string{"C=3", "InWidth=5", "OutWidth=5"}, false},
+	{"qnn_dwc", []string{"C=0"}, true},
+	{"qnn_fifo", nil, false},
+	{"qnn_fifo", []string{"Depth=5", "Width=7"}, false},
+	{"qnn_fifo", []string{"Depth=8", "Width=100"}, false},
+	{"qnn_fifo", []string{"Depth=0"}, true},
+}
+
+// TestStageLint: verilator --lint-only -Wall is clean on the stage modules
+// (no waivers) and bad parameters stop elaboration.
+func TestStageLint(t *testing.T) {
+	needTool(t, "verilator")
+	for i, c := range stageParamSets {
+		t.Run(fmt.Sprintf("%d_%s", i, c.module), func(t *testing.T) {
+			args := []string{"--lint-only", "-Wall", "--top-module", c.module}
+			for _, p := range c.params {
+				args = append(args, "-G"+p)
 			}
-			if caught == 0 {
-				t.Fatalf("the broken %s passed all %d cases", m.module, len(cases))
+			out, err := exec.Command("verilator", append(args, "lib/"+c.module+".v")...).CombinedOutput()
+			switch {
+			case c.bad && err == nil:
+				t.Fatalf("parameters %v accepted", c.params)
+			case c.bad && !strings.Contains(string(out), "qnn_param_error_"):
+				t.Fatalf("parameters %v: want a qnn_param_error_ check, got:\n%s", c.params, out)
+			case !c.bad && err != nil:
+				t.Fatalf("lint: %v\n%s", err, out)
 			}
-			t.Logf("broken %s caught in %d of %d cases", m.module, caught, len(cases))
 		})
+	}
+	for _, m := range []string{"qnn_swg", "qnn_pool", "qnn_dwc", "qnn_fifo"} {
+		src, err := os.ReadFile("lib/" + m + ".v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(src), "lint_off") {
+			t.Errorf("%s has a lint waiver", m)
+		}
+	}
+}
+
+// TestStageYosysCheck: Yosys `proc; check -assert` (no latches, no
+// multiple drivers, no combinational loops) on the good parameter sets.
+func TestStageYosysCheck(t *testing.T) {
+	needTool(t, "yosys")
+	for _, c := range stageParamSets {
+		if c.bad {
+			continue
+		}
+		var set []string
+		for _, p := range c.params {
+			k, v, _ := strings.Cut(p, "=")
+			set = append(set, "-set "+k+" "+v)
+		}
+		chparam := ""
+		if len(set) > 0 {
+			chparam = "chparam " + strings.Join(set, " ") + " " + c.module + "; "
+		}
+		script := fmt.Sprintf("read_verilog lib/%s.v; %shierarchy -top %s; proc; check -assert", c.module, chparam, c.module)
+		if out, err := exec.Command("yosys", "-q", "-p", script).CombinedOutput(); err != nil {
+			t.Errorf("%s %v: yosys: %v\n%s", c.module, c.params, err, out)
+		}
 	}
 }
