@@ -48,6 +48,7 @@ module qnn_fifo #(
   wire pop      = load && !empty;
   wire bypass   = load && empty && in_hs;
   wire push     = in_hs && !bypass;
+  wire [Width-1:0] head = mem[rptr_q];  // asynchronous read (LUT RAM)
 
   always @(*) begin
     wptr_d      = wptr_q;
@@ -57,7 +58,7 @@ module qnn_fifo #(
     out_data_d  = out_data_q;
     if (load) begin
       out_valid_d = pop || bypass;
-      if (pop) out_data_d = mem[rptr_q];
+      if (pop) out_data_d = head;
       else if (bypass) out_data_d = in_data_i;
     end
     if (pop) begin
