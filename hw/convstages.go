@@ -20,7 +20,16 @@ type SWGStage struct {
 	PadTop, PadBottom, PadLeft, PadRight int
 	PadElem                              int64 // hardware-domain pad element, 0 .. 2^XBits-1
 	SIMD, XBits                          int
+	// Rows is the line buffer's height in input rows, at least KH. KH +
+	// Stride (DefaultRows) lets the writer fill the next Stride rows while
+	// the reader reads a window's rows; more rows let it also prefetch the
+	// next frame's first rows during the last windows, which removes the
+	// start-of-frame wait (docs/conv-hardware.md "qnn_swg as built").
+	Rows int
 }
+
+// DefaultRows is KH + Stride, the line buffer of docs/conv-hardware.md.
+func (s SWGStage) DefaultRows() int { return s.KH + s.Stride }
 
 // Check reports the first parameter qnn_swg would refuse.
 func (s SWGStage) Check() error {
@@ -37,6 +46,8 @@ func (s SWGStage) Check() error {
 	case s.OH() < 1 || s.OW() < 1:
 		return fmt.Errorf("hw: swg: the %dx%d kernel does not fit the padded %dx%d input", s.KH, s.KW,
 			s.H+s.PadTop+s.PadBottom, s.W+s.PadLeft+s.PadRight)
+	case s.Rows < s.KH:
+		return fmt.Errorf("hw: swg: a line buffer of %d rows is below the kernel height %d", s.Rows, s.KH)
 	case s.XBits > 64 || s.PadElem < 0 || (s.XBits < 64 && s.PadElem >= 1<<s.XBits):
 		return fmt.Errorf("hw: swg: pad element %d does not fit %d bits", s.PadElem, s.XBits)
 	}
@@ -50,14 +61,11 @@ func (s SWGStage) OW() int { return (s.W+s.PadLeft+s.PadRight-s.KW)/s.Stride + 1
 // Groups is C/SIMD, the beats of one pixel.
 func (s SWGStage) Groups() int { return s.C / s.SIMD }
 
-// Rows is the line buffer's height in input rows, KH + Stride.
-func (s SWGStage) Rows() int { return s.KH + s.Stride }
-
 // RowWords is the beats (memory words) of one input row, W*C/SIMD.
 func (s SWGStage) RowWords() int { return s.W * s.Groups() }
 
 // Depth is the line buffer's depth in words of SIMD*XBits bits.
-func (s SWGStage) Depth() int { return s.Rows() * s.RowWords() }
+func (s SWGStage) Depth() int { return s.Rows * s.RowWords() }
 
 // InBeats and OutBeats are the beats of one frame in and out.
 func (s SWGStage) InBeats() int  { return s.H * s.RowWords() }
@@ -120,7 +128,7 @@ func (s SWGStage) Timing(frames int) SWGTiming {
 			start := wEnd
 			// The first reader row whose L exceeds g - Rows.
 			for i := 0; i <= j; i++ {
-				if low, since := lowAt(i); low > g-s.Rows() {
+				if low, since := lowAt(i); low > g-s.Rows {
 					start = max(start, since)
 					break
 				}
@@ -141,7 +149,7 @@ func (s SWGStage) Timing(frames int) SWGTiming {
 // distance between the first output beats of the last two of enough frames
 // for the schedule to be periodic.
 func (s SWGStage) CyclesPerFrame() int {
-	frames := 4 + 2*(s.Rows()/s.H+1)
+	frames := 4 + 2*(s.Rows/s.H+1)
 	t := s.Timing(frames)
 	oh := s.OH()
 	return int(t.RowIssue[(frames-1)*oh] - t.RowIssue[(frames-2)*oh])

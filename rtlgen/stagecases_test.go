@@ -42,7 +42,8 @@ func randomBeats(rng *rand.Rand, n, lanes, bits int) [][]uint64 {
 }
 
 // swgCases: n random window generators (kernels 1..5, strides 1..3, every
-// padding kind, non-square, C up to 12 or 66, SIMD | C), 2 frames each.
+// padding kind, non-square, C up to 8 or 66, SIMD | C, line buffers of
+// KH to KH + Stride + 1 rows), 2 frames each.
 func swgCases(rng *rand.Rand, n int) []*stageCase {
 	var cases []*stageCase
 	for len(cases) < n {
@@ -62,6 +63,7 @@ func swgCases(rng *rand.Rand, n int) []*stageCase {
 		p.SIMD = d[rng.IntN(len(d))]
 		p.XBits = []int{1, 2, 3, 8}[rng.IntN(4)]
 		p.PadElem = rng.Int64N(1 << p.XBits)
+		p.Rows = p.DefaultRows() + []int{0, 0, 1, -p.Stride}[rng.IntN(4)]
 		if p.Check() != nil || p.InBeats()+p.OutBeats() > 3000 {
 			continue
 		}
@@ -74,7 +76,8 @@ func swgCases(rng *rand.Rand, n int) []*stageCase {
 				fmt.Sprintf("Kh=%d", p.KH), fmt.Sprintf("Kw=%d", p.KW), fmt.Sprintf("Stride=%d", p.Stride),
 				fmt.Sprintf("PadTop=%d", p.PadTop), fmt.Sprintf("PadBottom=%d", p.PadBottom),
 				fmt.Sprintf("PadLeft=%d", p.PadLeft), fmt.Sprintf("PadRight=%d", p.PadRight),
-				fmt.Sprintf("PadElem=%d", p.PadElem), fmt.Sprintf("Simd=%d", p.SIMD), fmt.Sprintf("XBits=%d", p.XBits)},
+				fmt.Sprintf("PadElem=%d", p.PadElem), fmt.Sprintf("Simd=%d", p.SIMD), fmt.Sprintf("XBits=%d", p.XBits),
+				fmt.Sprintf("Rows=%d", p.Rows)},
 			newSt:   func() sim.StreamStage { return sim.NewSWG(p) },
 			inLanes: p.SIMD, inBits: p.XBits, outLanes: p.SIMD, outBits: p.XBits,
 			beats:   randomBeats(rng, frames*p.InBeats(), p.SIMD, p.XBits),

@@ -34,7 +34,7 @@ type SWG struct {
 // NewSWG returns the model of qnn_swg with parameters p, in its reset
 // state; p must pass Check.
 func NewSWG(p hw.SWGStage) *SWG {
-	s := &SWG{p: p, groups: p.Groups(), rows: p.Rows(), rowWords: p.RowWords()}
+	s := &SWG{p: p, groups: p.Groups(), rows: p.Rows, rowWords: p.RowWords()}
 	s.lastIH0 = (p.OH()-1)*p.Stride - p.PadTop
 	s.lastIW0 = (p.OW()-1)*p.Stride - p.PadLeft
 	s.frameStep = ((p.H-(p.OH()-1)*p.Stride)%s.rows + s.rows) % s.rows

@@ -12,7 +12,8 @@ import (
 
 // randomSWG draws window generator parameters: kernels 1..5, strides 1..3,
 // every side padded or not, non-square inputs just large enough or larger,
-// C up to 70 with SIMD | C, 1..8-bit elements.
+// C up to 70 with SIMD | C, 1..8-bit elements, line buffers of KH rows up
+// to KH + Stride + 2.
 func randomSWG(rng *rand.Rand) hw.SWGStage {
 	for {
 		p := hw.SWGStage{KH: 1 + rng.IntN(5), KW: 1 + rng.IntN(5), Stride: 1 + rng.IntN(3)}
@@ -39,6 +40,7 @@ func randomSWG(rng *rand.Rand) hw.SWGStage {
 		p.SIMD = divs[rng.IntN(len(divs))]
 		p.XBits = []int{1, 1, 2, 3, 8}[rng.IntN(5)]
 		p.PadElem = rng.Int64N(1 << p.XBits)
+		p.Rows = p.DefaultRows() + []int{0, 0, 1, 2, -p.Stride}[rng.IntN(5)]
 		if p.Check() == nil {
 			return p
 		}
@@ -127,7 +129,7 @@ func TestSWGTiming(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 2))
 	for range 200 {
 		p := randomSWG(rng)
-		frames := 4 + 2*(p.Rows()/p.H+1)
+		frames := 4 + 2*(p.Rows/p.H+1)
 		_, beats := swgStimulus(rng, p, frames)
 		st := sim.NewStageStalls(1, 4*(len(beats)+frames*p.OutBeats())+100, 0, 0)
 		out, _ := sim.RunStage(sim.NewSWG(p), beats, st, frames*p.OutBeats())

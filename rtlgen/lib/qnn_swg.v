@@ -3,8 +3,9 @@
 // Sliding-window generator (docs/conv-hardware.md "qnn_swg as built"). The
 // input is a pixel stream of H*W pixels of C elements, Simd elements of
 // XBits bits per beat (C/Simd beats per pixel, raster order). A writer puts
-// the beats into a line buffer of Rows = Kh + Stride input rows (a circular
-// buffer: the row after slot Rows-1 goes to slot 0, across frames); a
+// the beats into a line buffer of Rows >= Kh input rows (the plan's default
+// Kh + Stride; a circular buffer: the row after slot Rows-1 goes to slot 0,
+// across frames); a
 // reader issues, for each output pixel in raster order, the Kh*Kw*C/Simd
 // beats of its window in (kh, kw, channel group) order, positions outside
 // the input reading PadElem in every lane. The reader issues a window once
@@ -25,7 +26,8 @@ module qnn_swg #(
   parameter integer PadRight  = 0,
   parameter integer PadElem   = 0,
   parameter integer Simd      = 1,
-  parameter integer XBits     = 1
+  parameter integer XBits     = 1,
+  parameter integer Rows      = 2   // line buffer rows, >= Kh; Kh + Stride by default
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -38,7 +40,6 @@ module qnn_swg #(
 );
 
   localparam integer Groups   = (Simd > 0) ? C / Simd : 1;
-  localparam integer Rows     = Kh + Stride;
   localparam integer RowWords = W * Groups;
   localparam integer Depth    = Rows * RowWords;
   localparam integer Oh       = (Stride > 0) ? (H + PadTop + PadBottom - Kh) / Stride + 1 : 1;
@@ -57,6 +58,9 @@ module qnn_swg #(
     end
     if (H + PadTop + PadBottom < Kh || W + PadLeft + PadRight < Kw) begin : gen_check_fit
       qnn_param_error_swg_kernel_does_not_fit_input u_param_error ();
+    end
+    if (Rows < Kh) begin : gen_check_rows
+      qnn_param_error_swg_rows_below_kernel_height u_param_error ();
     end
     if (PadElem < 0 || (XBits < 31 && PadElem >= (1 << XBits))) begin : gen_check_pad_elem
       qnn_param_error_swg_pad_element_out_of_range u_param_error ();
@@ -100,7 +104,7 @@ module qnn_swg #(
   localparam integer LastIw0Int   = LastIw0I;
   localparam integer SlotLastInt  = Rows - 1;
   localparam integer RowsSInt     = Rows;
-  localparam integer StrideSInt   = Stride;
+  localparam integer StrideSInt   = Stride % Rows;
   localparam integer FrameStepInt = FrameStepI;
   localparam integer S0InitInt    = S0InitI;
   localparam integer ColLastInt   = RowWords - 1;

@@ -20,7 +20,7 @@ module qnn_swg_tb;
   wire [Simd*XBits-1:0] out_data;
 
   qnn_swg #(.C(C), .H(H), .W(W), .Kh(Kh), .Kw(Kw), .Stride(Stride), .PadTop(PadTop), .PadBottom(PadBottom),
-    .PadLeft(PadLeft), .PadRight(PadRight), .PadElem(PadElem), .Simd(Simd), .XBits(XBits)) u_dut (
+    .PadLeft(PadLeft), .PadRight(PadRight), .PadElem(PadElem), .Simd(Simd), .XBits(XBits), .Rows(Kh + Stride)) u_dut (
     .clk_i(clk), .rst_ni(rst_n), .in_valid_i(in_valid), .in_ready_o(in_ready), .in_data_i(in_data),
     .out_valid_o(out_valid), .out_ready_i(out_ready), .out_data_o(out_data));
 
