@@ -242,3 +242,22 @@ func (f FIFOStage) Capacity() int { return f.Depth + 1 }
 // Latency is 1: a beat into an empty FIFO is valid at the output the cycle
 // after its handshake.
 func (f FIFOStage) Latency() int { return 1 }
+
+// FastestRows is the smallest line buffer (Rows >= KH) whose steady-state
+// CyclesPerFrame equals that of a buffer of H + 2*KH + Stride rows (a whole
+// frame and a window more, the largest size searched): the plan's choice
+// when the window generator must not slow the pipeline. KH + Stride rows
+// leave a start-of-frame wait when the reader is the bottleneck (the next
+// frame's first rows cannot be prefetched during the last windows).
+func (s SWGStage) FastestRows() int {
+	best := s
+	best.Rows = s.H + 2*s.KH + s.Stride
+	target := best.CyclesPerFrame()
+	for r := s.KH; r < best.Rows; r++ {
+		s.Rows = r
+		if s.CyclesPerFrame() == target {
+			return r
+		}
+	}
+	return best.Rows
+}

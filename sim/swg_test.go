@@ -41,6 +41,9 @@ func randomSWG(rng *rand.Rand) hw.SWGStage {
 		p.XBits = []int{1, 1, 2, 3, 8}[rng.IntN(5)]
 		p.PadElem = rng.Int64N(1 << p.XBits)
 		p.Rows = p.DefaultRows() + []int{0, 0, 1, 2, -p.Stride}[rng.IntN(5)]
+		if rng.IntN(6) == 0 && p.Check() == nil {
+			p.Rows = p.FastestRows()
+		}
 		if p.Check() == nil {
 			return p
 		}
