@@ -77,13 +77,13 @@ func poolWant(p hw.PoolStage, xs [][]uint64) []uint64 {
 	return want
 }
 
-// TestPool: 150 random pools, 3 frames under four stall patterns, equal
+// TestPool: 100 random pools, 3 frames under four stall patterns, equal
 // netlist MaxPool semantics; without stalls the output of a window
 // appears the cycle after its last input beat, and a frame takes
 // CyclesPerFrame cycles.
 func TestPool(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 3))
-	for i := range 150 {
+	for i := range 100 {
 		p := randomPool(rng)
 		if err := p.Check(); err != nil {
 			t.Fatal(err)

@@ -105,12 +105,12 @@ func flatten(out []sim.StageBeat) []uint64 {
 
 var stallCases = []struct{ in, out float64 }{{0, 0}, {0.5, 0.5}, {0.3, 0.7}, {0.8, 0.2}}
 
-// TestSWGWindows: on 60 random parameter sets, 3 frames each under four
+// TestSWGWindows: on 40 random parameter sets, 3 frames each under four
 // stall patterns, the window generator's output is every window of every
 // frame, in order.
 func TestSWGWindows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 1))
-	for i := range 60 {
+	for i := range 40 {
 		p := randomSWG(rng)
 		frames := 3
 		xs, beats := swgStimulus(rng, p, frames)
