@@ -99,7 +99,7 @@ type mutant struct {
 // file list.
 func writeMutant(t *testing.T, dir string, m mutant) []string {
 	t.Helper()
-	lib, _ := filepath.Glob("lib/*.v")
+	lib, _ := filepath.Glob("lib/conv/*.v")
 	var out []string
 	for _, f := range lib {
 		if filepath.Base(f) != m.module+".v" {
