@@ -26,6 +26,20 @@ type SWGStage struct {
 	// next frame's first rows during the last windows, which removes the
 	// start-of-frame wait (docs/conv-hardware.md "qnn_swg as built").
 	Rows int
+	// Style is the line buffer's memory (qnn_swg Style: MemAuto 0,
+	// MemBlock 1, MemLUT 2); it changes no cycle.
+	Style MemStyle
+}
+
+// StyleCode is qnn_swg's Style parameter for s.Style.
+func (s SWGStage) StyleCode() int {
+	switch s.Style {
+	case MemBlock:
+		return 1
+	case MemLUT:
+		return 2
+	}
+	return 0
 }
 
 // DefaultRows is KH + Stride, the line buffer of docs/conv-hardware.md.
@@ -46,6 +60,8 @@ func (s SWGStage) Check() error {
 	case s.OH() < 1 || s.OW() < 1:
 		return fmt.Errorf("hw: swg: the %dx%d kernel does not fit the padded %dx%d input", s.KH, s.KW,
 			s.H+s.PadTop+s.PadBottom, s.W+s.PadLeft+s.PadRight)
+	case s.Style != MemAuto && s.Style != MemBlock && s.Style != MemLUT:
+		return fmt.Errorf("hw: swg: unknown line buffer style %q", s.Style)
 	case s.Rows < s.KH:
 		return fmt.Errorf("hw: swg: a line buffer of %d rows is below the kernel height %d", s.Rows, s.KH)
 	case s.XBits > 64 || s.PadElem < 0 || (s.XBits < 64 && s.PadElem >= 1<<s.XBits):

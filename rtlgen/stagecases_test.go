@@ -64,6 +64,7 @@ func swgCases(rng *rand.Rand, n int) []*stageCase {
 		p.XBits = []int{1, 2, 3, 8}[rng.IntN(4)]
 		p.PadElem = rng.Int64N(1 << p.XBits)
 		p.Rows = p.DefaultRows() + []int{0, 0, 1, -p.Stride}[rng.IntN(4)]
+		p.Style = []hw.MemStyle{hw.MemAuto, hw.MemBlock, hw.MemLUT}[rng.IntN(3)]
 		if p.Check() != nil || p.InBeats()+p.OutBeats() > 3000 {
 			continue
 		}
@@ -77,7 +78,7 @@ func swgCases(rng *rand.Rand, n int) []*stageCase {
 				fmt.Sprintf("PadTop=%d", p.PadTop), fmt.Sprintf("PadBottom=%d", p.PadBottom),
 				fmt.Sprintf("PadLeft=%d", p.PadLeft), fmt.Sprintf("PadRight=%d", p.PadRight),
 				fmt.Sprintf("PadElem=%d", p.PadElem), fmt.Sprintf("Simd=%d", p.SIMD), fmt.Sprintf("XBits=%d", p.XBits),
-				fmt.Sprintf("Rows=%d", p.Rows)},
+				fmt.Sprintf("Rows=%d", p.Rows), fmt.Sprintf("Style=%d", p.StyleCode())},
 			newSt:   func() sim.StreamStage { return sim.NewSWG(p) },
 			inLanes: p.SIMD, inBits: p.XBits, outLanes: p.SIMD, outBits: p.XBits,
 			beats:   randomBeats(rng, frames*p.InBeats(), p.SIMD, p.XBits),

@@ -118,6 +118,9 @@ var stageParamSets = []struct {
 	{"qnn_swg", []string{"C=64", "H=32", "W=32", "Kh=3", "Kw=3", "Simd=32", "PadTop=1", "PadBottom=1", "PadLeft=1", "PadRight=1", "PadElem=1", "Rows=3"}, false},
 	{"qnn_swg", []string{"C=8", "H=9", "W=4", "Kh=1", "Kw=3", "Stride=3", "Simd=2", "XBits=4", "Rows=1"}, false},
 	{"qnn_swg", []string{"Kh=3", "Rows=2"}, true},
+	{"qnn_swg", []string{"Style=1"}, false},
+	{"qnn_swg", []string{"C=6", "H=7", "W=5", "Kh=3", "Kw=2", "Simd=3", "Rows=4", "Style=2"}, false},
+	{"qnn_swg", []string{"Style=3"}, true},
 	{"qnn_swg", []string{"C=6", "Simd=4"}, true},
 	{"qnn_swg", []string{"Kh=3", "PadTop=3", "Rows=4"}, true},
 	{"qnn_swg", []string{"H=2", "Kh=5", "PadTop=1", "PadBottom=1", "Rows=6"}, true},
@@ -219,5 +222,34 @@ func TestStageTestBenches(t *testing.T) {
 				t.Fatalf("vvp: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// TestSWGMemStyleYosys: synth_xilinx builds qnn_swg's line buffer (128
+// words of 16 bits, which Yosys left alone puts in LUT RAM) in block RAM
+// with Style 1 and in LUT RAM with Style 2.
+func TestSWGMemStyleYosys(t *testing.T) {
+	needTool(t, "yosys")
+	if testing.Short() {
+		t.Skip("two syntheses (-short)")
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		style     int
+		want, not string
+	}{{1, "RAMB18E1", "RAM64M"}, {2, "RAM64M", "RAMB"}} {
+		stat := filepath.Join(dir, fmt.Sprintf("stat%d.txt", c.style))
+		script := fmt.Sprintf("read_verilog lib/conv/qnn_swg.v; chparam -set C 16 -set H 32 -set W 32 -set Kh 3 -set Kw 3 "+
+			"-set Simd 16 -set Rows 4 -set Style %d qnn_swg; synth_xilinx -family xc7 -top qnn_swg; tee -q -o %s stat", c.style, stat)
+		if out, err := exec.Command("yosys", "-q", "-p", script).CombinedOutput(); err != nil {
+			t.Fatalf("Style %d: yosys: %v\n%s", c.style, err, out)
+		}
+		data, err := os.ReadFile(stat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), c.want) || strings.Contains(string(data), c.not) {
+			t.Errorf("Style %d: want %s and no %s; stat:\n%s", c.style, c.want, c.not, data)
+		}
 	}
 }

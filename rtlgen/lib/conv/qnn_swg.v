@@ -27,7 +27,8 @@ module qnn_swg #(
   parameter integer PadElem   = 0,
   parameter integer Simd      = 1,
   parameter integer XBits     = 1,
-  parameter integer Rows      = 2   // line buffer rows, >= Kh; Kh + Stride by default
+  parameter integer Rows      = 2,  // line buffer rows, >= Kh; Kh + Stride by default
+  parameter integer Style     = 0   // line buffer: 0 tool's choice, 1 block RAM, 2 LUT RAM
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,
@@ -58,6 +59,9 @@ module qnn_swg #(
     end
     if (H + PadTop + PadBottom < Kh || W + PadLeft + PadRight < Kw) begin : gen_check_fit
       qnn_param_error_swg_kernel_does_not_fit_input u_param_error ();
+    end
+    if (Style < 0 || Style > 2) begin : gen_check_style
+      qnn_param_error_swg_style_must_be_0_1_or_2 u_param_error ();
     end
     if (Rows < Kh) begin : gen_check_rows
       qnn_param_error_swg_rows_below_kernel_height u_param_error ();
@@ -153,7 +157,6 @@ module qnn_swg #(
   // Data registers (not reset).
   reg                         pad1_q;
   reg [LaneBits-1:0]          rdata_q, out_data_q;
-  reg [LaneBits-1:0]          mem [0:Depth-1];
 
   wire en = !out_valid_q || out_ready_i;
 
@@ -282,18 +285,49 @@ module qnn_swg #(
     end
   end
 
-  // Line buffer: one write port, one synchronous read port (read enable en).
-  always @(posedge clk_i) begin
-    if (in_hs) begin
-      mem[waddr] <= in_data_i;
+  // Line buffer: one write port, one synchronous read port (read enable
+  // en), not reset. The branches differ only in the attribute on the
+  // memory (the plan's Mem.Style): a Verilog-2005 attribute value cannot
+  // come from a parameter.
+  generate
+    if (Style == 1) begin : gen_block
+      (* ram_style = "block" *) reg [LaneBits-1:0] mem [0:Depth-1];
+      always @(posedge clk_i) begin
+        if (in_hs) begin
+          mem[waddr] <= in_data_i;
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en) begin
+          rdata_q <= mem[raddr];
+        end
+      end
+    end else if (Style == 2) begin : gen_lut
+      (* ram_style = "distributed" *) reg [LaneBits-1:0] mem [0:Depth-1];
+      always @(posedge clk_i) begin
+        if (in_hs) begin
+          mem[waddr] <= in_data_i;
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en) begin
+          rdata_q <= mem[raddr];
+        end
+      end
+    end else begin : gen_auto
+      reg [LaneBits-1:0] mem [0:Depth-1];
+      always @(posedge clk_i) begin
+        if (in_hs) begin
+          mem[waddr] <= in_data_i;
+        end
+      end
+      always @(posedge clk_i) begin
+        if (en) begin
+          rdata_q <= mem[raddr];
+        end
+      end
     end
-  end
-
-  always @(posedge clk_i) begin
-    if (en) begin
-      rdata_q <= mem[raddr];
-    end
-  end
+  endgenerate
 
   wire [LaneBits-1:0] pad_beat = {Simd{PadX}};
 
