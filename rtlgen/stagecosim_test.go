@@ -155,7 +155,8 @@ func runIcarus(t *testing.T, dir, top string, libs []string) {
 	}
 }
 
-// runVerilator builds the bench with verilator --binary (timing), or
+// runVerilator builds the bench with verilator --binary (timing; registers
+// without a reset start random), or
 // finds the binary in the build cache (keyed by the Verilator version, the
 // flags and every source: the stimulus files are read at run time), and
 // runs it in dir.
@@ -165,6 +166,7 @@ func runVerilator(t *testing.T, dir, top string, libs []string) {
 	defer cancel()
 	srcs := append([]string{top, "testdata/qnn_stage_drv.v"}, libs...)
 	flags := []string{"--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "stage_cosim_top",
+		"--x-assign", "unique", "--x-initial", "unique",
 		"-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"}
 	ver, err := exec.CommandContext(ctx, "verilator", "--version").Output()
 	if err != nil {
@@ -212,7 +214,8 @@ func runVerilator(t *testing.T, dir, top string, libs []string) {
 			}
 		}
 	}
-	cmd := exec.CommandContext(ctx, bin)
+	// Every register without a reset (data, memories) starts random.
+	cmd := exec.CommandContext(ctx, bin, "+verilator+rand+reset+2", "+verilator+seed+7")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)

@@ -87,6 +87,9 @@ func TestStageCosimBroken(t *testing.T) {
 					runIcarus(t, dir, top, writeMutant(t, dir, m))
 				} else {
 					needTool(t, "verilator")
+					if testing.Short() {
+						t.Skip("a second Verilator build (-short)")
+					}
 					runVerilator(t, dir, top, writeMutant(t, dir, m))
 				}
 				caught := 0
