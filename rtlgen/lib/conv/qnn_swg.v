@@ -89,57 +89,46 @@ module qnn_swg #(
   localparam integer GWidth     = clog2_min1(Groups);
   localparam integer LaneBits   = Simd * XBits;
 
-  localparam integer LastIh0I   = (Oh - 1) * Stride - PadTop;
-  localparam integer LastIw0I   = (Ow - 1) * Stride - PadLeft;
-  localparam integer FrameStepI = ((H - (Oh - 1) * Stride) % Rows + Rows) % Rows;
-  localparam integer S0InitI    = (Rows - PadTop) % Rows;
-
+  // Constants at their widths (integer localparams first where they are
+  // expressions).
   localparam integer ZeroInt      = 0;
   localparam integer OneInt       = 1;
-  localparam integer HWInt        = H;
-  localparam integer WWInt        = W;
   localparam integer HLastInt     = H - 1;
   localparam integer KhLastInt    = Kh - 1;
-  localparam integer RowsWInt     = Rows;
-  localparam integer StrideWInt   = Stride;
+  localparam integer KwLastInt    = Kw - 1;
+  localparam integer GLastInt     = Groups - 1;
+  localparam integer SlotLastInt  = Rows - 1;
+  localparam integer ColLastInt   = RowWords - 1;
   localparam integer Ih0InitInt   = -PadTop;
   localparam integer Iw0InitInt   = -PadLeft;
-  localparam integer LastIh0Int   = LastIh0I;
-  localparam integer LastIw0Int   = LastIw0I;
-  localparam integer SlotLastInt  = Rows - 1;
-  localparam integer RowsSInt     = Rows;
-  localparam integer StrideSInt   = Stride % Rows;
-  localparam integer FrameStepInt = FrameStepI;
-  localparam integer S0InitInt    = S0InitI;
-  localparam integer ColLastInt   = RowWords - 1;
-  localparam integer KhLastUInt   = Kh - 1;
-  localparam integer KwLastUInt   = Kw - 1;
-  localparam integer GLastInt     = Groups - 1;
-  localparam integer RowWordsAInt = RowWords;
-  localparam integer GroupsAInt   = Groups;
+  localparam integer LastIh0Int   = (Oh - 1) * Stride - PadTop;   // ih0 of the last output row
+  localparam integer LastIw0Int   = (Ow - 1) * Stride - PadLeft;  // iw0 of the last output column
+  localparam integer RowStepInt   = Stride % Rows;                // slot step per output row
+  localparam integer FrameStepInt = ((H - (Oh - 1) * Stride) % Rows + Rows) % Rows;  // to the next frame
+  localparam integer S0InitInt    = (Rows - PadTop) % Rows;       // slot of row -PadTop
   localparam signed [CoordWidth-1:0] Zero      = ZeroInt[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] One       = OneInt[CoordWidth-1:0];
-  localparam signed [CoordWidth-1:0] HW        = HWInt[CoordWidth-1:0];
-  localparam signed [CoordWidth-1:0] WW        = WWInt[CoordWidth-1:0];
+  localparam signed [CoordWidth-1:0] HW        = H[CoordWidth-1:0];
+  localparam signed [CoordWidth-1:0] WW        = W[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] HLast     = HLastInt[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] KhLast    = KhLastInt[CoordWidth-1:0];
-  localparam signed [CoordWidth-1:0] RowsW     = RowsWInt[CoordWidth-1:0];
-  localparam signed [CoordWidth-1:0] StrideW   = StrideWInt[CoordWidth-1:0];
+  localparam signed [CoordWidth-1:0] RowsW     = Rows[CoordWidth-1:0];
+  localparam signed [CoordWidth-1:0] StrideW   = Stride[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] Ih0Init   = Ih0InitInt[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] Iw0Init   = Iw0InitInt[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] LastIh0   = LastIh0Int[CoordWidth-1:0];
   localparam signed [CoordWidth-1:0] LastIw0   = LastIw0Int[CoordWidth-1:0];
   localparam [SlotWidth-1:0]        SlotLast  = SlotLastInt[SlotWidth-1:0];
-  localparam [SlotWidth:0]          RowsS     = RowsSInt[SlotWidth:0];
-  localparam [SlotWidth:0]          StrideS   = StrideSInt[SlotWidth:0];
+  localparam [SlotWidth:0]          RowsS     = Rows[SlotWidth:0];
+  localparam [SlotWidth:0]          RowStep   = RowStepInt[SlotWidth:0];
   localparam [SlotWidth:0]          FrameStep = FrameStepInt[SlotWidth:0];
   localparam [SlotWidth-1:0]        S0Init    = S0InitInt[SlotWidth-1:0];
   localparam [ColWidth-1:0]         ColLast   = ColLastInt[ColWidth-1:0];
-  localparam [KhWidth-1:0]          KhLastU   = KhLastUInt[KhWidth-1:0];
-  localparam [KwWidth-1:0]          KwLastU   = KwLastUInt[KwWidth-1:0];
+  localparam [KhWidth-1:0]          KhLastU   = KhLastInt[KhWidth-1:0];
+  localparam [KwWidth-1:0]          KwLastU   = KwLastInt[KwWidth-1:0];
   localparam [GWidth-1:0]           GLast     = GLastInt[GWidth-1:0];
-  localparam [AddrWidth-1:0]        RowWordsA = RowWordsAInt[AddrWidth-1:0];
-  localparam [AddrWidth-1:0]        GroupsA   = GroupsAInt[AddrWidth-1:0];
+  localparam [AddrWidth-1:0]        RowWordsA = RowWords[AddrWidth-1:0];
+  localparam [AddrWidth-1:0]        GroupsA   = Groups[AddrWidth-1:0];
   localparam [XBits-1:0]             PadX      = PadElem[XBits-1:0];
 
   // Control registers (reset).
@@ -216,7 +205,7 @@ module qnn_swg #(
             if (iw0_q == LastIw0) begin
               iw0_d = Iw0Init;
               ih0_d = ih0_q + StrideW;
-              s0_d  = slot_add(s0_q, StrideS);
+              s0_d  = slot_add(s0_q, RowStep);
               if (ih0_q == LastIh0) begin
                 ih0_d = Ih0Init;
                 s0_d  = slot_add(s0_q, FrameStep);
