@@ -163,8 +163,8 @@ func (l *slLayer) setThresholds(t [][]int64, rev []bool) {
 // ops after the quantizer (post) and returns what the next MatMul sees.
 func (l *slLayer) nextValues(post *segment, lv levelSet) (valueMap, error) {
 	for _, n := range post.nodes {
-		if !isLayout(n.Op) && !isScalarElementwise(post.g, n) {
-			return valueMap{}, nodeErr(n, "not supported between a quantizer and the next MatMul (only scalar Add/Sub/Mul/Div and layout ops)")
+		if !isLayout(n.Op) && !isScalarElementwise(post.g, n) && n.Op != "MaxPool" {
+			return valueMap{}, nodeErr(n, "not supported between a quantizer and the next MatMul or Conv (only MaxPool, scalar Add/Sub/Mul/Div and layout ops)")
 		}
 	}
 	var xs []int64
