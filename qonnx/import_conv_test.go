@@ -15,6 +15,7 @@ type convOpts struct {
 	poolBeforeQuant    bool // pool0 between bn0 and its quantizer
 	autoPad            string
 	multiThreshold     bool // conv2's activation a MultiThreshold on the float values, else Quant
+	unsigned0          bool // conv0's activation a 1-bit unsigned Quant ({0, 1}), else BipolarQuant
 }
 
 // brevitasConv builds a small CNV-style QONNX graph taking pixel/255 of the
@@ -90,7 +91,12 @@ func brevitasConv(rng *rand.Rand, shape []int, o convOpts) *Graph {
 		node("MaxPool", pa, "p0", cur)
 		node("BipolarQuant", nil, "a0", "p0", "one")
 	} else {
-		node("BipolarQuant", nil, "a0", cur, "one")
+		if o.unsigned0 {
+			g.Inits["onebit"] = Scalar(1)
+			node("Quant", map[string]Attr{"signed": ai(0), "narrow": ai(0), "rounding_mode": as("ROUND")}, "a0", cur, "one", "zero", "onebit")
+		} else {
+			node("BipolarQuant", nil, "a0", cur, "one")
+		}
 		node("MaxPool", pa, "p0", "a0")
 	}
 	w1 := quant(randT("w1", 1, 6, 4/o.group1, 3, 3), "half", 1, 1)
@@ -149,14 +155,23 @@ func brevitasConv(rng *rand.Rand, shape []int, o convOpts) *Graph {
 // the NCHW permutations matter; both conv2 activations) and requires the
 // netlist's class to equal Predict's on 200 seeded images.
 func TestImportConvBrevitas(t *testing.T) {
-	for _, mt := range []bool{false, true} {
-		name := map[bool]string{false: "quant", true: "multithreshold"}[mt]
+	for name, o := range map[string]convOpts{
+		"quant":          {group1: 1, dil0: 1},
+		"multithreshold": {group1: 1, dil0: 1, multiThreshold: true},
+		// Zero padding of {0, 1} activations is padding with -1 in the
+		// netlist's bipolar values.
+		"unsigned-padded": {group1: 1, dil0: 1, unsigned0: true, pad1: 1},
+	} {
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
-			g := brevitasConv(rng, []int{1, 2, 12, 12}, convOpts{group1: 1, dil0: 1, multiThreshold: mt})
+			g := brevitasConv(rng, []int{1, 2, 12, 12}, o)
 			n, err := Import(g, ImportOptions{PixelDivisor: 255})
 			if err != nil {
 				t.Fatal(err)
+			}
+			c0, c1 := n.Layers[1].(*netlist.Conv2D), n.Layers[4].(*netlist.Conv2D)
+			if c0.PadValue != 0 || c1.Pad.Any() != (o.pad1 > 0) || (o.pad1 > 0 && c1.PadValue != -1) {
+				t.Fatalf("pad values %d (pads %v) and %d (pads %v): want 0 (zero pixels) and -1 for {0, 1} activations", c0.PadValue, c0.Pad, c1.PadValue, c1.Pad)
 			}
 			ops := map[string]int{}
 			for _, l := range n.Layers {
