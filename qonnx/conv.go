@@ -180,10 +180,7 @@ func (l *slLayer) readPools(g *Graph, post []*Node, i int) error {
 			if err != nil {
 				return err
 			}
-			p.name = fmt.Sprintf("pool%d", i)
-			if len(l.pools) > 0 {
-				p.name = fmt.Sprintf("pool%d_%d", i, len(l.pools))
-			}
+			p.name = poolName(i, len(l.pools))
 			l.pools = append(l.pools, p)
 		case isLayout(n.Op):
 			layout = true
@@ -192,6 +189,14 @@ func (l *slLayer) readPools(g *Graph, post []*Node, i int) error {
 		}
 	}
 	return nil
+}
+
+// poolName names layer i's j-th MaxPool in an imported netlist.
+func poolName(i, j int) string {
+	if j == 0 {
+		return fmt.Sprintf("pool%d", i)
+	}
+	return fmt.Sprintf("pool%d_%d", i, j)
 }
 
 func poolOf(n *Node) (poolSpec, error) {
@@ -261,4 +266,96 @@ func permuteRows(w *Tensor, perm []int) *Tensor {
 		copy(out.Data[j*cols:(j+1)*cols], w.Data[r*cols:(r+1)*cols])
 	}
 	return out
+}
+
+// hoistedPools are MaxPools found between a Conv and its quantizer: chain
+// is the chain without them (inputs renamed past them), prefixes[j] the
+// pool-free nodes before pool j.
+type hoistedPools struct {
+	chain    []*Node
+	pools    []poolSpec
+	prefixes [][]*Node
+	alias    map[string]string // pool output -> the tensor it pooled
+}
+
+// renamed returns n reading past the hoisted pools.
+func (h *hoistedPools) renamed(n *Node) *Node {
+	a, ok := h.alias[n.Inputs[0]]
+	if !ok {
+		return n
+	}
+	m := *n
+	m.Inputs = append([]string{a}, n.Inputs[1:]...)
+	return &m
+}
+
+// hoistPools takes the MaxPools out of the chain between a Conv and its
+// quantizer. Pooling commutes with the rest when the nodes before each pool
+// and the whole chain with the quantizer are non-decreasing per channel
+// (checkHoisted), so the pools move after the threshold layer.
+func hoistPools(chain []*Node) (*hoistedPools, error) {
+	alias := map[string]string{}
+	h := &hoistedPools{alias: alias}
+	for _, n := range chain {
+		in := n.Inputs[0]
+		if a, ok := alias[in]; ok {
+			in = a
+		}
+		if n.Op == "MaxPool" {
+			p, err := poolOf(n)
+			if err != nil {
+				return nil, err
+			}
+			h.pools = append(h.pools, p)
+			h.prefixes = append(h.prefixes, append([]*Node(nil), h.chain...))
+			alias[n.Outputs[0]] = in
+			continue
+		}
+		m := *n
+		m.Inputs = append([]string{in}, n.Inputs[1:]...)
+		h.chain = append(h.chain, &m)
+	}
+	return h, nil
+}
+
+// checkHoisted checks that moving the pools after the threshold is exact:
+// no reversed channel, and each pool's prefix non-decreasing per channel on
+// the accumulator range (the ops are affine per channel).
+func (h *hoistedPools) checkHoisted(g *Graph, wop *Node, l *slLayer, a, b []float64, vm valueMap, orig []*Node) error {
+	pool := func(j int) *Node {
+		for _, n := range orig {
+			if n.Op == "MaxPool" {
+				if j == 0 {
+					return n
+				}
+				j--
+			}
+		}
+		return nil
+	}
+	if l.sign != nil {
+		return nodeErr(pool(0), "a MaxPool before the activation quantizer of a decreasing channel (negative scale) cannot be moved after it exactly")
+	}
+	lo, hi := make([]float64, l.out), make([]float64, l.out)
+	for o := range lo {
+		ilo, ihi := l.rowRange(o, vm.xmin, vm.xmax)
+		lo[o], hi[o] = a[o]*float64(ilo)+b[o], a[o]*float64(ihi)+b[o]
+	}
+	for j, pre := range h.prefixes {
+		seg := &segment{g: g, in: wop.Outputs[0], shape: []int{1, l.out, 1, 1}, nodes: pre}
+		ylo, err := seg.run(lo)
+		if err != nil {
+			return err
+		}
+		yhi, err := seg.run(hi)
+		if err != nil {
+			return err
+		}
+		for o := range ylo {
+			if yhi[o] < ylo[o] {
+				return nodeErr(pool(j), "channel %d decreases before this MaxPool (negative scale): pooling it after the quantizer would not be exact", o)
+			}
+		}
+	}
+	return nil
 }

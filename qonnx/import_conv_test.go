@@ -1,6 +1,7 @@
 package qonnx
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ type convOpts struct {
 	group1, dil0, pad1 int  // conv1's group and pads, conv0's dilation
 	poolPads, ceil     bool // pool0 with pads / ceil_mode
 	poolBeforeQuant    bool // pool0 between bn0 and its quantizer
+	positiveBN0        bool // bn0 with positive scales only
 	autoPad            string
 	multiThreshold     bool // conv2's activation a MultiThreshold on the float values, else Quant
 	unsigned0          bool // conv0's activation a 1-bit unsigned Quant ({0, 1}), else BipolarQuant
@@ -62,6 +64,11 @@ func brevitasConv(rng *rand.Rand, shape []int, o convOpts) *Graph {
 	}
 	bn := func(x string, c int, mean float64) string {
 		sc := randT(x+"_gamma", 1.5, c)
+		if o.positiveBN0 && x == "c0" {
+			for i, v := range g.Inits[sc].Data {
+				g.Inits[sc].Data[i] = math.Abs(v) + 0.1
+			}
+		}
 		positive(x+"_var", c)
 		node("BatchNormalization", map[string]Attr{"epsilon": af(1e-5)}, x+"_bn", x, sc, randT(x+"_beta", 0.5, c), randT(x+"_mean", mean, c), x+"_var")
 		return x + "_bn"
@@ -161,6 +168,8 @@ func TestImportConvBrevitas(t *testing.T) {
 		// Zero padding of {0, 1} activations is padding with -1 in the
 		// netlist's bipolar values.
 		"unsigned-padded": {group1: 1, dil0: 1, unsigned0: true, pad1: 1},
+		// MaxPool before the quantizer: moved after the threshold layer.
+		"pool-before-quant": {group1: 1, dil0: 1, poolBeforeQuant: true, positiveBN0: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
@@ -265,7 +274,7 @@ func TestImportConvBadInputs(t *testing.T) {
 		"auto-pad":          {convOpts{group1: 1, dil0: 1, autoPad: "SAME_UPPER"}, `node "Conv_c0" (Conv)`, "auto_pad"},
 		"pool-pads":         {convOpts{group1: 1, dil0: 1, poolPads: true}, `node "MaxPool_p0" (MaxPool)`, "pads"},
 		"pool-ceil":         {convOpts{group1: 1, dil0: 1, ceil: true}, `node "MaxPool_p0" (MaxPool)`, "ceil_mode"},
-		"pool-before-quant": {convOpts{group1: 1, dil0: 1, poolBeforeQuant: true}, `node "MaxPool_p0" (MaxPool)`, "quantizer"},
+		"pool-before-quant": {convOpts{group1: 1, dil0: 1, poolBeforeQuant: true}, `node "MaxPool_p0" (MaxPool)`, "decreasing channel"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			g := brevitasConv(rand.New(rand.NewPCG(1, 1)), []int{1, 2, 12, 12}, c.o)

@@ -37,12 +37,21 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 	if err != nil {
 		return nil, nil, err
 	}
+	origChain := chain
 	accShape := env[wop.Outputs[0]].Shape
 	if err := checkChain(g, env, chain, l.out, numel(accShape), l.conv != nil); err != nil {
 		return nil, nil, err
 	}
+	var hoisted *hoistedPools
 	if l.conv != nil {
 		accShape = []int{1, l.out, 1, 1} // per-channel evaluation
+		if hoisted, err = hoistPools(chain); err != nil {
+			return nil, nil, err
+		}
+		chain, l.pools = hoisted.chain, hoisted.pools
+		for j := range l.pools {
+			l.pools[j].name = poolName(i, j)
+		}
 	}
 	if q == nil || q.Op == "TopK" {
 		if l.conv != nil {
@@ -57,10 +66,19 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 	if err != nil {
 		return nil, nil, err
 	}
-	seg := &segment{g: g, in: wop.Outputs[0], shape: accShape, nodes: append(chain, q)}
+	qs := q
+	if hoisted != nil {
+		qs = hoisted.renamed(q)
+	}
+	seg := &segment{g: g, in: wop.Outputs[0], shape: accShape, nodes: append(chain, qs)}
 	if !l.copyThresholds(g, chain, q, lv, a, b, st.vm) {
 		if err := l.thresholds(seg, lv, a, b, st.vm); err != nil {
 			return nil, nil, nodeErr(q, "%v", err)
+		}
+	}
+	if hoisted != nil && len(hoisted.pools) > 0 {
+		if err := hoisted.checkHoisted(g, wop, l, a, b, st.vm, origChain); err != nil {
+			return nil, nil, err
 		}
 	}
 	next, nst, err := s.lowerPost(g, env, l, q, lv, i)
@@ -155,15 +173,32 @@ func checkChain(g *Graph, env Env, chain []*Node, ch, elems int, conv bool) erro
 				return nodeErr(n, "not supported between a Conv and its quantizer")
 			}
 		case "MaxPool":
-			return nodeErr(n, "a MaxPool between a %s and its activation quantizer is not supported (put it after the quantizer)", what)
+			if !conv {
+				return nodeErr(n, "a MaxPool after a MatMul is not supported")
+			}
+			continue // hoistPools moves it after the quantizer
 		default:
 			return nodeErr(n, "not supported between a %s and its quantizer", what)
 		}
-		if numel(env[n.Outputs[0]].Shape) != elems {
+		if numel(env[n.Outputs[0]].Shape) != elems && !pooled(chain, n) {
 			return nodeErr(n, "changes the number of elements")
 		}
 	}
 	return nil
+}
+
+// pooled reports whether a MaxPool comes before n in chain (the element
+// count is then the pooled one).
+func pooled(chain []*Node, n *Node) bool {
+	for _, m := range chain {
+		if m == n {
+			return false
+		}
+		if m.Op == "MaxPool" {
+			return true
+		}
+	}
+	return false
 }
 
 // perChannel reports whether shape is (..., ch, 1, 1): one value per NCHW
