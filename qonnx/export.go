@@ -104,12 +104,12 @@ func fromNetlist(n *netlist.Network) (*streamlined, error) {
 			sl.flat, sl.inShape = spatial, shape
 			s.layers = append(s.layers, sl)
 			first, spatial = false, false
-			hl.Bits = l.AccBits
+			hl.Bits, hl.WeightBits = l.AccBits, l.WeightBits
 			shape = netlist.Shape{C: l.Out, H: 1, W: 1}
 		case *netlist.Conv2D:
 			s.layers = append(s.layers, convLayerOf(l, shape))
 			first, spatial = false, true
-			hl.Bits = l.AccBits
+			hl.Bits, hl.WeightBits = l.AccBits, l.WeightBits
 			shape = l.OutShape(shape.H, shape.W)
 		case *netlist.MaxPool:
 			last := &s.layers[len(s.layers)-1]

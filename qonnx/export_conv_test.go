@@ -73,7 +73,7 @@ func convSkeleton(rng *rand.Rand) (*netlist.Network, string) {
 func TestExportRoundTripConv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 12))
 	padded, nonzero, zero := 0, 0, 0
-	for k := 0; k < 60; k++ {
+	for k := 0; k < 200; k++ {
 		n, desc := convSkeleton(rng)
 		if err := netlist.Randomize(rng, n); err != nil {
 			t.Fatalf("%s: %v", desc, err)

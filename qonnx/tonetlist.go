@@ -22,7 +22,10 @@ type header struct {
 
 type headerLayer struct {
 	Name string `json:"name"`
-	Bits int    `json:"bits,omitempty"` // acc_bits of dense, score_bits of output
+	Bits int    `json:"bits,omitempty"` // acc_bits of dense and conv2d, score_bits of output
+	// WeightBits is the declared weight width of dense and conv2d layers:
+	// weights drawn at k bits may fit in fewer, which the graph cannot say.
+	WeightBits int `json:"weight_bits,omitempty"`
 }
 
 // inputShape maps the ONNX input shape to the netlist's (C, H, W).
@@ -267,10 +270,16 @@ func applyHeader(n *netlist.Network, props map[string]string) error {
 			if hl.Bits > 0 {
 				l.AccBits = hl.Bits
 			}
+			if hl.WeightBits > 0 {
+				l.WeightBits = hl.WeightBits
+			}
 		case *netlist.Conv2D:
 			l.Name = hl.Name
 			if hl.Bits > 0 {
 				l.AccBits = hl.Bits
+			}
+			if hl.WeightBits > 0 {
+				l.WeightBits = hl.WeightBits
 			}
 		case *netlist.Threshold:
 			l.Name = hl.Name
