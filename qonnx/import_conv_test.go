@@ -15,6 +15,7 @@ type convOpts struct {
 	poolPads, ceil     bool // pool0 with pads / ceil_mode
 	poolBeforeQuant    bool // pool0 between bn0 and its quantizer
 	positiveBN0        bool // bn0 with positive scales only
+	inputQuant         bool // a 2-bit unsigned Quant on the input (a multi-level input)
 	autoPad            string
 	multiThreshold     bool // conv2's activation a MultiThreshold on the float values, else Quant
 	unsigned0          bool // conv0's activation a 1-bit unsigned Quant ({0, 1}), else BipolarQuant
@@ -85,7 +86,13 @@ func brevitasConv(rng *rand.Rand, shape []int, o convOpts) *Graph {
 		a0["auto_pad"] = as(o.autoPad)
 		delete(a0, "pads")
 	}
-	node("Conv", a0, "c0", "x", w0, randT("b0", 0.3, 4))
+	x := "x"
+	if o.inputQuant {
+		g.Inits["third"] = Scalar(1.0 / 3)
+		node("Quant", map[string]Attr{"signed": ai(0), "narrow": ai(0), "rounding_mode": as("ROUND")}, "xq", "x", "third", "zero", "two")
+		x = "xq"
+	}
+	node("Conv", a0, "c0", x, w0, randT("b0", 0.3, 4))
 	pa := map[string]Attr{"kernel_shape": ais(2, 2), "strides": ais(2, 2)}
 	if o.poolPads {
 		pa["pads"] = ais(0, 0, 1, 1)
@@ -170,6 +177,8 @@ func TestImportConvBrevitas(t *testing.T) {
 		"unsigned-padded": {group1: 1, dil0: 1, unsigned0: true, pad1: 1},
 		// MaxPool before the quantizer: moved after the threshold layer.
 		"pool-before-quant": {group1: 1, dil0: 1, poolBeforeQuant: true, positiveBN0: true},
+		// A multi-level input quantizer: a 1x1 identity conv and a threshold layer.
+		"input-quant": {group1: 1, dil0: 1, inputQuant: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
@@ -178,7 +187,11 @@ func TestImportConvBrevitas(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c0, c1 := n.Layers[1].(*netlist.Conv2D), n.Layers[4].(*netlist.Conv2D)
+			first := 1
+			if o.inputQuant {
+				first = 3 // after input_identity and input_quant
+			}
+			c0, c1 := n.Layers[first].(*netlist.Conv2D), n.Layers[first+3].(*netlist.Conv2D)
 			if c0.PadValue != 0 || c1.Pad.Any() != (o.pad1 > 0) || (o.pad1 > 0 && c1.PadValue != -1) {
 				t.Fatalf("pad values %d (pads %v) and %d (pads %v): want 0 (zero pixels) and -1 for {0, 1} activations", c0.PadValue, c0.Pad, c1.PadValue, c1.Pad)
 			}
@@ -186,8 +199,9 @@ func TestImportConvBrevitas(t *testing.T) {
 			for _, l := range n.Layers {
 				ops[l.Op()]++
 			}
-			if ops["conv2d"] != 3 || ops["maxpool"] != 2 || ops["dense"] != 1 {
-				t.Fatalf("layers %v: want 3 conv2d, 2 maxpool, 1 dense", ops)
+			convs := 3 + (first-1)/2 // the identity conv of a multi-level input
+			if ops["conv2d"] != convs || ops["maxpool"] != 2 || ops["dense"] != 1 {
+				t.Fatalf("layers %v: want %d conv2d, 2 maxpool, 1 dense", ops, convs)
 			}
 			const count = 200
 			pixels := randomPixels(rng, count*n.InputLayer().Shape.Size())
