@@ -66,6 +66,9 @@ func convLayer(g *Graph, env Env, n *Node, st *layerIn, i int) (*slLayer, []floa
 	if geom.dh != 1 || geom.dw != 1 {
 		return nil, nil, nil, nodeErr(n, "dilation %dx%d is not supported (only 1)", geom.dh, geom.dw)
 	}
+	if xs := env[n.Inputs[0]].Shape; len(xs) == 4 {
+		geom = geom.resolve(xs[2], xs[3])
+	}
 	if geom.sh != geom.sw {
 		return nil, nil, nil, nodeErr(n, "strides %dx%d differ (qnn's conv2d has one stride)", geom.sh, geom.sw)
 	}
@@ -211,8 +214,8 @@ func poolOf(n *Node) (poolSpec, error) {
 	if err != nil {
 		return poolSpec{}, nodeErr(n, "%v", err)
 	}
-	if geom.pt != 0 || geom.pl != 0 || geom.pb != 0 || geom.pr != 0 {
-		return poolSpec{}, nodeErr(n, "pads are not supported (qnn's maxpool has no padding)")
+	if geom.pt != 0 || geom.pl != 0 || geom.pb != 0 || geom.pr != 0 || geom.autoPad != "" {
+		return poolSpec{}, nodeErr(n, "pads and auto_pad SAME_* are not supported (qnn's maxpool has no padding)")
 	}
 	if geom.dh != 1 || geom.dw != 1 || geom.sh != geom.sw {
 		return poolSpec{}, nodeErr(n, "strides %dx%d / dilations %dx%d: want one stride and no dilation", geom.sh, geom.sw, geom.dh, geom.dw)

@@ -179,6 +179,8 @@ func TestImportConvBrevitas(t *testing.T) {
 		"pool-before-quant": {group1: 1, dil0: 1, poolBeforeQuant: true, positiveBN0: true},
 		// A multi-level input quantizer: a 1x1 identity conv and a threshold layer.
 		"input-quant": {group1: 1, dil0: 1, inputQuant: true},
+		// auto_pad SAME_UPPER on conv0 (3x3, stride 1: one pad on each side).
+		"auto-pad": {group1: 1, dil0: 1, autoPad: "SAME_UPPER"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
@@ -285,7 +287,6 @@ func TestImportConvBadInputs(t *testing.T) {
 		"grouped":           {convOpts{group1: 2, dil0: 1}, `node "Conv_c1" (Conv)`, "group 2"},
 		"dilated":           {convOpts{group1: 1, dil0: 2}, `node "Conv_c0" (Conv)`, "dilation 2x2"},
 		"zero-pad-bipolar":  {convOpts{group1: 1, dil0: 1, pad1: 1}, `node "Conv_c1" (Conv)`, "no exact equivalent"},
-		"auto-pad":          {convOpts{group1: 1, dil0: 1, autoPad: "SAME_UPPER"}, `node "Conv_c0" (Conv)`, "auto_pad"},
 		"pool-pads":         {convOpts{group1: 1, dil0: 1, poolPads: true}, `node "MaxPool_p0" (MaxPool)`, "pads"},
 		"pool-ceil":         {convOpts{group1: 1, dil0: 1, ceil: true}, `node "MaxPool_p0" (MaxPool)`, "ceil_mode"},
 		"pool-before-quant": {convOpts{group1: 1, dil0: 1, poolBeforeQuant: true}, `node "MaxPool_p0" (MaxPool)`, "decreasing channel"},
