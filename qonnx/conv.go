@@ -362,3 +362,36 @@ func (h *hoistedPools) checkHoisted(g *Graph, wop *Node, l *slLayer, a, b []floa
 	}
 	return nil
 }
+
+// classes is the number of scores layer l produces as the last layer:
+// out for a MatMul, OutC*OH*OW for a conv.
+func (l *slLayer) classes() int {
+	if l.conv == nil {
+		return l.out
+	}
+	return l.convOut().Size()
+}
+
+// convOut is a conv layer's output shape.
+func (l *slLayer) convOut() netlist.Shape {
+	c := l.conv
+	nc := netlist.Conv2D{OutC: l.out, KH: c.kh, KW: c.kw, Stride: c.stride, Pad: c.pad}
+	return nc.OutShape(l.inShape.H, l.inShape.W)
+}
+
+// lowerConvScores lowers a Conv whose accumulators are the scores: the
+// layout ops after it must flatten them channel-fastest (the netlist's class
+// order, as Export writes: Transpose to NHWC, Reshape), since the netlist
+// cannot reorder its classes.
+func (s *streamlined) lowerConvScores(g *Graph, env Env, l *slLayer, wop *Node, chain []*Node, a, b []float64) error {
+	perm, _, err := flattenPerm(g, env, chain, wop.Outputs[0])
+	if err != nil {
+		return err
+	}
+	for r, j := range perm {
+		if r != j {
+			return nodeErr(wop, "its outputs are the scores but are not flattened channel-fastest (qnn's class order: Transpose to NHWC before the flatten)")
+		}
+	}
+	return s.lowerScores(l, &segment{g: g, in: wop.Outputs[0], shape: env[wop.Outputs[0]].Shape, nodes: chain}, a, b)
+}

@@ -118,9 +118,6 @@ func fromNetlist(n *netlist.Network) (*streamlined, error) {
 		case *netlist.Threshold:
 			thresholdLayer(&s.layers[len(s.layers)-1], l)
 		case *netlist.Output:
-			if spatial {
-				return nil, fmt.Errorf("qonnx: layer %q: scores straight from a conv2d layer cannot be exported", l.Name)
-			}
 			hl.Bits = l.ScoreBits
 			if l.Offsets != nil {
 				s.offsets = make([]float64, l.Classes)

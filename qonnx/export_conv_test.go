@@ -16,7 +16,8 @@ import (
 // netlist's convTestNetwork: kernels 1..5, strides 1..3, valid, symmetric
 // and asymmetric padding (Randomize draws the pad values, non-zero ones
 // included), max-pools, 1..8-bit weights and activations, 1- or 8-bit
-// input, then dense layers to the scores.
+// input, then dense layers to the scores or, sometimes, a conv's
+// accumulators as the scores.
 func convSkeleton(rng *rand.Rand) (*netlist.Network, string) {
 	in := &netlist.Input{Name: "input", Shape: netlist.Shape{C: 1 + rng.IntN(3), H: 2 + rng.IntN(9), W: 2 + rng.IntN(9)}, Bits: 1}
 	if rng.IntN(2) == 0 {
@@ -47,6 +48,12 @@ func convSkeleton(rng *rand.Rand) (*netlist.Network, string) {
 		if os.H <= 0 || os.W <= 0 {
 			break
 		}
+		if rng.IntN(5) == 0 && os.Size() <= 300 {
+			// The conv's accumulators are the scores (channel-fastest).
+			n.Layers = append(n.Layers, c, &netlist.Output{Name: "scores"})
+			desc = append(desc, fmt.Sprintf("c%d k%dx%d s%d p%v w%d scores", c.OutC, c.KH, c.KW, c.Stride, c.Pad, c.WeightBits))
+			return n, strings.Join(desc, " ")
+		}
 		t := &netlist.Threshold{Name: fmt.Sprintf("act%d", i), Bits: bits()}
 		n.Layers = append(n.Layers, c, t)
 		desc = append(desc, fmt.Sprintf("c%d k%dx%d s%d p%v w%d a%d", c.OutC, c.KH, c.KW, c.Stride, c.Pad, c.WeightBits, t.Bits))
@@ -72,11 +79,14 @@ func convSkeleton(rng *rand.Rand) (*netlist.Network, string) {
 // importing it gives a byte-identical netlist.
 func TestExportRoundTripConv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 12))
-	padded, nonzero, zero := 0, 0, 0
+	padded, nonzero, zero, convScores := 0, 0, 0, 0
 	for k := 0; k < 200; k++ {
 		n, desc := convSkeleton(rng)
 		if err := netlist.Randomize(rng, n); err != nil {
 			t.Fatalf("%s: %v", desc, err)
+		}
+		if _, ok := n.Layers[len(n.Layers)-2].(*netlist.Conv2D); ok {
+			convScores++
 		}
 		for _, l := range n.Layers {
 			if c, ok := l.(*netlist.Conv2D); ok && c.Pad.Any() {
@@ -98,9 +108,9 @@ func TestExportRoundTripConv(t *testing.T) {
 			convRoundTrip(t, n, desc, randomPixels(rng, 16*n.InputLayer().Shape.Size()), 16)
 		})
 	}
-	t.Logf("%d padded convolutions: %d with a non-zero pad value, %d with zero", padded, nonzero, zero)
-	if nonzero < 5 || zero < 5 {
-		t.Errorf("%d padded convolutions, %d with a non-zero pad value, %d with zero: the test does not cover padding", padded, nonzero, zero)
+	t.Logf("%d padded convolutions: %d with a non-zero pad value, %d with zero; %d networks with conv scores", padded, nonzero, zero, convScores)
+	if nonzero < 5 || zero < 5 || convScores < 5 {
+		t.Errorf("%d padded convolutions, %d with a non-zero pad value, %d with zero, %d conv scores: the test does not cover enough", padded, nonzero, zero, convScores)
 	}
 }
 

@@ -316,3 +316,55 @@ func TestImportConvReexport(t *testing.T) {
 	}
 	convRoundTrip(t, n, "imported brevitas-conv", randomPixels(rng, 50*n.InputLayer().Shape.Size()), 50)
 }
+
+// TestImportConvScoresOrder: a Conv whose outputs are the scores must
+// flatten them channel-fastest (the netlist's class order); an NCHW
+// Flatten is refused, a Transpose to NHWC first is imported exactly.
+func TestImportConvScoresOrder(t *testing.T) {
+	build := func(nhwc bool) *Graph {
+		rng := rand.New(rand.NewPCG(4, 4))
+		g := &Graph{Name: "conv-scores", Inits: map[string]*Tensor{}, Opsets: map[string]int64{"": 11},
+			Inputs: []ValueInfo{{Name: "x", Shape: []int{1, 1, 4, 4}}}, Outputs: []ValueInfo{{Name: "out"}}}
+		w := NewTensor(2, 1, 2, 2)
+		for i := range w.Data {
+			w.Data[i] = float64(2*rng.IntN(2) - 1)
+		}
+		g.Inits["w"], g.Inits["k"] = w, Scalar(0.5)
+		add := func(op string, attrs map[string]Attr, out string, in ...string) {
+			g.Nodes = append(g.Nodes, &Node{Name: op + "_" + out, Op: op, Inputs: in, Outputs: []string{out}, Attrs: attrs})
+		}
+		add("Conv", map[string]Attr{"kernel_shape": ais(2, 2)}, "c", "x", "w")
+		src := "c"
+		if nhwc {
+			add("Transpose", map[string]Attr{"perm": ais(0, 2, 3, 1)}, "t", "c")
+			src = "t"
+		}
+		add("Flatten", map[string]Attr{"axis": ai(1)}, "f", src)
+		add("Mul", map[string]Attr{}, "out", "f", "k")
+		return g
+	}
+	_, err := Import(build(false), ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), `node "Conv_c" (Conv)`) || !strings.Contains(err.Error(), "channel-fastest") {
+		t.Errorf("NCHW-flattened conv scores: error %v, want one naming the Conv and the class order", err)
+	}
+	g := build(true)
+	n, err := Import(g, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	pixels := randomPixels(rng, 100*16)
+	res, err := netlist.Eval(n, pixels, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		p, _, err := Predict(g, nchwImage(pixels[i*16:(i+1)*16], n.InputLayer().Shape))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != res[i].Class {
+			t.Fatalf("image %d: Execute %d, netlist %d", i, p, res[i].Class)
+		}
+	}
+}

@@ -39,6 +39,10 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 	}
 	origChain := chain
 	accShape := env[wop.Outputs[0]].Shape
+	convScores := l.conv != nil && (q == nil || q.Op == "TopK")
+	if convScores {
+		return l, nil, s.lowerConvScores(g, env, l, wop, chain, a, b)
+	}
 	if err := checkChain(g, env, chain, l.out, numel(accShape), l.conv != nil); err != nil {
 		return nil, nil, err
 	}
@@ -54,9 +58,6 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 		}
 	}
 	if q == nil || q.Op == "TopK" {
-		if l.conv != nil {
-			return nil, nil, nodeErr(wop, "a Conv must be followed by an activation quantizer (conv outputs as scores are not supported)")
-		}
 		return l, nil, s.lowerScores(l, &segment{g: g, in: wop.Outputs[0], shape: accShape, nodes: chain}, a, b)
 	}
 	if isWeightOp(q.Op) {

@@ -83,6 +83,9 @@ func (s *streamlined) build(wrap func(g *Graph, l *slLayer, w string) string) *G
 		}
 		cur = l.weightNode(g, cur, wrap)
 		if l.t == nil {
+			if l.conv != nil {
+				cur = flattenScores(g, l, cur)
+			}
 			break
 		}
 		cur = s.activationNodes(g, l, cur)
@@ -92,7 +95,7 @@ func (s *streamlined) build(wrap func(g *Graph, l *slLayer, w string) string) *G
 		g.Nodes = append(g.Nodes, &Node{Name: "offsets", Op: "Add", Inputs: []string{cur, "class_offsets"}, Outputs: []string{"scores"}, Attrs: map[string]Attr{}})
 		cur = "scores"
 	}
-	g.Outputs = []ValueInfo{{Name: cur, Shape: []int{1, s.layers[len(s.layers)-1].out}}}
+	g.Outputs = []ValueInfo{{Name: cur, Shape: []int{1, s.layers[len(s.layers)-1].classes()}}}
 	g.Props = s.props
 	return g
 }
@@ -183,6 +186,16 @@ func flattenNodes(g *Graph, l *slLayer, cur string) string {
 	g.Inits[l.name+"_flat_shape"] = &Tensor{Shape: []int{2}, Data: []float64{1, float64(l.in)}}
 	g.Nodes = append(g.Nodes, &Node{Name: l.name + "_flatten", Op: "Reshape", Inputs: []string{l.name + "_nhwc", l.name + "_flat_shape"}, Outputs: []string{l.name + "_in"}, Attrs: map[string]Attr{}})
 	return l.name + "_in"
+}
+
+// flattenScores flattens a conv layer's accumulators channel-fastest: the
+// netlist's class order.
+func flattenScores(g *Graph, l *slLayer, cur string) string {
+	g.Nodes = append(g.Nodes, &Node{Name: l.name + "_nhwc", Op: "Transpose", Inputs: []string{cur}, Outputs: []string{l.name + "_nhwc"},
+		Attrs: map[string]Attr{"perm": {Kind: AttrInts, Ints: []int64{0, 2, 3, 1}}}})
+	g.Inits[l.name+"_flat_shape"] = &Tensor{Shape: []int{2}, Data: []float64{1, float64(l.classes())}}
+	g.Nodes = append(g.Nodes, &Node{Name: l.name + "_flatten", Op: "Reshape", Inputs: []string{l.name + "_nhwc", l.name + "_flat_shape"}, Outputs: []string{l.name + "_scores"}, Attrs: map[string]Attr{}})
+	return l.name + "_scores"
 }
 
 func mtNode(name, in, th, out string, scale, bias float64, k int) *Node {

@@ -228,19 +228,21 @@ func (l *slLayer) threshold() *netlist.Threshold {
 }
 
 func (s *streamlined) output(l *slLayer, lo, hi []int64) *netlist.Output {
-	o := &netlist.Output{Name: "scores", Classes: l.out}
+	classes := l.classes()
+	o := &netlist.Output{Name: "scores", Classes: classes}
 	smin, smax := int64(0), int64(0)
-	for c := 0; c < l.out; c++ {
+	for j := 0; j < classes; j++ {
 		off := int64(0)
 		if s.offsets != nil {
-			off = int64(s.offsets[c])
+			off = int64(s.offsets[j])
 		}
+		c := j % l.out // channel-fastest
 		smin, smax = min(smin, lo[c]+off), max(smax, hi[c]+off)
 	}
 	if s.offsets != nil {
-		o.Offsets = make([]int64, l.out)
-		for c, v := range s.offsets {
-			o.Offsets[c] = int64(v)
+		o.Offsets = make([]int64, classes)
+		for j, v := range s.offsets {
+			o.Offsets[j] = int64(v)
 		}
 	}
 	o.ScoreBits = max(2, netlist.SignedBits(smin, smax))
