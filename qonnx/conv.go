@@ -278,6 +278,7 @@ type hoistedPools struct {
 	chain    []*Node
 	pools    []poolSpec
 	prefixes [][]*Node
+	nodes    []*Node           // the MaxPool nodes
 	alias    map[string]string // pool output -> the tensor it pooled
 }
 
@@ -309,7 +310,7 @@ func hoistPools(chain []*Node) (*hoistedPools, error) {
 			if err != nil {
 				return nil, err
 			}
-			h.pools = append(h.pools, p)
+			h.pools, h.nodes = append(h.pools, p), append(h.nodes, n)
 			h.prefixes = append(h.prefixes, append([]*Node(nil), h.chain...))
 			alias[n.Outputs[0]] = in
 			continue
@@ -324,20 +325,9 @@ func hoistPools(chain []*Node) (*hoistedPools, error) {
 // checkHoisted checks that moving the pools after the threshold is exact:
 // no reversed channel, and each pool's prefix non-decreasing per channel on
 // the accumulator range (the ops are affine per channel).
-func (h *hoistedPools) checkHoisted(g *Graph, wop *Node, l *slLayer, a, b []float64, vm valueMap, orig []*Node) error {
-	pool := func(j int) *Node {
-		for _, n := range orig {
-			if n.Op == "MaxPool" {
-				if j == 0 {
-					return n
-				}
-				j--
-			}
-		}
-		return nil
-	}
+func (h *hoistedPools) checkHoisted(g *Graph, wop *Node, l *slLayer, a, b []float64, vm valueMap) error {
 	if l.sign != nil {
-		return nodeErr(pool(0), "a MaxPool before the activation quantizer of a decreasing channel (negative scale) cannot be moved after it exactly")
+		return nodeErr(h.nodes[0], "a MaxPool before the activation quantizer of a decreasing channel (negative scale) cannot be moved after it exactly")
 	}
 	lo, hi := make([]float64, l.out), make([]float64, l.out)
 	for o := range lo {
@@ -356,7 +346,7 @@ func (h *hoistedPools) checkHoisted(g *Graph, wop *Node, l *slLayer, a, b []floa
 		}
 		for o := range ylo {
 			if yhi[o] < ylo[o] {
-				return nodeErr(pool(j), "channel %d decreases before this MaxPool (negative scale): pooling it after the quantizer would not be exact", o)
+				return nodeErr(h.nodes[j], "channel %d decreases before this MaxPool (negative scale): pooling it after the quantizer would not be exact", o)
 			}
 		}
 	}

@@ -10,34 +10,14 @@ import (
 // layer reads and becomes what the next one reads. It returns the next
 // weight node, nil after the last layer.
 func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i int) (*slLayer, *Node, error) {
-	var l *slLayer
-	var scale, bias []float64
-	var err error
-	if wop.Op == "Conv" {
-		l, scale, bias, err = convLayer(g, env, wop, st, i)
-	} else {
-		l, scale, err = matmulLayer(g, wop, st, i)
-		bias = make([]float64, len(scale))
-	}
+	l, a, b, err := weightLayer(g, env, wop, st, i)
 	if err != nil {
 		return nil, nil, err
-	}
-	// The weight node's float output is a[o]*acc[o] + b[o] for the integer
-	// accumulator acc = W_int . x (padding included: a pad value x_p stands
-	// for the float m*x_p + c exactly).
-	a, b := make([]float64, l.out), make([]float64, l.out)
-	for o := 0; o < l.out; o++ {
-		rs := 0.0
-		for r := 0; r < l.in; r++ {
-			rs += l.w[r*l.out+o]
-		}
-		a[o], b[o] = st.vm.m*scale[o], st.vm.c*scale[o]*rs+bias[o]
 	}
 	chain, q, err := follow(g, wop.Outputs[0], func(n *Node) bool { return isQuantizer(n.Op) || n.Op == "TopK" || isWeightOp(n.Op) })
 	if err != nil {
 		return nil, nil, err
 	}
-	origChain := chain
 	accShape := env[wop.Outputs[0]].Shape
 	convScores := l.conv != nil && (q == nil || q.Op == "TopK")
 	if convScores {
@@ -78,7 +58,7 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 		}
 	}
 	if hoisted != nil && len(hoisted.pools) > 0 {
-		if err := hoisted.checkHoisted(g, wop, l, a, b, st.vm, origChain); err != nil {
+		if err := hoisted.checkHoisted(g, wop, l, a, b, st.vm); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -88,6 +68,34 @@ func (s *streamlined) lowerLayer(g *Graph, env Env, wop *Node, st *layerIn, i in
 	}
 	*st = nst
 	return l, next, nil
+}
+
+// weightLayer reads weight node wop (Conv or MatMul) into layer i. Its float
+// output is a[o]*acc[o] + b[o] for the integer accumulator acc = W_int . x
+// (padding included: a pad value x_p stands for the float m*x_p + c
+// exactly).
+func weightLayer(g *Graph, env Env, wop *Node, st *layerIn, i int) (*slLayer, []float64, []float64, error) {
+	var l *slLayer
+	var scale, bias []float64
+	var err error
+	if wop.Op == "Conv" {
+		l, scale, bias, err = convLayer(g, env, wop, st, i)
+	} else {
+		l, scale, err = matmulLayer(g, wop, st, i)
+		bias = make([]float64, len(scale))
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, b := make([]float64, l.out), make([]float64, l.out)
+	for o := 0; o < l.out; o++ {
+		rs := 0.0
+		for r := 0; r < l.in; r++ {
+			rs += l.w[r*l.out+o]
+		}
+		a[o], b[o] = st.vm.m*scale[o], st.vm.c*scale[o]*rs+bias[o]
+	}
+	return l, a, b, nil
 }
 
 // matmulLayer reads MatMul node mm; after a spatial layer its weight rows
