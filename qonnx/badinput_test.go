@@ -134,6 +134,14 @@ func FuzzDecode(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	conv, _ := convSkeleton(rng)
+	if err := netlist.Randomize(rng, conv); err == nil {
+		if eg, ints, err := Export(conv, ExportOptions{}); err == nil {
+			if data, err := Encode(eg, ints); err == nil {
+				f.Add(data)
+			}
+		}
+	}
 	g := synthetic(rand.New(rand.NewPCG(3, 4)))
 	if data, err := Encode(g, IntTensors{"perm_shape": true}); err == nil {
 		f.Add(data)

@@ -28,7 +28,7 @@ func init() {
 		"Reshape":            opReshape, "Flatten": opFlatten, "Transpose": opTranspose,
 		"Squeeze": opSqueeze, "Unsqueeze": opUnsqueeze, "Identity": opIdentity,
 		"Shape": opShape, "Gather": opGather, "Concat": opConcat, "Constant": opConstant,
-		"TopK": opTopK,
+		"TopK": opTopK, "Pad": opPad,
 	}
 }
 

@@ -108,6 +108,18 @@ func TestOps(t *testing.T) {
 		{"maxpool", node("MaxPool", map[string]Attr{"kernel_shape": ais(2, 2), "strides": ais(2, 2)}, "x"),
 			[]*Tensor{tensor([]int{1, 1, 2, 4}, 1, -5, 3, 2, 0, 4, -1, -2)}, tensor([]int{1, 1, 1, 2}, 4, 3)},
 		{"pow", node("Pow", nil, "a", "b"), []*Tensor{vec(4, 9), Scalar(0.5)}, vec(2, 3)},
+		// auto_pad on a 3x3 input, 2x2 kernel of ones, stride 1: one row and
+		// column of zeros at the end (SAME_UPPER) or at the start (SAME_LOWER).
+		{"conv-same-upper", node("Conv", map[string]Attr{"auto_pad": as("SAME_UPPER")}, "x", "w"),
+			[]*Tensor{tensor([]int{1, 1, 3, 3}, 1, 2, 3, 4, 5, 6, 7, 8, 9), tensor([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
+			tensor([]int{1, 1, 3, 3}, 12, 16, 9, 24, 28, 15, 15, 17, 9)},
+		{"conv-same-lower", node("Conv", map[string]Attr{"auto_pad": as("SAME_LOWER")}, "x", "w"),
+			[]*Tensor{tensor([]int{1, 1, 3, 3}, 1, 2, 3, 4, 5, 6, 7, 8, 9), tensor([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
+			tensor([]int{1, 1, 3, 3}, 1, 3, 5, 5, 12, 16, 11, 24, 28)},
+		// Pad: one column of 7 on the left, one row of 7 at the bottom.
+		{"pad", node("Pad", map[string]Attr{"mode": as("constant")}, "x", "p", "v"),
+			[]*Tensor{tensor([]int{1, 1, 1, 2}, 1, 2), vec(0, 0, 0, 1, 0, 0, 1, 0), Scalar(7)},
+			tensor([]int{1, 1, 2, 3}, 7, 1, 2, 7, 7, 7)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -24,6 +24,9 @@ func Export(n *netlist.Network, opt ExportOptions) (*Graph, IntTensors, error) {
 	}
 	if opt.QuantActivations {
 		for _, l := range n.Layers {
+			if c, ok := l.(*netlist.Conv2D); ok {
+				return nil, nil, fmt.Errorf("qonnx: layer %q: conv2d layers are exported with MultiThreshold only", c.Name)
+			}
 			if t, ok := l.(*netlist.Threshold); ok && t.Bits > 1 {
 				return nil, nil, fmt.Errorf("qonnx: layer %q: %d-bit thresholds have no exact Quant form (only 1-bit ones do); export with MultiThreshold", t.Name, t.Bits)
 			}
@@ -35,10 +38,25 @@ func Export(n *netlist.Network, opt ExportOptions) (*Graph, IntTensors, error) {
 		if d, ok := l.(*netlist.Dense); ok {
 			bits[d.Name] = d.WeightBits
 		}
+		if c, ok := l.(*netlist.Conv2D); ok {
+			bits[c.Name] = c.WeightBits
+		}
 	}
 	g := s.build(func(g *Graph, l *slLayer, w string) string { return wrapWeights(g, l, w, bits[l.name]) })
 	g.Name = n.Name
-	return g, IntTensors{"flat_shape": true}, nil
+	return g, intInits(g), nil
+}
+
+// intInits names the shape and pad operands of g's Reshape and Pad nodes,
+// written as INT64.
+func intInits(g *Graph) IntTensors {
+	ints := IntTensors{}
+	for _, n := range g.Nodes {
+		if (n.Op == "Reshape" || n.Op == "Pad") && len(n.Inputs) > 1 {
+			ints[n.Inputs[1]] = true
+		}
+	}
+	return ints
 }
 
 // wrapWeights puts a weight quantizer in front of initializer w.
@@ -76,14 +94,27 @@ func fromNetlist(n *netlist.Network) (*streamlined, error) {
 		s.inThresholds, s.inScale, s.inBias = []float64{float64(in.Threshold)}, 2, -1
 	}
 	h := header{Name: n.Name, Meta: n.Meta}
-	first := true
+	first, spatial := true, false
+	shape := in.Shape
 	for _, l := range n.Layers {
 		hl := headerLayer{Name: l.LayerName()}
 		switch l := l.(type) {
 		case *netlist.Dense:
-			s.layers = append(s.layers, denseLayer(l, in.Shape, first))
-			first = false
-			hl.Bits = l.AccBits
+			sl := denseLayer(l, in.Shape, first)
+			sl.flat, sl.inShape = spatial, shape
+			s.layers = append(s.layers, sl)
+			first, spatial = false, false
+			hl.Bits, hl.WeightBits = l.AccBits, l.WeightBits
+			shape = netlist.Shape{C: l.Out, H: 1, W: 1}
+		case *netlist.Conv2D:
+			s.layers = append(s.layers, convLayerOf(l, shape))
+			first, spatial = false, true
+			hl.Bits, hl.WeightBits = l.AccBits, l.WeightBits
+			shape = l.OutShape(shape.H, shape.W)
+		case *netlist.MaxPool:
+			last := &s.layers[len(s.layers)-1]
+			last.pools = append(last.pools, poolSpec{name: l.Name, k: l.K, stride: l.Stride})
+			shape = l.OutShape(shape)
 		case *netlist.Threshold:
 			thresholdLayer(&s.layers[len(s.layers)-1], l)
 		case *netlist.Output:
@@ -117,6 +148,19 @@ func denseLayer(d *netlist.Dense, shape netlist.Shape, first bool) slLayer {
 				r = nchwIndex(shape, j)
 			}
 			l.w[r*d.Out+o] = float64(d.W(o, j))
+		}
+	}
+	return l
+}
+
+// convLayerOf is conv2d layer c reading a tensor of shape in.
+func convLayerOf(c *netlist.Conv2D, in netlist.Shape) slLayer {
+	n := c.RowLen()
+	l := slLayer{name: c.Name, in: n, out: c.OutC, w: make([]float64, n*c.OutC), inShape: in,
+		conv: &convSpec{kh: c.KH, kw: c.KW, stride: c.Stride, pad: c.Pad, padValue: c.PadValue}}
+	for f := 0; f < c.OutC; f++ {
+		for j, v := range c.Row(f) {
+			l.w[j*c.OutC+f] = float64(v)
 		}
 	}
 	return l

@@ -129,6 +129,7 @@ func opBatchNorm(n *Node, in []*Tensor) ([]*Tensor, error) {
 type convGeom struct {
 	kh, kw, sh, sw, dh, dw int
 	pt, pl, pb, pr         int
+	autoPad                string // SAME_UPPER or SAME_LOWER: pads follow from the input size (resolve)
 }
 
 func decodeGeom(n *Node, kh, kw int) (convGeom, error) {
@@ -142,13 +143,39 @@ func decodeGeom(n *Node, kh, kw int) (convGeom, error) {
 	if p := n.attrInts("pads"); len(p) == 4 {
 		g.pt, g.pl, g.pb, g.pr = int(p[0]), int(p[1]), int(p[2]), int(p[3])
 	}
-	if ap := n.attrString("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+	switch ap := n.attrString("auto_pad", "NOTSET"); ap {
+	case "NOTSET":
+	case "VALID":
+		g.pt, g.pl, g.pb, g.pr = 0, 0, 0, 0
+	case "SAME_UPPER", "SAME_LOWER":
+		g.autoPad = ap
+	default:
 		return g, fmt.Errorf("auto_pad %q is not supported", ap)
 	}
 	if g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || g.pt < 0 || g.pl < 0 || g.pb < 0 || g.pr < 0 {
 		return g, errors.New("bad strides, dilations or pads")
 	}
 	return g, nil
+}
+
+// resolve computes the pads of auto_pad SAME_UPPER / SAME_LOWER for an
+// h x w input: the output is ceil(in/stride), the odd pad at the end
+// (UPPER) or the start (LOWER), as ONNX specifies.
+func (g convGeom) resolve(h, w int) convGeom {
+	if g.autoPad == "" {
+		return g
+	}
+	same := func(in, k, s, d int) (int, int) {
+		total := max(0, ((in+s-1)/s-1)*s+(k-1)*d+1-in)
+		if g.autoPad == "SAME_UPPER" {
+			return total / 2, total - total/2
+		}
+		return total - total/2, total / 2
+	}
+	g.pt, g.pb = same(h, g.kh, g.sh, g.dh)
+	g.pl, g.pr = same(w, g.kw, g.sw, g.dw)
+	g.autoPad = ""
+	return g
 }
 
 func (g convGeom) out(h, w int) (int, int) {
@@ -176,6 +203,7 @@ func opConv(n *Node, in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	g = g.resolve(h, wd)
 	oh, ow := g.out(h, wd)
 	if oh < 1 || ow < 1 {
 		return nil, errors.New("output would be empty")
@@ -236,6 +264,7 @@ func opMaxPool(n *Node, in []*Tensor) ([]*Tensor, error) {
 		return nil, err
 	}
 	nb, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	g = g.resolve(h, wd)
 	oh, ow := g.out(h, wd)
 	if oh < 1 || ow < 1 {
 		return nil, errors.New("output would be empty")

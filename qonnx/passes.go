@@ -234,7 +234,8 @@ func isScalarElementwise(g *Graph, n *Node) bool {
 }
 
 // FoldInputLayout removes the layout ops (Reshape, Flatten, Transpose,
-// Squeeze, Unsqueeze) between the graph input and the first MatMul: the
+// Squeeze, Unsqueeze) between the graph input and the first MatMul (a
+// graph whose first weight op is a Conv is left as it is): the
 // input is reshaped to (1, N) once at the start and the MatMul's weight rows
 // are permuted to read the input in its own row-major (NCHW) order. Ops on
 // that path must be layout ops, scalar Add/Sub/Mul/Div, or quantizers with
@@ -246,6 +247,15 @@ func foldInputLayout(g0 *Graph) (*Graph, error) {
 	path, mm, err := inputPath(g)
 	if err != nil {
 		return nil, err
+	}
+	if mm.Op == "Conv" {
+		// A Conv reads the NCHW input as it is.
+		for _, p := range path {
+			if isLayout(p.Op) {
+				return nil, nodeErr(p, "layout ops before the first Conv are not supported")
+			}
+		}
+		return g, nil
 	}
 	w := g.Inits[mm.Inputs[1]]
 	in := g.Inputs[0]
@@ -319,11 +329,11 @@ func inputPath(g *Graph) ([]*Node, *Node, error) {
 		if n.Inputs[0] != cur {
 			return nil, nil, nodeErr(n, "data input must be the first input")
 		}
-		if n.Op == "MatMul" {
+		if isWeightOp(n.Op) {
 			return path, n, nil
 		}
-		if !isLayout(n.Op) && !isScalarElementwise(g, n) && !isScalarQuantizer(g, n) {
-			return nil, nil, nodeErr(n, "not supported before the first MatMul (only layout ops, scalar Add/Sub/Mul/Div and quantizers with scalar parameters)")
+		if !isLayout(n.Op) && !isScalarElementwise(g, n) && !isScalarQuantizer(g, n) && n.Op != "Pad" {
+			return nil, nil, nodeErr(n, "not supported before the first MatMul or Conv (only layout ops, scalar Add/Sub/Mul/Div and quantizers with scalar parameters)")
 		}
 		for _, in := range n.Inputs[1:] {
 			if in != "" && g.Inits[in] == nil {

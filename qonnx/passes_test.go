@@ -66,7 +66,10 @@ func TestPassesKeepExecute(t *testing.T) {
 	graphs := map[string]struct {
 		g   *Graph
 		div float64
-	}{"synthetic": {synthetic(rand.New(rand.NewPCG(3, 4))), 1}}
+	}{"synthetic": {synthetic(rand.New(rand.NewPCG(3, 4))), 1},
+		"brevitas-conv":      {brevitasConv(rand.New(rand.NewPCG(7, 8)), []int{1, 2, 12, 12}, convOpts{group1: 1, dil0: 1}), 255},
+		"brevitas-conv-pool": {brevitasConv(rand.New(rand.NewPCG(7, 8)), []int{1, 2, 12, 12}, convOpts{group1: 1, dil0: 1, poolBeforeQuant: true, positiveBN0: true}), 255},
+		"brevitas-conv-mt":   {brevitasConv(rand.New(rand.NewPCG(7, 8)), []int{1, 2, 12, 12}, convOpts{group1: 1, dil0: 1, multiThreshold: true}), 255}}
 	dir := fixtureDir(t)
 	for file, div := range map[string]float64{"TFC_1W1A.onnx": 255, "TFC_1W2A.onnx": 255, "finn-tfc-w1a1/model.onnx": 1} {
 		g, err := Load(filepath.Join(dir, file))

@@ -36,23 +36,29 @@ func streamline(g *Graph) (*streamlined, error) {
 	}
 	in := g.Inputs[0]
 	s := &streamlined{inName: in.Name, inShape: in.Shape, props: g.Props}
-	flat, err := flatInput(g)
+	start := in.Name
+	if cs := g.Consumers(in.Name); len(cs) == 1 && cs[0].Op == "Reshape" {
+		start = cs[0].Outputs[0]
+	}
+	seg, wop, err := follow(g, start, func(n *Node) bool { return isWeightOp(n.Op) })
 	if err != nil {
 		return nil, err
 	}
-	seg, mm, err := follow(g, flat, func(n *Node) bool { return n.Op == "MatMul" })
-	if err != nil {
+	if wop == nil {
+		return nil, fmt.Errorf("qonnx: no MatMul or Conv after the input")
+	}
+	if wop.Op == "MatMul" && start == in.Name {
+		return nil, fmt.Errorf("qonnx: the input must be flattened by one Reshape (run FoldInputLayout first)")
+	}
+	st := layerIn{}
+	if seg, st.pad, err = splitPad(seg, wop); err != nil {
 		return nil, err
 	}
-	if mm == nil {
-		return nil, fmt.Errorf("qonnx: no MatMul after the input")
-	}
-	vm, err := s.lowerInput(&segment{g: g, in: flat, shape: []int{1, 256}, nodes: seg})
-	if err != nil {
+	if st.vm, err = s.lowerInput(&segment{g: g, in: start, shape: []int{1, 256}, nodes: seg}); err != nil {
 		return nil, err
 	}
 	for i := 0; ; i++ {
-		l, next, err := s.lowerLayer(g, env, mm, &vm, i)
+		l, next, err := s.lowerLayer(g, env, wop, &st, i)
 		if err != nil {
 			return nil, err
 		}
@@ -60,18 +66,8 @@ func streamline(g *Graph) (*streamlined, error) {
 		if next == nil {
 			return s, nil
 		}
-		mm = next
+		wop = next
 	}
-}
-
-// flatInput returns the output of the Reshape to (1, N) that FoldInputLayout
-// puts at the input.
-func flatInput(g *Graph) (string, error) {
-	cs := g.Consumers(g.Inputs[0].Name)
-	if len(cs) != 1 || cs[0].Op != "Reshape" {
-		return "", fmt.Errorf("qonnx: the input must be flattened by one Reshape (run FoldInputLayout first)")
-	}
-	return cs[0].Outputs[0], nil
 }
 
 // lowerInput evaluates the preprocessing and input quantizer on every pixel

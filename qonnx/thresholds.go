@@ -163,8 +163,8 @@ func (l *slLayer) setThresholds(t [][]int64, rev []bool) {
 // ops after the quantizer (post) and returns what the next MatMul sees.
 func (l *slLayer) nextValues(post *segment, lv levelSet) (valueMap, error) {
 	for _, n := range post.nodes {
-		if !isLayout(n.Op) && !isScalarElementwise(post.g, n) {
-			return valueMap{}, nodeErr(n, "not supported between a quantizer and the next MatMul (only scalar Add/Sub/Mul/Div and layout ops)")
+		if !isLayout(n.Op) && !isScalarElementwise(post.g, n) && n.Op != "MaxPool" {
+			return valueMap{}, nodeErr(n, "not supported between a quantizer and the next MatMul or Conv (only MaxPool, scalar Add/Sub/Mul/Div and layout ops)")
 		}
 	}
 	var xs []int64
@@ -202,6 +202,15 @@ func (l *slLayer) nextValues(post *segment, lv levelSet) (valueMap, error) {
 // elementwise chain after it must map a[o]*acc + b[o] to
 // alpha*(acc + offset[o]) + gamma for one alpha != 0 and integer offsets.
 func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64) error {
+	classes := l.classes()
+	ch := l.out
+	// Accumulator j (storage order of seg's input: NCHW for a conv) is of
+	// channel chOf(j).
+	chOf := func(j int) int { return j }
+	if l.conv != nil {
+		hw := classes / ch
+		chOf = func(j int) int { return j / hw }
+	}
 	for _, n := range seg.nodes {
 		switch n.Op {
 		case "Add", "Sub", "Mul", "Div", "BatchNormalization":
@@ -212,9 +221,9 @@ func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64) erro
 		}
 	}
 	at := func(acc float64) ([]float64, error) {
-		y := make([]float64, l.out)
-		for o := range y {
-			y[o] = a[o]*acc + b[o]
+		y := make([]float64, classes)
+		for j := range y {
+			y[j] = a[chOf(j)]*acc + b[chOf(j)]
 		}
 		return seg.run(y)
 	}
@@ -230,7 +239,10 @@ func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64) erro
 	if alpha == 0 {
 		return fmt.Errorf("qonnx: %s: scores do not depend on the accumulator", l.name)
 	}
-	off := make([]float64, l.out)
+	if len(z0) != classes {
+		return fmt.Errorf("qonnx: %s: %d scores for %d accumulators", l.name, len(z0), classes)
+	}
+	off := make([]float64, classes)
 	nonzero := false
 	for o := range off {
 		if d := z1[o] - z0[o]; math.Abs(d-alpha) > 1e-9*math.Abs(alpha) {
@@ -255,7 +267,7 @@ func (s *streamlined) lowerScores(l *slLayer, seg *segment, a, b []float64) erro
 	for _, n := range seg.nodes {
 		// A per-class Add/Sub (Export's class offsets) keeps its offsets
 		// even when they are all zero.
-		if (n.Op == "Add" || n.Op == "Sub") && len(seg.g.Inits[n.Inputs[1]].Data) == l.out && l.out > 1 {
+		if (n.Op == "Add" || n.Op == "Sub") && len(seg.g.Inits[n.Inputs[1]].Data) == classes && classes > 1 {
 			nonzero = true
 		}
 	}

@@ -22,7 +22,10 @@ type header struct {
 
 type headerLayer struct {
 	Name string `json:"name"`
-	Bits int    `json:"bits,omitempty"` // acc_bits of dense, score_bits of output
+	Bits int    `json:"bits,omitempty"` // acc_bits of dense and conv2d, score_bits of output
+	// WeightBits is the declared weight width of dense and conv2d layers:
+	// weights drawn at k bits may fit in fewer, which the graph cannot say.
+	WeightBits int `json:"weight_bits,omitempty"`
 }
 
 // inputShape maps the ONNX input shape to the netlist's (C, H, W).
@@ -61,16 +64,18 @@ func (s *streamlined) toNetlist(name string) (*netlist.Network, error) {
 	case len(s.inThresholds) == 1 && s.inScale == 2 && s.inBias == -1:
 		in.Bits, in.Threshold = 1, int(math.Min(math.Max(s.inThresholds[0], 0), 256))
 		xmin, xmax = -1, 1
+	case s.layers[0].conv != nil:
+		xmin, xmax = s.identityConvInput(n, shape.C)
 	default:
 		xmin, xmax = s.identityInput(n, shape.Size())
 	}
 	for i := range s.layers {
 		l := &s.layers[i]
-		d, lo, hi, err := l.dense(shape, i == 0, xmin, xmax)
+		acc, accBits, lo, hi, err := l.accumulating(shape, i == 0, xmin, xmax)
 		if err != nil {
 			return nil, err
 		}
-		n.Layers = append(n.Layers, d)
+		n.Layers = append(n.Layers, acc)
 		if l.t == nil {
 			n.Layers = append(n.Layers, s.output(l, lo, hi))
 			break
@@ -80,8 +85,11 @@ func (s *streamlined) toNetlist(name string) (*netlist.Network, error) {
 		for _, v := range t.T {
 			amin, amax = min(amin, v), max(amax, v)
 		}
-		d.AccBits = netlist.SignedBits(amin, amax)
+		*accBits = netlist.SignedBits(amin, amax)
 		n.Layers = append(n.Layers, t)
+		for _, p := range l.pools {
+			n.Layers = append(n.Layers, &netlist.MaxPool{Name: p.name, K: p.k, Stride: p.stride})
+		}
 		xmin, xmax = int64(t.Value(0)), int64(t.Value(t.PerChannel()))
 	}
 	if err := applyHeader(n, s.props); err != nil {
@@ -108,6 +116,63 @@ func (s *streamlined) identityInput(n *netlist.Network, size int) (int64, int64)
 		}
 	}
 	n.Layers = append(n.Layers, d, t)
+	return int64(t.Value(0)), int64(t.Value(t.PerChannel()))
+}
+
+// accumulating converts layer l to a dense or conv2d layer; it returns the
+// layer, its acc_bits field and the per-channel accumulator ranges.
+func (l *slLayer) accumulating(shape netlist.Shape, first bool, xmin, xmax int64) (netlist.Layer, *int, []int64, []int64, error) {
+	if l.conv != nil {
+		c, lo, hi, err := l.conv2d(xmin, xmax)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		return c, &c.AccBits, lo, hi, nil
+	}
+	d, lo, hi, err := l.dense(shape, first, xmin, xmax)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return d, &d.AccBits, lo, hi, nil
+}
+
+// conv2d converts conv layer l (weights already in (kh, kw, c) row order).
+func (l *slLayer) conv2d(xmin, xmax int64) (*netlist.Conv2D, []int64, []int64, error) {
+	bits, err := weightBits(l.w)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("qonnx: %s: %v", l.name, err)
+	}
+	cs := l.conv
+	c := &netlist.Conv2D{Name: l.name, InC: l.inShape.C, OutC: l.out, KH: cs.kh, KW: cs.kw, Stride: cs.stride,
+		Pad: cs.pad, PadValue: cs.padValue, WeightBits: bits, Weights: make([]int8, l.in*l.out)}
+	for f := 0; f < l.out; f++ {
+		for j := 0; j < l.in; j++ {
+			c.Weights[f*l.in+j] = int8(l.w[j*l.out+f])
+		}
+	}
+	lo, hi := make([]int64, l.out), make([]int64, l.out)
+	for f := range lo {
+		lo[f], hi[f] = netlist.RowRange(c.Row(f), xmin, xmax)
+	}
+	c.AccBits = netlist.SignedBits(minOf(lo)-1, maxOf(hi)+1)
+	return c, lo, hi, nil
+}
+
+// identityConvInput is identityInput for a convolutional network: a 1x1
+// identity conv2d and a per-channel threshold layer.
+func (s *streamlined) identityConvInput(n *netlist.Network, ch int) (int64, int64) {
+	c := &netlist.Conv2D{Name: "input_identity", InC: ch, OutC: ch, KH: 1, KW: 1, Stride: 1, WeightBits: 2, AccBits: 10, Weights: make([]int8, ch*ch)}
+	for i := 0; i < ch; i++ {
+		c.Weights[i*ch+i] = 1
+	}
+	k := len(s.inThresholds)
+	t := &netlist.Threshold{Name: "input_quant", Channels: ch, Bits: bitsFor(k + 1), Base: int(s.inBias)}
+	for i := 0; i < ch; i++ {
+		for _, v := range s.inThresholds {
+			t.T = append(t.T, int64(v))
+		}
+	}
+	n.Layers = append(n.Layers, c, t)
 	return int64(t.Value(0)), int64(t.Value(t.PerChannel()))
 }
 
@@ -163,19 +228,21 @@ func (l *slLayer) threshold() *netlist.Threshold {
 }
 
 func (s *streamlined) output(l *slLayer, lo, hi []int64) *netlist.Output {
-	o := &netlist.Output{Name: "scores", Classes: l.out}
+	classes := l.classes()
+	o := &netlist.Output{Name: "scores", Classes: classes}
 	smin, smax := int64(0), int64(0)
-	for c := 0; c < l.out; c++ {
+	for j := 0; j < classes; j++ {
 		off := int64(0)
 		if s.offsets != nil {
-			off = int64(s.offsets[c])
+			off = int64(s.offsets[j])
 		}
+		c := j % l.out // channel-fastest
 		smin, smax = min(smin, lo[c]+off), max(smax, hi[c]+off)
 	}
 	if s.offsets != nil {
-		o.Offsets = make([]int64, l.out)
-		for c, v := range s.offsets {
-			o.Offsets[c] = int64(v)
+		o.Offsets = make([]int64, classes)
+		for j, v := range s.offsets {
+			o.Offsets[j] = int64(v)
 		}
 	}
 	o.ScoreBits = max(2, netlist.SignedBits(smin, smax))
@@ -205,7 +272,20 @@ func applyHeader(n *netlist.Network, props map[string]string) error {
 			if hl.Bits > 0 {
 				l.AccBits = hl.Bits
 			}
+			if hl.WeightBits > 0 {
+				l.WeightBits = hl.WeightBits
+			}
+		case *netlist.Conv2D:
+			l.Name = hl.Name
+			if hl.Bits > 0 {
+				l.AccBits = hl.Bits
+			}
+			if hl.WeightBits > 0 {
+				l.WeightBits = hl.WeightBits
+			}
 		case *netlist.Threshold:
+			l.Name = hl.Name
+		case *netlist.MaxPool:
 			l.Name = hl.Name
 		case *netlist.Output:
 			l.Name = hl.Name
