@@ -25,6 +25,17 @@ var helperSource []byte
 // no libopenblas-dev, an unwritable cache directory.
 var ErrHelperBuild = errors.New("cannot build the OpenBLAS helper")
 
+// ErrUnsupported wraps the error for a network the float32 comparison cannot
+// write (today: anything but Input, (Dense, Threshold)*, Dense, Output).
+var ErrUnsupported = errors.New("the float32 comparison supports dense networks only")
+
+// CheckFloat returns an error wrapping ErrUnsupported if the float32
+// OpenBLAS comparison cannot run n.
+func CheckFloat(n *netlist.Network) error {
+	_, err := floatModel(n)
+	return err
+}
+
 // Helper is the compiled float32 OpenBLAS program.
 type Helper struct {
 	Path     string // the executable
@@ -193,7 +204,7 @@ func floatModel(n *netlist.Network) ([]byte, error) {
 	for li := 1; li+1 < len(n.Layers); li += 2 {
 		d, ok := n.Layers[li].(*netlist.Dense)
 		if !ok {
-			return nil, fmt.Errorf("cpubench: layer %d (%s): the float32 comparison supports dense networks only", li, n.Layers[li].Op())
+			return nil, fmt.Errorf("cpubench: layer %d (%s): %w", li, n.Layers[li].Op(), ErrUnsupported)
 		}
 		switch next := n.Layers[li+1].(type) {
 		case *netlist.Threshold:
@@ -222,7 +233,7 @@ func floatModel(n *netlist.Network) ([]byte, error) {
 				wf(float64(next.Offset(c)))
 			}
 		default:
-			return nil, fmt.Errorf("cpubench: layer %d (%s): the float32 comparison supports dense networks only", li+1, next.Op())
+			return nil, fmt.Errorf("cpubench: layer %d (%s): %w", li+1, next.Op(), ErrUnsupported)
 		}
 	}
 	return b.Bytes(), nil

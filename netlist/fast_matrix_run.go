@@ -135,6 +135,11 @@ func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
 	c, pw := s.in.shape.C, s.in.planeWords()
 	iw0 := ow*cv.stride - cv.pad.Left
 	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
+	ih0 := oh*cv.stride - cv.pad.Top
+	if s.nw == 1 && lo == 0 && hi == cv.kw && ih0 >= 0 && ih0+cv.kh <= cv.inH {
+		s.gatherFlatWord(img, ih0, iw0, col)
+		return
+	}
 	clear(col)
 	for kh := 0; kh < cv.kh; kh++ {
 		ih := oh*cv.stride - cv.pad.Top + kh
@@ -150,6 +155,29 @@ func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
 				copyBits(d, (kh*cv.kw+lo)*c, img[q*pw:(q+1)*pw], (ih*cv.inW+iw0+lo)*c, (hi-lo)*c)
 			}
 		}
+	}
+}
+
+// gatherFlatWord is gatherFlat for a window that lies inside the input and
+// fits in one word per plane: each kernel row is one extraction of kw*C bits.
+func (s *fastMatrix) gatherFlatWord(img []uint64, ih0, iw0 int, col []uint64) {
+	cv := s.conv
+	c, pw := s.in.shape.C, s.in.planeWords()
+	n := uint(cv.kw * c)
+	mask := uint64(1)<<n - 1 // n < 64: the whole window fits in one word
+	for q := range s.x.c {
+		plane := img[q*pw : (q+1)*pw]
+		var w uint64
+		for kh := 0; kh < cv.kh; kh++ {
+			so := ((ih0+kh)*cv.inW + iw0) * c
+			i, b := so>>6, uint(so&63)
+			v := plane[i] >> b
+			if b != 0 && i+1 < len(plane) {
+				v |= plane[i+1] << (64 - b)
+			}
+			w |= (v & mask) << (uint(kh) * n)
+		}
+		col[q] = w
 	}
 }
 

@@ -48,7 +48,7 @@ func benchCommand(e *env) *cli.Command {
 			}
 			e.log.Info("benchmarking", "model", model, "kernels", strings.Join(netlist.Kernels(), ","), "float32", opt.Float)
 			r, err := cpubench.Run(n, opt)
-			if errors.Is(err, cpubench.ErrHelperBuild) {
+			if errors.Is(err, cpubench.ErrHelperBuild) || errors.Is(err, cpubench.ErrUnsupported) {
 				return userErrf("bench: %v (or run with --no-float)", err)
 			}
 			if err != nil {

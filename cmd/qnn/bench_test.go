@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -66,4 +68,45 @@ func TestBenchNoCompiler(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	stdout, stderr, code := runQNN(t, "--log-level", "error", "bench", "--random", "5-2", "--images", "3", "--min-time", "0.01", "--cache-dir", t.TempDir())
 	checkUserError(t, stdout, stderr, code, "OpenBLAS helper", "--no-float")
+}
+
+// tinyConvModel saves a small random conv network (conv, threshold,
+// max-pool, dense, output) and returns its path.
+func tinyConvModel(t *testing.T) string {
+	t.Helper()
+	n := &netlist.Network{Name: "tinycnv", Layers: []netlist.Layer{
+		&netlist.Input{Name: "input", Shape: netlist.Shape{C: 3, H: 6, W: 6}, Bits: 8},
+		&netlist.Conv2D{Name: "conv0", OutC: 4, KH: 3, KW: 3, Stride: 1, WeightBits: 1},
+		&netlist.Threshold{Name: "act0", Bits: 1},
+		&netlist.MaxPool{Name: "pool0", K: 2, Stride: 2},
+		&netlist.Dense{Name: "fc0", Out: 3, WeightBits: 1},
+		&netlist.Output{Name: "scores"},
+	}}
+	if err := netlist.Randomize(rand.New(rand.NewPCG(15, 2)), n); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tinycnv.json")
+	if err := netlist.Save(path, n); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBenchConv checks bench on a conv model: the kernels are measured with
+// the MACs of the convolution counted, and the float32 side, which supports
+// dense networks only, is a one-line user error (exit 1) naming the layer.
+func TestBenchConv(t *testing.T) {
+	path := tinyConvModel(t)
+	stdout, stderr, code := runQNN(t, "--log-level", "error", "bench", "--images", "5", "--min-time", "0.01", "--no-float", "--json", path)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	var r benchReport
+	decodeOneObject(t, stdout, &r)
+	// conv0: 4x4 output pixels x 4 channels x 27; fc0: 2*2*4 x 3.
+	if want := int64(4*4*4*27 + 16*3); r.MACsPerImage != want || len(r.Binary) != 2*len(r.Kernels) {
+		t.Errorf("%d MACs per image (want %d), %d measurements", r.MACsPerImage, want, len(r.Binary))
+	}
+	stdout, stderr, code = runQNN(t, "--log-level", "error", "bench", "--images", "5", "--min-time", "0.01", "--cache-dir", t.TempDir(), path)
+	checkUserError(t, stdout, stderr, code, "layer 1 (conv2d)", "dense networks only", "--no-float")
 }
