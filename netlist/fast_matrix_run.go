@@ -44,6 +44,7 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 	colStride := len(s.x.c) * s.nw
 	for b := 0; b < nimg; b++ {
 		img := src[b*s.in.stride() : (b+1)*s.in.stride()]
+		rw := s.rowWords(img, sc)
 		for p0 := 0; p0 < npix; p0 += fastConvTile {
 			p1 := min(p0+fastConvTile, npix)
 			ne := p1 - p0
@@ -53,7 +54,11 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 			}
 			for j := 0; j < ne; j++ {
 				p := p0 + j
-				s.gather(img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				if rw != nil {
+					s.gatherRows(rw, img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				} else {
+					s.gather(img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				}
 				sink.base[j] = b*s.out.stride() + p*s.out.cw
 				sink.recBase[j] = p * s.rows
 				if s.thrBits == 0 {
@@ -135,11 +140,6 @@ func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
 	c, pw := s.in.shape.C, s.in.planeWords()
 	iw0 := ow*cv.stride - cv.pad.Left
 	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
-	ih0 := oh*cv.stride - cv.pad.Top
-	if s.nw == 1 && lo == 0 && hi == cv.kw && ih0 >= 0 && ih0+cv.kh <= cv.inH {
-		s.gatherFlatWord(img, ih0, iw0, col)
-		return
-	}
 	clear(col)
 	for kh := 0; kh < cv.kh; kh++ {
 		ih := oh*cv.stride - cv.pad.Top + kh
@@ -158,24 +158,55 @@ func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
 	}
 }
 
-// gatherFlatWord is gatherFlat for a window that lies inside the input and
-// fits in one word per plane: each kernel row is one extraction of kw*C bits.
-func (s *fastMatrix) gatherFlatWord(img []uint64, ih0, iw0 int, col []uint64) {
+// rowWords returns, if the layer's input is flat-packed and its window
+// fits in one word per plane, the table of every input position's kernel
+// row: word q*H*W+i holds the kw*C bits of plane q that start at element
+// i*C (the run of one kernel row starting at pixel i). Otherwise it returns
+// nil. The table lives in sc.rows.
+func (s *fastMatrix) rowWords(img []uint64, sc *fastScratch) []uint64 {
 	cv := s.conv
-	c, pw := s.in.shape.C, s.in.planeWords()
-	n := uint(cv.kw * c)
-	mask := uint64(1)<<n - 1 // n < 64: the whole window fits in one word
+	if s.in.chunks != 1 || s.nw != 1 {
+		return nil
+	}
+	c, pw, hw := s.in.shape.C, s.in.planeWords(), cv.inH*cv.inW
+	need := len(s.x.c) * hw
+	if cap(sc.rows) < need {
+		sc.rows = make([]uint64, need)
+	}
+	rw := sc.rows[:need]
+	mask := uint64(1)<<uint(cv.kw*c) - 1 // kw*C <= 64 (a shift by 64 gives all ones)
 	for q := range s.x.c {
-		plane := img[q*pw : (q+1)*pw]
+		plane, dst := img[q*pw:(q+1)*pw], rw[q*hw:(q+1)*hw]
+		for i := range dst {
+			so := i * c
+			w, b := so>>6, uint(so&63)
+			v := plane[w] >> b
+			if b != 0 && w+1 < len(plane) {
+				v |= plane[w+1] << (64 - b)
+			}
+			dst[i] = v & mask
+		}
+	}
+	return rw
+}
+
+// gatherRows is gather from the table of rowWords for output pixel (oh,
+// ow): the window's kernel rows are ORed side by side. A window reaching
+// into the padding is gathered by gatherFlat.
+func (s *fastMatrix) gatherRows(rw, img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	ih0, iw0 := oh*cv.stride-cv.pad.Top, ow*cv.stride-cv.pad.Left
+	if ih0 < 0 || iw0 < 0 || ih0+cv.kh > cv.inH || iw0+cv.kw > cv.inW {
+		s.gatherFlat(img, oh, ow, col)
+		return
+	}
+	hw, n := cv.inH*cv.inW, uint(cv.kw*s.in.shape.C)
+	i0 := ih0*cv.inW + iw0
+	for q := range s.x.c {
+		r := rw[q*hw+i0:]
 		var w uint64
 		for kh := 0; kh < cv.kh; kh++ {
-			so := ((ih0+kh)*cv.inW + iw0) * c
-			i, b := so>>6, uint(so&63)
-			v := plane[i] >> b
-			if b != 0 && i+1 < len(plane) {
-				v |= plane[i+1] << (64 - b)
-			}
-			w |= (v & mask) << (uint(kh) * n)
+			w |= r[kh*cv.inW] << (uint(kh) * n)
 		}
 		col[q] = w
 	}
