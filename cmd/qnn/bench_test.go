@@ -121,3 +121,18 @@ func TestBenchConv(t *testing.T) {
 	stdout, stderr, code = runQNN(t, "--log-level", "error", "bench", "--images", "5", "--min-time", "0.01", "--cache-dir", t.TempDir(), path)
 	checkUserError(t, stdout, stderr, code, "layer 2 (output after conv2d)", "--no-float")
 }
+
+// TestBenchRandomCNV checks --random cnv: FINN's CNV-w1a1 topology, its MACs
+// summed layer by layer from the shapes.
+func TestBenchRandomCNV(t *testing.T) {
+	stdout, stderr, code := runQNN(t, "--log-level", "error", "bench", "--random", "cnv", "--images", "2", "--min-time", "0.001", "--no-float", "--json")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	var r benchReport
+	decodeOneObject(t, stdout, &r)
+	want := int64(30*30*64*27 + 28*28*64*576 + 12*12*128*576 + 10*10*128*1152 + 3*3*256*1152 + 1*1*256*2304 + 256*512 + 512*512 + 512*10)
+	if r.MACsPerImage != want || r.Network != "cnv-w1a1" {
+		t.Errorf("network %q, %d MACs per image, want cnv-w1a1, %d", r.Network, r.MACsPerImage, want)
+	}
+}
