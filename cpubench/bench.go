@@ -54,7 +54,7 @@ type FloatResult struct {
 // Report is the outcome of Run.
 type Report struct {
 	Network           string         `json:"network"` // the netlist's name
-	Widths            []int          `json:"widths"`  // input size, then every dense layer's outputs
+	Widths            []int          `json:"widths"`  // input size, then every dense layer's outputs and every convolution's channels
 	Images            int            `json:"images"`  // of the large-batch measurements
 	MACsPerImage      int64          `json:"macs_per_image"`
 	BinaryOpsPerImage int64          `json:"binary_ops_per_image"`
@@ -84,17 +84,29 @@ func Run(n *netlist.Network, opt Options) (*Report, error) {
 	if opt.Workers == 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opt.Float {
+		if err := CheckFloat(n); err != nil {
+			return nil, err
+		}
+	}
 	f, err := netlist.NewFast(n)
+	if err != nil {
+		return nil, err
+	}
+	st, err := netlist.Stats(n)
 	if err != nil {
 		return nil, err
 	}
 	r := &Report{Network: n.Name, CPU: cpuName(), GOMAXPROCS: runtime.GOMAXPROCS(0), Kernels: netlist.Kernels(), LoadBefore: loadAverage(), Images: opt.Images}
 	r.Widths = append(r.Widths, n.InputLayer().Shape.Size())
-	for _, l := range n.Layers {
-		if d, ok := l.(*netlist.Dense); ok {
-			r.Widths = append(r.Widths, d.Out)
-			r.MACsPerImage += int64(d.In) * int64(d.Out)
+	for i, l := range n.Layers {
+		switch l := l.(type) {
+		case *netlist.Dense:
+			r.Widths = append(r.Widths, l.Out)
+		case *netlist.Conv2D:
+			r.Widths = append(r.Widths, l.OutC)
 		}
+		r.MACsPerImage += st[i].MACs
 	}
 	r.BinaryOpsPerImage = 2 * r.MACsPerImage
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x51ed))

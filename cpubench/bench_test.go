@@ -82,3 +82,51 @@ func TestRunBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFloatAgreesConv checks the float32 conv inference (im2col + sgemm,
+// max-pool, thresholds) against netlist on every image of random conv
+// networks: 8-bit and 1-bit inputs, padding with random pad values, strides,
+// multi-bit weights and activations, a max-pool between convolutions.
+func TestRunFloatAgreesConv(t *testing.T) {
+	haveOpenBLAS(t)
+	skeletons := []*netlist.Network{
+		{Name: "cnv8", Layers: []netlist.Layer{
+			&netlist.Input{Name: "in", Shape: netlist.Shape{C: 3, H: 9, W: 8}, Bits: 8},
+			&netlist.Conv2D{Name: "c0", OutC: 5, KH: 3, KW: 3, Stride: 1, Pad: netlist.Padding{Top: 1, Bottom: 0, Left: 2, Right: 1}},
+			&netlist.Threshold{Name: "t0", Bits: 2},
+			&netlist.MaxPool{Name: "p0", K: 2, Stride: 2},
+			&netlist.Conv2D{Name: "c1", OutC: 6, KH: 2, KW: 3, Stride: 2, WeightBits: 2, Pad: netlist.Symmetric(1)},
+			&netlist.Threshold{Name: "t1", Bits: 1},
+			&netlist.Dense{Name: "d0", Out: 4},
+			&netlist.Output{Name: "out"},
+		}},
+		{Name: "cnv1", Layers: []netlist.Layer{
+			&netlist.Input{Name: "in", Shape: netlist.Shape{C: 2, H: 6, W: 6}, Bits: 1},
+			&netlist.Conv2D{Name: "c0", OutC: 7, KH: 3, KW: 3, Stride: 1, Pad: netlist.Symmetric(1)},
+			&netlist.Threshold{Name: "t0", Bits: 1},
+			&netlist.Conv2D{Name: "c1", OutC: 8, KH: 3, KW: 3, Stride: 1},
+			&netlist.Threshold{Name: "t1", Bits: 1},
+			&netlist.MaxPool{Name: "p0", K: 3, Stride: 1},
+			&netlist.Dense{Name: "d0", Out: 9, WeightBits: 3},
+			&netlist.Threshold{Name: "t2", Bits: 3},
+			&netlist.Dense{Name: "d1", Out: 5},
+			&netlist.Output{Name: "out"},
+		}},
+	}
+	for i, n := range skeletons {
+		if err := netlist.Randomize(rand.New(rand.NewPCG(uint64(i), 15)), n); err != nil {
+			t.Fatal(err)
+		}
+		const images = 200
+		r, err := Run(n, Options{Images: images, MinSeconds: 0.01, Float: true, CacheDir: t.TempDir(), FloatBatches: []int{1, 200}})
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+		if r.FloatAgree != images {
+			t.Errorf("%s: float32 classes agree with netlist on %d of %d images", n.Name, r.FloatAgree, images)
+		}
+		if len(r.Float) != 2 || r.Float[1].GFLOPs <= 0 {
+			t.Errorf("%s: float32 measurements %+v", n.Name, r.Float)
+		}
+	}
+}

@@ -25,6 +25,18 @@ var helperSource []byte
 // no libopenblas-dev, an unwritable cache directory.
 var ErrHelperBuild = errors.New("cannot build the OpenBLAS helper")
 
+// ErrUnsupported wraps the error for a network the float32 comparison cannot
+// write: anything but Input, then dense or conv2d layers each followed by a
+// threshold (max-pools between), and a dense layer followed by Output.
+var ErrUnsupported = errors.New("the float32 comparison supports input, dense/conv2d+threshold, max-pool, dense+output only")
+
+// CheckFloat returns an error wrapping ErrUnsupported if the float32
+// OpenBLAS comparison cannot run n.
+func CheckFloat(n *netlist.Network) error {
+	_, err := floatModel(n)
+	return err
+}
+
 // Helper is the compiled float32 OpenBLAS program.
 type Helper struct {
 	Path     string // the executable
@@ -178,8 +190,13 @@ func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int,
 }
 
 // floatModel encodes n in the helper's model format (see blas_helper.c).
-// It needs a dense network: Input, (Dense, Threshold)*, Dense, Output.
+// It needs Input, then dense or conv2d layers each followed by a threshold
+// (max-pools anywhere between), and a last dense layer followed by Output.
 func floatModel(n *netlist.Network) ([]byte, error) {
+	vals, err := netlist.Values(n)
+	if err != nil {
+		return nil, fmt.Errorf("cpubench: %w", err)
+	}
 	var b bytes.Buffer
 	w := func(vs ...int) {
 		for _, v := range vs {
@@ -188,20 +205,43 @@ func floatModel(n *netlist.Network) ([]byte, error) {
 	}
 	wf := func(v float64) { binary.Write(&b, binary.LittleEndian, math.Float32bits(float32(v))) }
 	in := n.InputLayer()
-	nd := (len(n.Layers) - 1) / 2
-	w(0x716e6e66, nd, in.Shape.Size(), in.Bits, in.Threshold)
-	for li := 1; li+1 < len(n.Layers); li += 2 {
-		d, ok := n.Layers[li].(*netlist.Dense)
-		if !ok {
-			return nil, fmt.Errorf("cpubench: layer %d (%s): the float32 comparison supports dense networks only", li, n.Layers[li].Op())
+	nl := 0
+	for _, l := range n.Layers {
+		switch l.(type) {
+		case *netlist.Dense, *netlist.Conv2D, *netlist.MaxPool:
+			nl++
 		}
-		switch next := n.Layers[li+1].(type) {
+	}
+	w(0x716e6e67, nl, in.Shape.Size(), in.Bits, in.Threshold)
+	for li := 1; li < len(n.Layers); li++ {
+		s := vals[li-1].Shape
+		var weights []int8
+		var out int
+		switch l := n.Layers[li].(type) {
+		case *netlist.MaxPool:
+			o := vals[li].Shape
+			w(2, s.C, s.H, s.W, o.H, o.W, l.K, l.Stride)
+			continue
+		case *netlist.Conv2D:
+			o := vals[li].Shape
+			w(1, s.C, s.H, s.W, o.C, o.H, o.W, l.KH, l.KW, l.Stride, l.Pad.Top, l.Pad.Left)
+			wf(float64(l.PadValue))
+			w(l.RowLen(), l.OutC)
+			weights, out = l.Weights, l.OutC
+		case *netlist.Dense:
+			w(0, l.In, l.Out)
+			weights, out = l.Weights, l.Out
+		default:
+			return nil, fmt.Errorf("cpubench: layer %d (%s): %w", li, n.Layers[li].Op(), ErrUnsupported)
+		}
+		if li+1 >= len(n.Layers) {
+			return nil, fmt.Errorf("cpubench: layer %d (%s): %w", li, n.Layers[li].Op(), ErrUnsupported)
+		}
+		li++
+		switch next := n.Layers[li].(type) {
 		case *netlist.Threshold:
-			kind := next.Bits
-			w(d.In, d.Out, kind, next.PerChannel())
-			for _, v := range d.Weights {
-				wf(float64(v))
-			}
+			w(next.Bits, next.PerChannel())
+			floatWeights(&b, weights)
 			for _, t := range next.T {
 				wf(float64(t))
 			}
@@ -214,16 +254,23 @@ func floatModel(n *netlist.Network) ([]byte, error) {
 			}
 			wf(float64(next.Base))
 		case *netlist.Output:
-			w(d.In, d.Out, 0, 0)
-			for _, v := range d.Weights {
-				wf(float64(v))
+			if _, ok := n.Layers[li-1].(*netlist.Dense); !ok {
+				return nil, fmt.Errorf("cpubench: layer %d (%s after %s): %w", li, next.Op(), n.Layers[li-1].Op(), ErrUnsupported)
 			}
-			for c := 0; c < next.Classes; c++ {
+			w(0, 0)
+			floatWeights(&b, weights)
+			for c := 0; c < out; c++ {
 				wf(float64(next.Offset(c)))
 			}
 		default:
-			return nil, fmt.Errorf("cpubench: layer %d (%s): the float32 comparison supports dense networks only", li+1, next.Op())
+			return nil, fmt.Errorf("cpubench: layer %d (%s): %w", li, next.Op(), ErrUnsupported)
 		}
 	}
 	return b.Bytes(), nil
+}
+
+func floatWeights(b *bytes.Buffer, ws []int8) {
+	for _, v := range ws {
+		binary.Write(b, binary.LittleEndian, math.Float32bits(float32(v)))
+	}
 }

@@ -173,6 +173,7 @@ type fastScratch struct {
 	recBase []int
 	scores  [][]int64
 	col     []uint64 // gathered convolution windows
+	rows    []uint64 // kernel rows of a flat-packed convolution input (rowWords)
 }
 
 // newScratch returns buffers for blocks of up to min(count, f.block) images.

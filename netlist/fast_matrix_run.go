@@ -44,6 +44,7 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 	colStride := len(s.x.c) * s.nw
 	for b := 0; b < nimg; b++ {
 		img := src[b*s.in.stride() : (b+1)*s.in.stride()]
+		rw := s.rowWords(img, sc)
 		for p0 := 0; p0 < npix; p0 += fastConvTile {
 			p1 := min(p0+fastConvTile, npix)
 			ne := p1 - p0
@@ -53,7 +54,11 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 			}
 			for j := 0; j < ne; j++ {
 				p := p0 + j
-				s.gather(img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				if rw != nil {
+					s.gatherRows(rw, img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				} else {
+					s.gather(img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
+				}
 				sink.base[j] = b*s.out.stride() + p*s.out.cw
 				sink.recBase[j] = p * s.rows
 				if s.thrBits == 0 {
@@ -150,6 +155,60 @@ func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
 				copyBits(d, (kh*cv.kw+lo)*c, img[q*pw:(q+1)*pw], (ih*cv.inW+iw0+lo)*c, (hi-lo)*c)
 			}
 		}
+	}
+}
+
+// rowWords returns, if the layer's input is flat-packed and its window
+// fits in one word per plane, the table of every input position's kernel
+// row: word q*H*W+i holds the kw*C bits of plane q that start at element
+// i*C (the run of one kernel row starting at pixel i). Otherwise it returns
+// nil. The table lives in sc.rows.
+func (s *fastMatrix) rowWords(img []uint64, sc *fastScratch) []uint64 {
+	cv := s.conv
+	if s.in.chunks != 1 || s.nw != 1 {
+		return nil
+	}
+	c, pw, hw := s.in.shape.C, s.in.planeWords(), cv.inH*cv.inW
+	need := len(s.x.c) * hw
+	if cap(sc.rows) < need {
+		sc.rows = make([]uint64, need)
+	}
+	rw := sc.rows[:need]
+	mask := uint64(1)<<uint(cv.kw*c) - 1 // kw*C <= 64 (a shift by 64 gives all ones)
+	for q := range s.x.c {
+		plane, dst := img[q*pw:(q+1)*pw], rw[q*hw:(q+1)*hw]
+		for i := range dst {
+			so := i * c
+			w, b := so>>6, uint(so&63)
+			v := plane[w] >> b
+			if b != 0 && w+1 < len(plane) {
+				v |= plane[w+1] << (64 - b)
+			}
+			dst[i] = v & mask
+		}
+	}
+	return rw
+}
+
+// gatherRows is gather from the table of rowWords for output pixel (oh,
+// ow): the window's kernel rows are ORed side by side. A window reaching
+// into the padding is gathered by gatherFlat.
+func (s *fastMatrix) gatherRows(rw, img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	ih0, iw0 := oh*cv.stride-cv.pad.Top, ow*cv.stride-cv.pad.Left
+	if ih0 < 0 || iw0 < 0 || ih0+cv.kh > cv.inH || iw0+cv.kw > cv.inW {
+		s.gatherFlat(img, oh, ow, col)
+		return
+	}
+	hw, n := cv.inH*cv.inW, uint(cv.kw*s.in.shape.C)
+	i0 := ih0*cv.inW + iw0
+	for q := range s.x.c {
+		r := rw[q*hw+i0:]
+		var w uint64
+		for kh := 0; kh < cv.kh; kh++ {
+			w |= r[kh*cv.inW] << (uint(kh) * n)
+		}
+		col[q] = w
 	}
 }
 

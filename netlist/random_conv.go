@@ -150,3 +150,24 @@ func randomThresholds(rng *rand.Rand, t *Threshold, rowSum func(int) int64, n, w
 		t.Reversed[c] = rng.IntN(4) == 0
 	}
 }
+
+// CNV returns FINN's CNV topology for 32x32x3 images with the given weight
+// and activation widths (8-bit input pixels): 3x3 valid convolutions 64,
+// 64, max-pool 2, 128, 128, max-pool 2, 256, 256, dense 512, 512, 10. It is
+// a skeleton: Randomize fills it in.
+func CNV(wbits, abits int) *Network {
+	n := &Network{Name: fmt.Sprintf("cnv-w%da%d", wbits, abits), Layers: []Layer{&Input{Name: "input", Shape: Shape{C: 3, H: 32, W: 32}, Bits: 8}}}
+	add := func(l ...Layer) { n.Layers = append(n.Layers, l...) }
+	for i, spec := range []struct{ out, pool int }{{64, 0}, {64, 2}, {128, 0}, {128, 2}, {256, 0}, {256, 0}} {
+		add(&Conv2D{Name: fmt.Sprintf("conv%d", i), OutC: spec.out, KH: 3, KW: 3, Stride: 1, WeightBits: wbits},
+			&Threshold{Name: fmt.Sprintf("act%d", i), Bits: abits})
+		if spec.pool > 0 {
+			add(&MaxPool{Name: fmt.Sprintf("pool%d", i), K: 2, Stride: 2})
+		}
+	}
+	for i, out := range []int{512, 512} {
+		add(&Dense{Name: fmt.Sprintf("fc%d", i), Out: out, WeightBits: wbits}, &Threshold{Name: fmt.Sprintf("fcact%d", i), Bits: abits})
+	}
+	add(&Dense{Name: "fc2", Out: 10, WeightBits: wbits}, &Output{Name: "scores"})
+	return n
+}

@@ -32,7 +32,7 @@ func benchCommand(e *env) *cli.Command {
 			"through OpenBLAS sgemm (a C helper built with cc against libopenblas-dev into the cache directory)\n" +
 			"and the machine's sgemm ceiling, all in one run. Binary operations are 2 per multiply-accumulate.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "random", Usage: "bench a random 1-bit network of `WIDTHS` (e.g. 784-1024-1024-1024-10) instead of MODEL"},
+			&cli.StringFlag{Name: "random", Usage: "bench a random 1-bit network of `WIDTHS` (e.g. 784-1024-1024-1024-10, or cnv for CNV-w1a1) instead of MODEL"},
 			&cli.IntFlag{Name: "images", Value: 10000, Usage: "`N` images for the large-batch measurements"},
 			&cli.IntFlag{Name: "workers", Usage: "`N` goroutines and OpenBLAS threads (0: one per CPU)"},
 			&cli.Float64Flag{Name: "min-time", Value: 1, Usage: "measure every configuration for at least `SECONDS`"},
@@ -48,7 +48,7 @@ func benchCommand(e *env) *cli.Command {
 			}
 			e.log.Info("benchmarking", "model", model, "kernels", strings.Join(netlist.Kernels(), ","), "float32", opt.Float)
 			r, err := cpubench.Run(n, opt)
-			if errors.Is(err, cpubench.ErrHelperBuild) {
+			if errors.Is(err, cpubench.ErrHelperBuild) || errors.Is(err, cpubench.ErrUnsupported) {
 				return userErrf("bench: %v (or run with --no-float)", err)
 			}
 			if err != nil {
@@ -98,7 +98,15 @@ func benchSetup(e *env, c *cli.Context) (*netlist.Network, string, cpubench.Opti
 
 // randomDense builds a random all-1-bit dense network with the widths
 // "IN-H1-...-CLASSES".
+// "cnv" gives FINN's CNV-w1a1 topology (netlist.CNV) with random parameters.
 func randomDense(spec string, seed uint64) (*netlist.Network, error) {
+	if spec == "cnv" {
+		n := netlist.CNV(1, 1)
+		if err := netlist.Randomize(rand.New(rand.NewPCG(seed, 2016)), n); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
 	parts := strings.Split(spec, "-")
 	var ws []int
 	for _, p := range parts {

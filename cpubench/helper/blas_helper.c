@@ -1,8 +1,10 @@
-// blas_helper.c: float32 inference of a qnn dense network through OpenBLAS
-// sgemm, for `qnn bench` (package cpubench builds it on demand with cc, so
-// the Go binary stays cgo-free). It computes the netlist's function exactly
-// (every value is a small integer, exact in float32): one sgemm per dense
-// layer over a batch, then the threshold activation or the output offsets.
+// blas_helper.c: float32 inference of a qnn network through OpenBLAS sgemm,
+// for `qnn bench` (package cpubench builds it on demand with cc, so the Go
+// binary stays cgo-free). It computes the netlist's function exactly (every
+// value is a small integer, exact in float32): one sgemm per dense layer over
+// a batch, one im2col + sgemm per convolution and image (activations NHWC,
+// as the netlist stores them), max-pooling, then the threshold activation or
+// the output offsets.
 //
 // Usage: blas_helper MODEL PIXELS N MIN_SECONDS CLASSES_OUT BATCH...
 //        blas_helper --ceiling M N K MIN_SECONDS
@@ -19,8 +21,12 @@
 #include <time.h>
 
 typedef struct {
-	int in, out;
-	float *w;   // out rows of in weights
+	int op;     // 0: dense, 1: conv2d, 2: max-pool
+	int in, out; // per-image input and output elements
+	// conv2d and max-pool: input channels and size, output size, kernel
+	int c, h, w, oc, oh, ow, kh, kw, stride, padt, padl;
+	float padv;
+	float *wt;  // out rows of in weights
 	int kind;   // 0: output, 1: 1-bit threshold, k>=2: k-bit threshold
 	int nt;     // thresholds per channel
 	float *t;   // out*nt thresholds, ascending per channel
@@ -29,7 +35,7 @@ typedef struct {
 	float *off; // output offsets
 } layer;
 
-static int nlayers, insize, inbits, inthr;
+static int nlayers, insize, inbits, inthr, maxcol;
 static layer *L;
 
 static void die(const char *msg) {
@@ -54,20 +60,43 @@ static float *rdf(FILE *f, size_t n) {
 	return p;
 }
 
-// Model file: int32 magic 0x716e6e66, nlayers, insize, inbits, inthr; per
-// layer: in, out, kind, nt, then out*in float32 weights; for kind > 0 out*nt
-// float32 thresholds, out bytes of reversed flags, float32 base; for kind 0
-// out float32 offsets.
+// Model file: int32 magic 0x716e6e67, nlayers, insize, inbits, inthr; per
+// layer: op; for op 1 (conv2d) c h w oc oh ow kh kw stride padt padl and a
+// float32 pad value, for op 2 (max-pool) c h w oh ow kh stride; then (ops 0
+// and 1) in, out, kind, nt, then out*in float32 weights (out = channels for
+// conv2d, rows of kh*kw*c channel-fastest); for kind > 0 out*nt float32
+// thresholds, out bytes of reversed flags, float32 base; for kind 0 out
+// float32 offsets.
 static void load(const char *path) {
 	FILE *f = fopen(path, "rb");
 	if (!f) die("cannot open model");
-	if (rdi(f) != 0x716e6e66) die("bad model magic");
+	if (rdi(f) != 0x716e6e67) die("bad model magic");
 	nlayers = rdi(f); insize = rdi(f); inbits = rdi(f); inthr = rdi(f);
 	L = calloc(nlayers, sizeof(layer));
 	for (int i = 0; i < nlayers; i++) {
 		layer *l = &L[i];
+		l->op = rdi(f);
+		if (l->op == 1 || l->op == 2) {
+			l->c = rdi(f); l->h = rdi(f); l->w = rdi(f);
+			l->oc = l->op == 1 ? rdi(f) : l->c;
+			l->oh = rdi(f); l->ow = rdi(f); l->kh = rdi(f);
+			l->kw = l->op == 1 ? rdi(f) : l->kh;
+			l->stride = rdi(f);
+			if (l->op == 1) {
+				l->padt = rdi(f); l->padl = rdi(f);
+				float *pv = rdf(f, 1);
+				l->padv = *pv;
+				int col = l->oh * l->ow * l->kh * l->kw * l->c;
+				maxcol = col > maxcol ? col : maxcol;
+			}
+		}
+		if (l->op == 2) {
+			l->in = l->c * l->h * l->w;
+			l->out = l->c * l->oh * l->ow;
+			continue;
+		}
 		l->in = rdi(f); l->out = rdi(f); l->kind = rdi(f); l->nt = rdi(f);
-		l->w = rdf(f, (size_t)l->in * l->out);
+		l->wt = rdf(f, (size_t)l->in * l->out);
 		if (l->kind > 0) {
 			l->t = rdf(f, (size_t)l->out * l->nt);
 			l->rev = malloc(l->out);
@@ -76,6 +105,10 @@ static void load(const char *path) {
 			l->base = *b;
 		} else {
 			l->off = rdf(f, l->out);
+		}
+		if (l->op == 1) { // per image: the weight rows are kh*kw*c long
+			l->in = l->c * l->h * l->w;
+			l->out = l->oc * l->oh * l->ow;
 		}
 	}
 	fclose(f);
@@ -87,15 +120,82 @@ static int maxw(void) {
 	return m;
 }
 
-// infer runs b images through the network; bufs hold b*maxw floats.
-static void infer(const uint8_t *px, int b, float *x, float *y, int32_t *cls) {
+// activate applies layer l's thresholds to ne entries of out channels in y,
+// writing x; ne = images times output pixels.
+static void activate(const layer *l, int ne, int out, const float *y, float *x) {
+	for (long e = 0; e < ne; e++) {
+		const float *a = y + (size_t)e * out;
+		float *o = x + (size_t)e * out;
+		for (int c = 0; c < out; c++) {
+			const float *t = l->t + (size_t)c * l->nt;
+			int n = 0;
+			if (l->rev[c]) {
+				for (int j = 0; j < l->nt; j++) n += a[c] <= t[j];
+			} else {
+				for (int j = 0; j < l->nt; j++) n += a[c] >= t[j];
+			}
+			o[c] = l->kind == 1 ? (n ? 1.0f : -1.0f) : l->base + n;
+		}
+	}
+}
+
+// conv computes layer l's accumulators of one image x into y by im2col into
+// col and one sgemm.
+static void conv(const layer *l, const float *x, float *col, float *y) {
+	int k = l->kh * l->kw * l->c;
+	float *d = col;
+	for (int oh = 0; oh < l->oh; oh++)
+		for (int ow = 0; ow < l->ow; ow++)
+			for (int i = 0; i < l->kh; i++) {
+				int ih = oh * l->stride - l->padt + i;
+				for (int j = 0; j < l->kw; j++) {
+					int iw = ow * l->stride - l->padl + j;
+					if (ih < 0 || ih >= l->h || iw < 0 || iw >= l->w) {
+						for (int c = 0; c < l->c; c++) *d++ = l->padv;
+					} else {
+						memcpy(d, x + ((size_t)ih * l->w + iw) * l->c, l->c * sizeof(float));
+						d += l->c;
+					}
+				}
+			}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->oh * l->ow, l->oc, k, 1.0f, col, k, l->wt, k, 0.0f, y, l->oc);
+}
+
+// pool max-pools one image x into y.
+static void pool(const layer *l, const float *x, float *y) {
+	for (int oh = 0; oh < l->oh; oh++)
+		for (int ow = 0; ow < l->ow; ow++)
+			for (int c = 0; c < l->c; c++) {
+				float m = x[((size_t)oh * l->stride * l->w + ow * l->stride) * l->c + c];
+				for (int i = 0; i < l->kh; i++)
+					for (int j = 0; j < l->kw; j++) {
+						float v = x[(((size_t)oh * l->stride + i) * l->w + ow * l->stride + j) * l->c + c];
+						m = v > m ? v : m;
+					}
+				y[((size_t)oh * l->ow + ow) * l->c + c] = m;
+			}
+}
+
+// infer runs b images through the network; x and y hold b*maxw floats, col
+// maxcol.
+static void infer(const uint8_t *px, int b, float *x, float *y, float *col, int32_t *cls) {
 	for (int i = 0; i < b * insize; i++) {
 		float p = px[i];
 		x[i] = inbits == 1 ? (px[i] >= inthr ? 1.0f : -1.0f) : p;
 	}
 	for (int li = 0; li < nlayers; li++) {
 		layer *l = &L[li];
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, l->out, l->in, 1.0f, x, l->in, l->w, l->in, 0.0f, y, l->out);
+		if (l->op == 2) {
+			for (int e = 0; e < b; e++) pool(l, x + (size_t)e * l->in, y + (size_t)e * l->out);
+			memcpy(x, y, (size_t)b * l->out * sizeof(float));
+			continue;
+		}
+		if (l->op == 1) {
+			for (int e = 0; e < b; e++) conv(l, x + (size_t)e * l->in, col, y + (size_t)e * l->out);
+			activate(l, b * l->oh * l->ow, l->oc, y, x);
+			continue;
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, l->out, l->in, 1.0f, x, l->in, l->wt, l->in, 0.0f, y, l->out);
 		if (l->kind == 0) {
 			for (int e = 0; e < b; e++) {
 				float *s = y + (size_t)e * l->out;
@@ -108,19 +208,7 @@ static void infer(const uint8_t *px, int b, float *x, float *y, int32_t *cls) {
 			}
 			return;
 		}
-		for (int e = 0; e < b; e++) {
-			float *a = y + (size_t)e * l->out, *o = x + (size_t)e * l->out;
-			for (int c = 0; c < l->out; c++) {
-				const float *t = l->t + (size_t)c * l->nt;
-				int n = 0;
-				if (l->rev[c]) {
-					for (int j = 0; j < l->nt; j++) n += a[c] <= t[j];
-				} else {
-					for (int j = 0; j < l->nt; j++) n += a[c] >= t[j];
-				}
-				o[c] = l->kind == 1 ? (n ? 1.0f : -1.0f) : l->base + n;
-			}
-		}
+		activate(l, b, l->out, y, x);
 	}
 }
 
@@ -170,23 +258,24 @@ int main(int argc, char **argv) {
 	int32_t *cls = malloc(sizeof(int32_t) * n);
 	if (strcmp(argv[5], "-") != 0) { // the classes, untimed, in batches of up to 256
 		size_t bw = (size_t)256 * maxw();
-		float *x = malloc(bw * sizeof(float)), *y = malloc(bw * sizeof(float));
-		if (!x || !y || !cls) die("out of memory");
-		for (long i = 0; i < n; i += 256) infer(px + i * insize, n - i < 256 ? n - i : 256, x, y, cls + i);
+		float *x = malloc(bw * sizeof(float)), *y = malloc(bw * sizeof(float)), *col = malloc((maxcol + 1) * sizeof(float));
+		if (!x || !y || !col || !cls) die("out of memory");
+		for (long i = 0; i < n; i += 256) infer(px + i * insize, n - i < 256 ? n - i : 256, x, y, col, cls + i);
 		free(x);
 		free(y);
+		free(col);
 	}
 	for (int ai = 6; ai < argc; ai++) {
 		int b = atoi(argv[ai]);
 		if (b < 1 || b > n) die("bad batch size");
 		size_t bw = (size_t)b * maxw();
-		float *x = malloc(bw * sizeof(float)), *y = malloc(bw * sizeof(float));
-		if (!x || !y) die("out of memory");
+		float *x = malloc(bw * sizeof(float)), *y = malloc(bw * sizeof(float)), *col = malloc((maxcol + 1) * sizeof(float));
+		if (!x || !y || !col) die("out of memory");
 		long images = 0;
 		double t0 = now(), c0 = cpu(), el;
 		do {
 			for (long i = 0; i + b <= n; i += b) {
-				infer(px + i * insize, b, x, y, NULL);
+				infer(px + i * insize, b, x, y, col, NULL);
 				images += b;
 			}
 			el = now() - t0;
@@ -195,6 +284,7 @@ int main(int argc, char **argv) {
 		fflush(stdout);
 		free(x);
 		free(y);
+		free(col);
 	}
 	if (strcmp(argv[5], "-") == 0) return 0;
 	f = fopen(argv[5], "wb");
