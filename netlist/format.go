@@ -130,12 +130,12 @@ func Unmarshal(data []byte) (*Network, error) {
 	if h.Format != Format {
 		return nil, fmt.Errorf("netlist: format: got %q, want %q", h.Format, Format)
 	}
-	if h.Version != Version {
-		return nil, fmt.Errorf("netlist: version: unsupported version %d (this qnn reads version %d)", h.Version, Version)
+	if h.Version < 1 || h.Version > Version {
+		return nil, fmt.Errorf("netlist: version: unsupported version %d (this qnn reads versions 1 to %d)", h.Version, Version)
 	}
 	n := &Network{Name: h.Name, Meta: h.Meta}
 	for i, raw := range h.Layers {
-		l, err := decodeLayer(raw)
+		l, err := decodeLayer(raw, h.Version)
 		if err != nil {
 			var op fileOp
 			if json.Unmarshal(raw, &op) == nil && op.Name != "" {
@@ -166,69 +166,102 @@ func strictDecode(data []byte, v any) error {
 	return nil
 }
 
-func decodeLayer(raw json.RawMessage) (Layer, error) {
+// decoders maps each op to its decoder and the file version that
+// introduced it; each decoder lives beside its op's file types.
+var decoders = map[string]struct {
+	since  int
+	decode func(raw json.RawMessage) (Layer, error)
+}{
+	"input":     {1, decodeInput},
+	"dense":     {1, decodeDense},
+	"threshold": {1, decodeThresholdOp},
+	"output":    {1, decodeOutput},
+	"conv2d":    {2, decodeConv2D},
+	"maxpool":   {2, decodeMaxPool},
+}
+
+func decodeLayer(raw json.RawMessage, version int) (Layer, error) {
 	var op fileOp
 	if err := json.Unmarshal(raw, &op); err != nil {
 		return nil, err
 	}
-	switch op.Op {
-	case "input":
-		var f fileInput
-		if err := strictDecode(raw, &f); err != nil {
-			return nil, err
-		}
-		if len(f.Shape) != 3 {
-			return nil, fmt.Errorf("shape: want [C, H, W], got %d dimensions", len(f.Shape))
-		}
-		return &Input{Name: f.Name, Shape: Shape{f.Shape[0], f.Shape[1], f.Shape[2]}, Bits: f.Bits, Threshold: f.Threshold}, nil
-	case "dense":
-		var f fileDense
-		if err := strictDecode(raw, &f); err != nil {
-			return nil, err
-		}
-		w, err := decodeWeights(&f)
-		if err != nil {
-			return nil, fmt.Errorf("weights: %w", err)
-		}
-		return &Dense{Name: f.Name, In: f.In, Out: f.Out, WeightBits: f.WeightBits, AccBits: f.AccBits, Weights: w}, nil
-	case "threshold":
-		var f fileThreshold
-		if err := strictDecode(raw, &f); err != nil {
-			return nil, err
-		}
-		return decodeThreshold(&f)
-	case "output":
-		var f fileOutput
-		if err := strictDecode(raw, &f); err != nil {
-			return nil, err
-		}
-		return &Output{Name: f.Name, Classes: f.Classes, ScoreBits: f.ScoreBits, Offsets: f.Offsets}, nil
-	case "":
+	if op.Op == "" {
 		return nil, errors.New("op: missing")
-	default:
+	}
+	d, ok := decoders[op.Op]
+	if !ok {
 		return nil, fmt.Errorf("op: unsupported layer op %q", op.Op)
 	}
+	if version < d.since {
+		return nil, fmt.Errorf("op: %q needs file version %d or later, the file declares version %d", op.Op, d.since, version)
+	}
+	return d.decode(raw)
+}
+
+func decodeInput(raw json.RawMessage) (Layer, error) {
+	var f fileInput
+	if err := strictDecode(raw, &f); err != nil {
+		return nil, err
+	}
+	if len(f.Shape) != 3 {
+		return nil, fmt.Errorf("shape: want [C, H, W], got %d dimensions", len(f.Shape))
+	}
+	return &Input{Name: f.Name, Shape: Shape{f.Shape[0], f.Shape[1], f.Shape[2]}, Bits: f.Bits, Threshold: f.Threshold}, nil
+}
+
+func decodeDense(raw json.RawMessage) (Layer, error) {
+	var f fileDense
+	if err := strictDecode(raw, &f); err != nil {
+		return nil, err
+	}
+	w, err := decodeWeights(&f)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	return &Dense{Name: f.Name, In: f.In, Out: f.Out, WeightBits: f.WeightBits, AccBits: f.AccBits, Weights: w}, nil
+}
+
+func decodeThresholdOp(raw json.RawMessage) (Layer, error) {
+	var f fileThreshold
+	if err := strictDecode(raw, &f); err != nil {
+		return nil, err
+	}
+	return decodeThreshold(&f)
+}
+
+func decodeOutput(raw json.RawMessage) (Layer, error) {
+	var f fileOutput
+	if err := strictDecode(raw, &f); err != nil {
+		return nil, err
+	}
+	return &Output{Name: f.Name, Classes: f.Classes, ScoreBits: f.ScoreBits, Offsets: f.Offsets}, nil
 }
 
 func decodeWeights(f *fileDense) ([]int8, error) {
-	if f.In <= 0 || f.Out <= 0 || int64(f.In)*int64(f.Out) > maxElements {
-		return nil, fmt.Errorf("cannot decode with in=%d out=%d", f.In, f.Out)
+	return decodeRows(f.Weights, f.Out, f.In, f.WeightBits, "out", "in")
+}
+
+// decodeRows decodes a weight matrix of rows hex rows of cols values each;
+// rowsName and colsName name the fields the sizes come from.
+func decodeRows(hex []string, rows, cols, bits int, rowsName, colsName string) ([]int8, error) {
+	if rows <= 0 || cols <= 0 || int64(rows)*int64(cols) > maxElements {
+		return nil, fmt.Errorf("cannot decode with %s=%d %s=%d", rowsName, rows, colsName, cols)
 	}
-	if f.WeightBits < 1 || f.WeightBits > MaxWeightBits {
-		return nil, fmt.Errorf("cannot decode weight_bits %d", f.WeightBits)
+	if bits < 1 || bits > MaxWeightBits {
+		return nil, fmt.Errorf("cannot decode weight_bits %d", bits)
 	}
-	if len(f.Weights) != f.Out {
-		return nil, fmt.Errorf("have %d rows, want out = %d", len(f.Weights), f.Out)
+	if len(hex) != rows {
+		return nil, fmt.Errorf("have %d rows, want %s = %d", len(hex), rowsName, rows)
 	}
-	want := HexRowLen(f.In, f.WeightBits)
-	for o, row := range f.Weights {
+	want := HexRowLen(cols, bits)
+	for o, row := range hex {
 		if len(row) != want {
-			return nil, fmt.Errorf("row %d: have %d hex digits, want %d for %d x %d-bit weights", o, len(row), want, f.In, f.WeightBits)
+			return nil, fmt.Errorf("row %d: have %d hex digits, want %d for %d x %d-bit weights", o, len(row), want, cols, bits)
 		}
 	}
-	w := make([]int8, f.In*f.Out)
-	for o, row := range f.Weights {
-		if err := DecodeRow(w[o*f.In:(o+1)*f.In], row, f.WeightBits); err != nil {
+	w := make([]int8, rows*cols)
+	for o, row := range hex {
+		if err := DecodeRow(w[o*cols:(o+1)*cols], row, bits); err != nil {
 			return nil, fmt.Errorf("row %d: %w", o, err)
 		}
 	}
@@ -397,7 +430,7 @@ func WriteFileAtomic(path string, data []byte) error {
 func Marshal(n *Network) []byte {
 	var b bytes.Buffer
 	b.WriteString("{\n")
-	fmt.Fprintf(&b, "  \"format\": %s,\n  \"version\": %d,\n", quote(Format), Version)
+	fmt.Fprintf(&b, "  \"format\": %s,\n  \"version\": %d,\n", quote(Format), FileVersion(n))
 	fmt.Fprintf(&b, "  \"name\": %s,\n", quote(n.Name))
 	if len(n.Meta) > 0 {
 		keys := make([]string, 0, len(n.Meta))
@@ -415,35 +448,57 @@ func Marshal(n *Network) []byte {
 	for i, l := range n.Layers {
 		b.WriteString("    {\n")
 		fmt.Fprintf(&b, "      \"op\": %s,\n      \"name\": %s,\n", quote(l.Op()), quote(l.LayerName()))
-		switch l := l.(type) {
-		case *Input:
-			fmt.Fprintf(&b, "      \"shape\": [%d, %d, %d],\n      \"bits\": %d,\n      \"threshold\": %d\n",
-				l.Shape.C, l.Shape.H, l.Shape.W, l.Bits, l.Threshold)
-		case *Dense:
-			fmt.Fprintf(&b, "      \"in\": %d,\n      \"out\": %d,\n      \"weight_bits\": %d,\n      \"acc_bits\": %d,\n      \"weights\": [\n",
-				l.In, l.Out, l.WeightBits, l.AccBits)
-			for o := 0; o < l.Out; o++ {
-				fmt.Fprintf(&b, "        \"%s\"%s\n", EncodeRow(l.Row(o), l.WeightBits), comma(o, l.Out))
-			}
-			b.WriteString("      ]\n")
-		case *Threshold:
-			fmt.Fprintf(&b, "      \"channels\": %d,\n      \"bits\": %d,\n      \"base\": %d,\n      \"reversed\": [%s],\n      \"thresholds\": [\n",
-				l.Channels, l.Bits, l.Base, reversedList(l))
-			for c := 0; c < l.Channels; c++ {
-				fmt.Fprintf(&b, "        [%s]%s\n", ints(l.Row(c)), comma(c, l.Channels))
-			}
-			b.WriteString("      ]\n")
-		case *Output:
-			fmt.Fprintf(&b, "      \"classes\": %d,\n      \"score_bits\": %d", l.Classes, l.ScoreBits)
-			if l.Offsets != nil {
-				fmt.Fprintf(&b, ",\n      \"offsets\": [%s]", ints(l.Offsets))
-			}
-			b.WriteString("\n")
-		}
+		l.marshal(&b)
 		fmt.Fprintf(&b, "    }%s\n", comma(i, len(n.Layers)))
 	}
 	b.WriteString("  ]\n}\n")
 	return b.Bytes()
+}
+
+// FileVersion is the version Marshal writes for n: the oldest that has every
+// op n uses, so that a network of version-1 ops is written exactly as before.
+func FileVersion(n *Network) int {
+	v := 1
+	for _, l := range n.Layers {
+		if l == nil {
+			continue
+		}
+		if d, ok := decoders[l.Op()]; ok {
+			v = max(v, d.since)
+		}
+	}
+	return v
+}
+
+func (l *Input) marshal(b *bytes.Buffer) {
+	fmt.Fprintf(b, "      \"shape\": [%d, %d, %d],\n      \"bits\": %d,\n      \"threshold\": %d\n",
+		l.Shape.C, l.Shape.H, l.Shape.W, l.Bits, l.Threshold)
+}
+
+func (l *Dense) marshal(b *bytes.Buffer) {
+	fmt.Fprintf(b, "      \"in\": %d,\n      \"out\": %d,\n      \"weight_bits\": %d,\n      \"acc_bits\": %d,\n      \"weights\": [\n",
+		l.In, l.Out, l.WeightBits, l.AccBits)
+	for o := 0; o < l.Out; o++ {
+		fmt.Fprintf(b, "        \"%s\"%s\n", EncodeRow(l.Row(o), l.WeightBits), comma(o, l.Out))
+	}
+	b.WriteString("      ]\n")
+}
+
+func (l *Threshold) marshal(b *bytes.Buffer) {
+	fmt.Fprintf(b, "      \"channels\": %d,\n      \"bits\": %d,\n      \"base\": %d,\n      \"reversed\": [%s],\n      \"thresholds\": [\n",
+		l.Channels, l.Bits, l.Base, reversedList(l))
+	for c := 0; c < l.Channels; c++ {
+		fmt.Fprintf(b, "        [%s]%s\n", ints(l.Row(c)), comma(c, l.Channels))
+	}
+	b.WriteString("      ]\n")
+}
+
+func (l *Output) marshal(b *bytes.Buffer) {
+	fmt.Fprintf(b, "      \"classes\": %d,\n      \"score_bits\": %d", l.Classes, l.ScoreBits)
+	if l.Offsets != nil {
+		fmt.Fprintf(b, ",\n      \"offsets\": [%s]", ints(l.Offsets))
+	}
+	b.WriteString("\n")
 }
 
 func quote(s string) string {

@@ -169,14 +169,14 @@ func TestLoadErrors(t *testing.T) {
 		{"truncated", func(s string) string { return s[:len(s)/2] }, "truncated"},
 		{"not json", func(string) string { return "hello" }, "invalid character"},
 		{"wrong format", func(s string) string { return strings.Replace(s, `"qnn-netlist"`, `"onnx"`, 1) }, `format: got "onnx"`},
-		{"wrong version", func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 2`, 1) }, "unsupported version 2"},
+		{"wrong version", func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 3`, 1) }, "unsupported version 3"},
 		{"unknown field", func(s string) string { return strings.Replace(s, `"acc_bits"`, `"accbits"`, 1) }, `unknown field "accbits"`},
 		{"unknown op", func(s string) string { return strings.Replace(s, `"op": "threshold"`, `"op": "relu"`, 1) }, `unsupported layer op "relu"`},
 		{"bad hex", func(s string) string { return replaceFirstRow(s, func(r string) string { return "z" + r[1:] }) }, `layer 1 "fc0": weights: row 0: invalid hex digit 'z'`},
 		{"short row", func(s string) string { return replaceFirstRow(s, func(string) string { return "0" }) }, "row 0: have 1 hex digits"},
 		{"trailing data", func(s string) string { return s + "{}" }, "trailing data"},
 		{"input shape", func(s string) string { return strings.Replace(s, "[1, 4, 5]", "[4, 5]", 1) }, "shape: want [C, H, W]"},
-		{"shape mismatch", func(s string) string { return strings.Replace(s, "[1, 4, 5]", "[1, 4, 6]", 1) }, `layer 1 "fc0": in: layer takes 20 inputs`},
+		{"shape mismatch", func(s string) string { return strings.Replace(s, "[1, 4, 5]", "[1, 4, 6]", 1) }, `layer 1 "fc0" (dense): in: layer takes 20 inputs`},
 		{"threshold count", func(s string) string { return strings.Replace(s, `"bits": 2`, `"bits": 3`, 1) }, "want 2^3-1 = 7"},
 	}
 	for _, tc := range tests {

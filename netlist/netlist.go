@@ -1,13 +1,20 @@
 package netlist
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // Format is the value of the "format" field of every netlist file.
 const Format = "qnn-netlist"
 
-// Version is the netlist file-format version this package reads and writes.
-// Files with another version are rejected.
-const Version = 1
+// Version is the newest netlist file-format version this package reads and
+// writes. Version 1 has the ops input, dense, threshold and output; version 2
+// adds conv2d and maxpool. Every version from 1 to Version is read; Marshal
+// writes the oldest version that can express the network (FileVersion), so
+// dense networks are written exactly as version 1 files always were. Files of
+// other versions are rejected.
+const Version = 2
 
 // MaxWeightBits and MaxActBits bound the element widths the IR accepts.
 const (
@@ -22,14 +29,28 @@ type Network struct {
 	Layers []Layer           // Layers[0] is *Input, the last is *Output
 }
 
-// Layer is one node of the network: *Input, *Dense, *Threshold or *Output.
-// The set is closed; future layers (conv2d, max-pool, padding) add new types
-// and new "op" values without changing the existing ones.
+// Layer is one node of the network: *Input, *Dense, *Conv2D, *Threshold,
+// *MaxPool or *Output. The set is closed. Each type owns its rules, in the
+// file of its op: the shape it produces from the tensor it consumes, its
+// validation, and its reference evaluation; a new op (the LSTM later) adds a
+// type and a file, not cases in switches elsewhere.
 type Layer interface {
 	// Op is the layer's "op" value in the file format.
 	Op() string
 	// LayerName is the layer's name, unique within the network.
 	LayerName() string
+	// check validates the layer against the tensor its predecessor produces
+	// (v.prev, v.in) and returns the tensor it produces.
+	check(v *validator) Value
+	// reference computes the layer's output from its input x, a tensor
+	// described by in (for the input layer, x holds the pixels), one
+	// multiply-accumulate at a time.
+	reference(x []int64, in Value) []int64
+	// describe fills in the layer's summary for Stats.
+	describe(s *LayerStats, in, out Value)
+	// marshal writes the layer's fields after "op" and "name" in the
+	// canonical file form.
+	marshal(b *bytes.Buffer)
 	layerNode()
 }
 

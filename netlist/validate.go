@@ -9,6 +9,7 @@ import (
 type Problem struct {
 	Layer int    // index into Network.Layers; -1 for the network as a whole
 	Name  string // layer name, if known
+	Op    string // layer op, if known
 	Field string // file-format field name, e.g. "weights", "thresholds", "acc_bits"
 	Msg   string
 }
@@ -20,6 +21,9 @@ func (p Problem) String() string {
 	name := ""
 	if p.Name != "" {
 		name = fmt.Sprintf(" %q", p.Name)
+	}
+	if p.Op != "" {
+		name += " (" + p.Op + ")"
 	}
 	return fmt.Sprintf("layer %d%s: %s: %s", p.Layer, name, p.Field, p.Msg)
 }
@@ -46,13 +50,49 @@ func (e *ValidationError) Detail() string {
 	return b.String()
 }
 
+// Kind says what a tensor's elements are, and so which layers may consume it.
+type Kind int
+
+const (
+	// Pixels is the input layer's output: bipolar binarized pixels or
+	// unsigned 8-bit pixels. Dense and Conv2D consume it.
+	Pixels Kind = iota + 1
+	// Activations are the small integers a Threshold (or a MaxPool of them)
+	// produces. Dense, Conv2D and MaxPool consume them.
+	Activations
+	// Accumulators are the signed sums of an accumulating layer (Dense,
+	// Conv2D). Threshold and Output consume them.
+	Accumulators
+	// Scores are the Output layer's class scores.
+	Scores
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Pixels:
+		return "pixels"
+	case Activations:
+		return "activations"
+	case Accumulators:
+		return "accumulators"
+	case Scores:
+		return "scores"
+	}
+	return "nothing"
+}
+
 // Value describes the tensor a layer produces: its shape and the range of its
 // integer elements.
 type Value struct {
 	Shape    Shape
+	Kind     Kind
 	Bits     int   // element width: 1 for bipolar, k for activations, 8 for pixels, AccBits/ScoreBits for accumulators
 	Bipolar  bool  // elements are -1/+1 encoded as one bit
 	Min, Max int64 // every element lies in [Min, Max]
+	// ChanRange holds, for accumulators, the reachable [lo, hi] of every
+	// channel (the same at every pixel); nil for other kinds or when the
+	// producing layer is invalid.
+	ChanRange [][2]int64
 }
 
 // Validate checks the network's structure, shapes, widths and parameters and
@@ -75,15 +115,18 @@ func Values(n *Network) ([]Value, error) {
 	return v.network(n), nil
 }
 
+// validator collects problems while each layer checks itself against the
+// tensor it consumes (its own check method, in the file of its type).
 type validator struct {
 	problems []Problem
 	layer    int
-	name     string
-	rows     [][2]int64 // per-row accumulator ranges of the latest dense layer
+	name, op string
+	prev     Layer // the layer before the one being checked; nil for layer 0
+	in       Value // prev's output
 }
 
 func (v *validator) addf(field, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Layer: v.layer, Name: v.name, Field: field, Msg: fmt.Sprintf(format, args...)})
+	v.problems = append(v.problems, Problem{Layer: v.layer, Name: v.name, Op: v.op, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // network validates every layer in order and returns the per-layer values
@@ -97,12 +140,16 @@ func (v *validator) network(n *Network) []Value {
 	}
 	names := map[string]int{}
 	for i, l := range n.Layers {
-		v.layer, v.name = i, ""
+		v.layer, v.name, v.op = i, "", ""
+		v.prev, v.in = nil, Value{}
+		if i > 0 {
+			v.prev, v.in = n.Layers[i-1], vals[i-1]
+		}
 		if l == nil {
 			v.addf("op", "layer is missing")
 			continue
 		}
-		v.name = l.LayerName()
+		v.name, v.op = l.LayerName(), l.Op()
 		if v.name == "" {
 			v.addf("name", "layer has no name")
 		} else if j, dup := names[v.name]; dup {
@@ -110,119 +157,81 @@ func (v *validator) network(n *Network) []Value {
 		} else {
 			names[v.name] = i
 		}
-		var prev Layer
-		var pv Value
-		if i > 0 {
-			prev, pv = n.Layers[i-1], vals[i-1]
-		}
-		switch l := l.(type) {
+		switch l.(type) {
 		case *Input:
 			if i != 0 {
 				v.addf("op", "input layer must be layer 0")
 			}
-			vals[i] = v.input(l)
-		case *Dense:
-			vals[i] = v.dense(l, prev, pv)
-		case *Threshold:
-			vals[i] = v.threshold(l, prev, pv)
 		case *Output:
 			if i != len(n.Layers)-1 {
 				v.addf("op", "output layer must be the last layer")
 			}
-			vals[i] = v.output(l, prev)
-		default:
-			v.addf("op", "unsupported layer type %T", l)
 		}
+		vals[i] = l.check(v)
 	}
-	v.layer, v.name = 0, n.Layers[0].LayerName()
+	v.layer, v.name, v.op = 0, n.Layers[0].LayerName(), n.Layers[0].Op()
 	if _, ok := n.Layers[0].(*Input); !ok {
 		v.addf("op", "layer 0 must be the input layer, got %q", n.Layers[0].Op())
 	}
 	last := len(n.Layers) - 1
-	v.layer, v.name = last, n.Layers[last].LayerName()
+	v.layer, v.name, v.op = last, n.Layers[last].LayerName(), n.Layers[last].Op()
 	if _, ok := n.Layers[last].(*Output); !ok {
 		v.addf("op", "the last layer must be an output layer, got %q", n.Layers[last].Op())
 	}
 	return vals
 }
 
-func (v *validator) input(l *Input) Value {
-	s := l.Shape
-	if s.C <= 0 || s.H <= 0 || s.W <= 0 {
-		v.addf("shape", "dimensions must be positive, got %v", s)
-	} else if s.C > 1<<16 || s.H > 1<<16 || s.W > 1<<16 || s.Size() > 1<<24 {
-		v.addf("shape", "tensor %v is too large", s)
+// consumes checks that the previous layer produces one of the kinds the
+// current layer accepts; what names the current layer ("a dense layer") and
+// producers the layers that make those kinds ("an input, threshold or
+// maxpool layer").
+func (v *validator) consumes(what, producers string, kinds ...Kind) bool {
+	if v.prev == nil {
+		v.addf("op", "%s needs a preceding %s", what, producers)
+		return false
 	}
-	switch l.Bits {
-	case 1:
-		if l.Threshold < 0 || l.Threshold > 256 {
-			v.addf("threshold", "pixel binarization threshold %d is outside 0..256", l.Threshold)
+	for _, k := range kinds {
+		if v.in.Kind == k {
+			return true
 		}
-		return Value{Shape: s, Bits: 1, Bipolar: true, Min: -1, Max: 1}
-	case 8:
-		if l.Threshold != 0 {
-			v.addf("threshold", "an 8-bit input has no binarization threshold (got %d)", l.Threshold)
-		}
-		return Value{Shape: s, Bits: 8, Min: 0, Max: 255}
-	default:
-		v.addf("bits", "unsupported input width %d (want 1 or 8)", l.Bits)
-		return Value{Shape: s, Bits: 8, Min: 0, Max: 255}
 	}
-}
-
-// activationInput checks that prev produces a small-integer tensor that a
-// Dense layer can consume.
-func (v *validator) activationInput(prev Layer) bool {
-	switch prev.(type) {
-	case *Input, *Threshold:
-		return true
-	case nil:
-		v.addf("op", "a dense layer needs a preceding input or threshold layer")
-	default:
-		v.addf("op", "a dense layer must follow an input or threshold layer, not %q", prev.Op())
+	if v.in.Kind == 0 && v.prev.Op() == "" {
+		return false
 	}
+	v.addf("op", "%s must follow %s, not %q", what, producers, v.prev.Op())
 	return false
 }
 
-func (v *validator) dense(l *Dense, prev Layer, pv Value) Value {
-	out := Value{Shape: Shape{C: max(l.Out, 0), H: 1, W: 1}, Bits: l.AccBits}
-	v.rows = nil
-	okIn := v.activationInput(prev)
-	if l.In <= 0 || l.Out <= 0 || l.In > 1<<24 || l.Out > 1<<24 {
-		v.addf("in/out", "sizes must be in 1..2^24, got in=%d out=%d", l.In, l.Out)
-		return out
+// matrixInput is what Dense and Conv2D accept.
+const matrixProducers = "an input, threshold or maxpool layer"
+
+// accProducers names the accumulating layers.
+const accProducers = "an accumulating layer (dense or conv2d)"
+
+// checkWeights checks a weight matrix of rows x cols values of the given
+// width, row-major, and reports the first bad value.
+func (v *validator) checkWeights(w []int8, rows, cols, bits int) bool {
+	if len(w) != rows*cols {
+		return false
 	}
-	if okIn && pv.Shape.Size() != l.In {
-		v.addf("in", "layer takes %d inputs but the previous layer %q produces %v = %d", l.In, prev.LayerName(), pv.Shape, pv.Shape.Size())
-	}
-	if l.WeightBits < 1 || l.WeightBits > MaxWeightBits {
-		v.addf("weight_bits", "unsupported weight width %d (want 1..%d)", l.WeightBits, MaxWeightBits)
-		return out
-	}
-	if l.AccBits < 2 || l.AccBits > 32 {
-		v.addf("acc_bits", "unsupported accumulator width %d (want 2..32)", l.AccBits)
-		return out
-	}
-	if len(l.Weights) != l.In*l.Out {
-		v.addf("weights", "have %d values, want out*in = %d*%d = %d", len(l.Weights), l.Out, l.In, l.In*l.Out)
-		return out
-	}
-	wmin, wmax := weightRange(l.WeightBits)
-	for idx, w := range l.Weights {
-		bad := int64(w) < wmin || int64(w) > wmax || (l.WeightBits == 1 && w == 0)
-		if bad {
-			v.addf("weights", "row %d column %d: weight %d is not a %d-bit value", idx/l.In, idx%l.In, w, l.WeightBits)
-			return out
+	wmin, wmax := weightRange(bits)
+	for idx, x := range w {
+		if int64(x) < wmin || int64(x) > wmax || (bits == 1 && x == 0) {
+			v.addf("weights", "row %d column %d: weight %d is not a %d-bit value", idx/cols, idx%cols, x, bits)
+			return false
 		}
 	}
-	if !okIn {
-		return out
-	}
+	return true
+}
+
+// accumulate computes the per-row accumulator ranges of a weight matrix over
+// inputs in [in.Min, in.Max] and checks them against accBits.
+func (v *validator) accumulate(rows, cols int, row func(int) []int8, accBits int, out *Value) {
+	out.ChanRange = make([][2]int64, rows)
 	lo, hi := int64(0), int64(0)
-	v.rows = make([][2]int64, l.Out)
-	for o := 0; o < l.Out; o++ {
-		rlo, rhi := RowRange(l.Row(o), pv.Min, pv.Max)
-		v.rows[o] = [2]int64{rlo, rhi}
+	for o := 0; o < rows; o++ {
+		rlo, rhi := RowRange(row(o), v.in.Min, v.in.Max)
+		out.ChanRange[o] = [2]int64{rlo, rhi}
 		if o == 0 || rlo < lo {
 			lo = rlo
 		}
@@ -231,10 +240,9 @@ func (v *validator) dense(l *Dense, prev Layer, pv Value) Value {
 		}
 	}
 	out.Min, out.Max = lo, hi
-	if amin, amax := signedRange(l.AccBits); lo < amin || hi > amax {
-		v.addf("acc_bits", "accumulator range [%d, %d] overflows %d signed bits [%d, %d]", lo, hi, l.AccBits, amin, amax)
+	if amin, amax := signedRange(accBits); lo < amin || hi > amax {
+		v.addf("acc_bits", "accumulator range [%d, %d] overflows %d signed bits [%d, %d]", lo, hi, accBits, amin, amax)
 	}
-	return out
 }
 
 // RowRange returns the smallest and largest dot product of the weight row
@@ -257,114 +265,4 @@ func weightRange(bits int) (lo, hi int64) {
 
 func signedRange(bits int) (lo, hi int64) {
 	return -(int64(1) << (bits - 1)), int64(1)<<(bits-1) - 1
-}
-
-func (v *validator) threshold(l *Threshold, prev Layer, pv Value) Value {
-	out := Value{Shape: Shape{C: max(l.Channels, 0), H: 1, W: 1}, Bits: l.Bits}
-	d, ok := prev.(*Dense)
-	if !ok {
-		got := "nothing"
-		if prev != nil {
-			got = fmt.Sprintf("%q", prev.Op())
-		}
-		v.addf("op", "a threshold layer must follow a dense layer, not %s", got)
-	} else if l.Channels != d.Out {
-		v.addf("channels", "have %d channels but the dense layer %q has %d outputs", l.Channels, d.Name, d.Out)
-	}
-	if l.Channels <= 0 {
-		v.addf("channels", "must be positive, got %d", l.Channels)
-		return out
-	}
-	if l.Bits < 1 || l.Bits > MaxActBits {
-		v.addf("bits", "unsupported activation width %d (want 1..%d)", l.Bits, MaxActBits)
-		return out
-	}
-	if l.Bits == 1 {
-		if l.Base != 0 {
-			v.addf("base", "a 1-bit activation is bipolar (-1/+1) and takes no base, got %d", l.Base)
-		}
-		out.Bipolar, out.Min, out.Max = true, -1, 1
-	} else {
-		if l.Base < -256 || l.Base > 256 {
-			v.addf("base", "base %d is outside -256..256", l.Base)
-		}
-		out.Min, out.Max = int64(l.Base), int64(l.Base)+int64(l.PerChannel())
-	}
-	k := l.PerChannel()
-	if len(l.T) != l.Channels*k {
-		v.addf("thresholds", "have %d values, want %d channels x %d thresholds (2^%d-1) = %d", len(l.T), l.Channels, k, l.Bits, l.Channels*k)
-		return out
-	}
-	if l.Reversed != nil && len(l.Reversed) != l.Channels {
-		v.addf("reversed", "have %d flags for %d channels", len(l.Reversed), l.Channels)
-	}
-	amin, amax := int64(-1)<<31, int64(1)<<31-1
-	if ok && d.AccBits >= 2 && d.AccBits <= 32 {
-		amin, amax = signedRange(d.AccBits)
-	}
-	for c := 0; c < l.Channels; c++ {
-		row := l.Row(c)
-		for j, t := range row {
-			if t < amin || t > amax {
-				v.addf("thresholds", "channel %d threshold %d: %d is outside the accumulator range [%d, %d]", c, j, t, amin, amax)
-				return out
-			}
-			if j > 0 && t < row[j-1] {
-				v.addf("thresholds", "channel %d: thresholds not sorted ascending (%d after %d)", c, t, row[j-1])
-				return out
-			}
-		}
-	}
-	return out
-}
-
-func (v *validator) output(l *Output, prev Layer) Value {
-	out := Value{Shape: Shape{C: max(l.Classes, 0), H: 1, W: 1}, Bits: l.ScoreBits}
-	d, ok := prev.(*Dense)
-	if !ok {
-		got := "nothing"
-		if prev != nil {
-			got = fmt.Sprintf("%q", prev.Op())
-		}
-		v.addf("op", "the output layer must follow a dense layer, not %s", got)
-	} else if l.Classes != d.Out {
-		v.addf("classes", "have %d classes but the dense layer %q has %d outputs", l.Classes, d.Name, d.Out)
-	}
-	if l.Classes <= 0 {
-		v.addf("classes", "must be positive, got %d", l.Classes)
-		return out
-	}
-	if l.Offsets != nil && len(l.Offsets) != l.Classes {
-		v.addf("offsets", "have %d offsets for %d classes", len(l.Offsets), l.Classes)
-		return out
-	}
-	if l.ScoreBits < 2 || l.ScoreBits > 32 {
-		v.addf("score_bits", "unsupported score width %d (want 2..32)", l.ScoreBits)
-		return out
-	}
-	smin, smax := signedRange(l.ScoreBits)
-	for c, off := range l.Offsets {
-		if off < smin || off > smax {
-			v.addf("offsets", "class %d: offset %d does not fit %d signed bits", c, off, l.ScoreBits)
-			return out
-		}
-	}
-	if !ok || len(v.rows) != l.Classes || l.Classes != d.Out {
-		return out
-	}
-	lo, hi := int64(0), int64(0)
-	for c := 0; c < l.Classes; c++ {
-		rlo, rhi := v.rows[c][0]+l.Offset(c), v.rows[c][1]+l.Offset(c)
-		if c == 0 || rlo < lo {
-			lo = rlo
-		}
-		if c == 0 || rhi > hi {
-			hi = rhi
-		}
-	}
-	out.Min, out.Max = lo, hi
-	if lo < smin || hi > smax {
-		v.addf("score_bits", "score range [%d, %d] overflows %d signed bits [%d, %d]", lo, hi, l.ScoreBits, smin, smax)
-	}
-	return out
 }

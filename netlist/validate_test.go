@@ -38,10 +38,10 @@ func TestValidateErrors(t *testing.T) {
 		{"reversed length", func(n *Network) { n.Layers[2].(*Threshold).Reversed = []bool{true} }, 2, "reversed", "1 flags for 7 channels"},
 		{"bipolar base", func(n *Network) { n.Layers[4].(*Threshold).Base = -1 }, 4, "base", "takes no base"},
 		{"duplicate name", func(n *Network) { n.Layers[3].(*Dense).Name = "fc0" }, 3, "name", "already used by layer 1"},
-		{"threshold after input", func(n *Network) { n.Layers = append(n.Layers[:1], n.Layers[2:]...) }, 1, "op", "must follow a dense layer"},
+		{"threshold after input", func(n *Network) { n.Layers = append(n.Layers[:1], n.Layers[2:]...) }, 1, "op", "must follow an accumulating layer (dense or conv2d), not \"input\""},
 		{"dense after dense", func(n *Network) {
 			n.Layers = append(n.Layers[:2], n.Layers[3:]...)
-		}, 2, "op", `must follow an input or threshold layer, not "dense"`},
+		}, 2, "op", `must follow an input, threshold or maxpool layer, not "dense"`},
 		{"no output", func(n *Network) { n.Layers = n.Layers[:6] }, 5, "op", "the last layer must be an output layer"},
 		{"no input", func(n *Network) { n.Layers = n.Layers[1:] }, 0, "op", "layer 0 must be the input layer"},
 	}
