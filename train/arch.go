@@ -134,10 +134,10 @@ func atoiRange(s string, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// convShape is the geometry of one convolution stage of a model: input
+// ConvShape is the geometry of one convolution stage of a model: input
 // (InC, InH, InW), convolution output (OutC, OH, OW) and, after the pool,
 // (OutC, PH, PW).
-type convShape struct {
+type ConvShape struct {
 	ConvSpec
 	InC, InH, InW int
 	OH, OW        int
@@ -146,11 +146,11 @@ type convShape struct {
 
 // plan computes the shapes of the convolutions for a c x side x side input
 // and returns them with the number of features the first dense layer sees.
-func (st Stack) plan(c, side int) ([]convShape, int, error) {
+func (st Stack) plan(c, side int) ([]ConvShape, int, error) {
 	h, w := side, side
-	var out []convShape
+	var out []ConvShape
 	for i, s := range st.Convs {
-		g := convShape{ConvSpec: s, InC: c, InH: h, InW: w}
+		g := ConvShape{ConvSpec: s, InC: c, InH: h, InW: w}
 		g.OH = (h+2*s.Pad-s.K)/s.Stride + 1
 		g.OW = (w+2*s.Pad-s.K)/s.Stride + 1
 		if h+2*s.Pad < s.K || w+2*s.Pad < s.K {

@@ -24,7 +24,7 @@ import (
 // gradient goes to the largest pre-activation of each window rather than
 // to the first of many tied quantized values.
 type Conv struct {
-	convShape
+	ConvShape
 	// PadValue is the padding value in the real domain of the input: +1
 	// for bipolar inputs (as Larq's one-padding), 0 for k-bit activations
 	// (level 0) and for 8-bit pixels.
@@ -41,7 +41,7 @@ type Conv struct {
 }
 
 // newConv returns a convolution stage with weights uniform in [-1, 1].
-func newConv(g convShape, wbits, abits int, inScale float64, pad float32, rng *rand.Rand) *Conv {
+func newConv(g ConvShape, wbits, abits int, inScale float64, pad float32, rng *rand.Rand) *Conv {
 	n := g.K * g.K * g.InC
 	l := &Layer{In: n, Out: g.Out, WBits: wbits, ABits: abits, InScale: inScale,
 		Gamma: slices.Repeat([]float32{1}, g.Out), Beta: make([]float32, g.Out),
@@ -49,7 +49,7 @@ func newConv(g convShape, wbits, abits int, inScale float64, pad float32, rng *r
 	for j := range l.W {
 		l.W[j] = float32(2*rng.Float64() - 1)
 	}
-	return &Conv{convShape: g, PadValue: pad, L: l}
+	return &Conv{ConvShape: g, PadValue: pad, L: l}
 }
 
 // pixels is OH*OW, the number of output pixels per image.
@@ -93,7 +93,7 @@ func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
 	c.ensureBuffers(rows)
 	l := c.L
 	l.quantizeWeights(th)
-	im2col(c.col, x, rows, &c.convShape, c.PadValue, th)
+	im2col(c.col, x, rows, &c.ConvShape, c.PadValue, th)
 	l.forwardLinear(c.col, rows*c.pixels(), th)
 	l.bnForward(rows*c.pixels(), cfg.ShiftBN)
 	y := l.c.y[:rows*c.pixels()*c.Out]
@@ -130,13 +130,13 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	}
 	c.dcol = growF32(c.dcol, n*l.In)
 	l.backwardLinear(dy, n, c.dcol, th)
-	col2im(dx, c.dcol, rows, &c.convShape, th)
+	col2im(dx, c.dcol, rows, &c.ConvShape, th)
 }
 
 // im2col writes the patches of rows images x (each InH x InW x InC,
 // channel-fastest) to col: one row of K*K*InC values per output pixel,
 // (kh*K+kw)*InC+c within a row, pad outside the image.
-func im2col(col, x []float32, rows int, g *convShape, pad float32, threads int) {
+func im2col(col, x []float32, rows int, g *ConvShape, pad float32, threads int) {
 	rl := g.K * g.K * g.InC
 	in := g.InH * g.InW * g.InC
 	parallelImages(rows, g.OH*g.OW*rl, threads, func(b int) {
@@ -152,7 +152,7 @@ func im2col(col, x []float32, rows int, g *convShape, pad float32, threads int) 
 }
 
 // patch writes one output pixel's patch.
-func patch(dst, x []float32, g *convShape, oh, ow int, pad float32) {
+func patch(dst, x []float32, g *ConvShape, oh, ow int, pad float32) {
 	ic := g.InC
 	seg := g.K * ic
 	iw0 := ow*g.Stride - g.Pad
@@ -179,7 +179,7 @@ func patch(dst, x []float32, g *convShape, oh, ow int, pad float32) {
 
 // col2im sums the patch gradients dcol back into the input gradient dx
 // (the adjoint of im2col; padding positions are dropped).
-func col2im(dx, dcol []float32, rows int, g *convShape, threads int) {
+func col2im(dx, dcol []float32, rows int, g *ConvShape, threads int) {
 	rl := g.K * g.K * g.InC
 	in := g.InH * g.InW * g.InC
 	ic := g.InC

@@ -197,7 +197,7 @@ func (m *Model) Clone() *Model {
 	c := &Model{Cfg: m.Cfg}
 	c.Cfg.Hidden = slices.Clone(m.Cfg.Hidden)
 	for _, cv := range m.Convs {
-		c.Convs = append(c.Convs, &Conv{convShape: cv.convShape, PadValue: cv.PadValue, L: cv.L.clone()})
+		c.Convs = append(c.Convs, &Conv{ConvShape: cv.ConvShape, PadValue: cv.PadValue, L: cv.L.clone()})
 	}
 	for _, l := range m.Layers {
 		c.Layers = append(c.Layers, l.clone())
@@ -258,7 +258,7 @@ func (m *Model) checkConvs() error {
 	}
 	for i, c := range m.Convs {
 		l := c.L
-		if c.convShape != shapes[i] || l == nil || l.In != c.K*c.K*c.InC || l.Out != c.Out ||
+		if c.ConvShape != shapes[i] || l == nil || l.In != c.K*c.K*c.InC || l.Out != c.Out ||
 			len(l.W) != l.In*l.Out || len(l.Gamma) != l.Out || len(l.Beta) != l.Out ||
 			len(l.Mean) != l.Out || len(l.Var) != l.Out || l.ABits == 0 {
 			return fmt.Errorf("train: convolution %d: inconsistent parameter sizes", i)

@@ -20,7 +20,7 @@ func TestShiftImage(t *testing.T) {
 			for i := range dst {
 				dst[i] = 0xAA
 			}
-			shiftImage(dst, src, 28, dx, dy)
+			shiftImage(dst, src, 28, 1, dx, dy)
 			for r := 0; r < 28; r++ {
 				for c := 0; c < 28; c++ {
 					sr, sc := r-dy, c-dx
@@ -59,7 +59,7 @@ func TestAugment(t *testing.T) {
 			found := false
 			for dy := -2; dy <= 2 && !found; dy++ {
 				for dx := -2; dx <= 2 && !found; dx++ {
-					shiftImage(buf, src, 28, dx, dy)
+					shiftImage(buf, src, 28, 1, dx, dy)
 					if bytes.Equal(buf, got) {
 						shifts[[2]int{dx, dy}]++
 						found = true

@@ -100,8 +100,8 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 		return fmt.Errorf("train: empty validation set")
 	}
 	t.train, t.val = train, val
-	t.x = make([]float32, t.cfg.Batch*side*side)
-	t.pix = make([]byte, t.cfg.Batch*side*side)
+	t.x = make([]float32, t.cfg.Batch*t.cfg.inputPixels())
+	t.pix = make([]byte, t.cfg.Batch*t.cfg.inputPixels())
 	t.labs = make([]byte, t.cfg.Batch)
 	return nil
 }
@@ -187,34 +187,52 @@ func (t *Trainer) startEpoch() {
 
 // gather copies batch s of the epoch's permutation into the batch buffers,
 // shifting every image by a random offset if the configuration asks for
-// augmentation (in pixels of the model's input, after downsampling).
+// augmentation (in pixels of the model's input, after downsampling), and
+// mirroring it with probability 1/2 if it asks for flips.
 func (t *Trainer) gather(s int) {
-	a, side := t.cfg.Augment, t.cfg.InputSide()
-	sz := side * side
+	a, side, ch := t.cfg.Augment, t.cfg.InputSide(), t.cfg.inputChannels()
+	sz := t.cfg.inputPixels()
 	for b := 0; b < t.cfg.Batch; b++ {
 		i := int(t.perm[s*t.cfg.Batch+b])
 		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), side, dx, dy)
+			shiftImage(dst, t.train.Image(i), side, ch, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
+		}
+		if t.cfg.Flip && t.rng.IntN(2) == 1 {
+			flipImage(dst, side, ch)
 		}
 		t.labs[b] = t.train.Labels[i]
 	}
 }
 
-// shiftImage writes the side x side image src moved right by dx and down
-// by dy pixels (negative: left, up) to dst; pixels shifted in are 0
-// (background). Augmentation works on the raw pixels, before binarization,
-// so the model sees shifted images exactly as it would see them in the
-// data set.
-func shiftImage(dst, src []byte, side, dx, dy int) {
-	clear(dst[:side*side])
+// shiftImage writes the side x side image src (ch channels, channel-
+// fastest) moved right by dx and down by dy pixels (negative: left, up) to
+// dst; pixels shifted in are 0 (background). This is the random crop of a
+// zero-padded image. Augmentation works on the raw pixels, before
+// binarization, so the model sees shifted images exactly as it would see
+// them in the data set.
+func shiftImage(dst, src []byte, side, ch, dx, dy int) {
+	clear(dst[:side*side*ch])
 	for r := max(0, dy); r < min(side, side+dy); r++ {
 		sr := r - dy
 		c0, c1 := max(0, dx), min(side, side+dx)
-		copy(dst[r*side+c0:r*side+c1], src[sr*side+c0-dx:sr*side+c1-dx])
+		copy(dst[(r*side+c0)*ch:(r*side+c1)*ch], src[(sr*side+c0-dx)*ch:(sr*side+c1-dx)*ch])
+	}
+}
+
+// flipImage mirrors a side x side image (ch channels) left to right in
+// place.
+func flipImage(img []byte, side, ch int) {
+	for r := 0; r < side; r++ {
+		row := img[r*side*ch : (r+1)*side*ch]
+		for i, j := 0, side-1; i < j; i, j = i+1, j-1 {
+			for c := 0; c < ch; c++ {
+				row[i*ch+c], row[j*ch+c] = row[j*ch+c], row[i*ch+c]
+			}
+		}
 	}
 }
 
