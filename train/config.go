@@ -13,13 +13,13 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset   string // "mnist" or "fashion"
-	Arch      string // "tfc", "sfc", "lfc", "mlp4096", "cnv", "lenet" or "custom"
-	Hidden    []int  // hidden dense layer widths
+	Dataset string // "mnist" or "fashion"
+	Arch    string // "tfc", "sfc", "lfc", "mlp4096", "cnv", "lenet" or "custom"
+	Hidden  []int  // hidden dense layer widths
 	// Layers is the layer string of a convolutional model (grammar in
 	// ParseLayers); "" for an MLP. Its dense widths must equal Hidden plus
 	// the output layer. Left out of JSON when empty (MLP hashes unchanged).
-	Layers string `json:",omitempty"`
+	Layers    string `json:",omitempty"`
 	WBits     int    // weight width: 1 (sign), 2 or 4 (symmetric uniform)
 	ABits     int    // hidden activation width: 1 (sign), 2 or 4 (uniform on [0,1])
 	InputBits int    // 1: binarized pixels (pixel >= InputThreshold); 8: raw pixels
