@@ -95,7 +95,7 @@ func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
 	l.quantizeWeights(th)
 	im2col(c.col, x, rows, &c.ConvShape, c.PadValue, th)
 	l.forwardLinear(c.col, rows*c.pixels(), th)
-	l.bnForward(rows*c.pixels(), cfg.ShiftBN)
+	l.bnForward(rows*c.pixels(), cfg.ShiftBN, th)
 	y := l.c.y[:rows*c.pixels()*c.Out]
 	if c.Pool > 0 {
 		maxPoolForward(c.yp, c.idx, y, rows, c.OH, c.OW, c.Out, c.Pool)
@@ -120,7 +120,7 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 		activateGrad(da, l.c.y[:n*c.Out], l.ABits)
 		copy(dy, da)
 	}
-	l.bnBackward(dy, n, cfg.ShiftBN)
+	l.bnBackward(dy, n, cfg.ShiftBN, th)
 	if cfg.GBits > 0 {
 		quantizeGrad(dy, cfg.GBits, rng)
 	}

@@ -116,7 +116,7 @@ func TestConvGradient(t *testing.T) {
 				copy(c.L.wq, c.L.W)
 				im2col(c.col, x, rows, &c.ConvShape, c.PadValue, 1)
 				c.L.forwardLinear(c.col, rows*c.pixels(), 1)
-				c.L.bnForward(rows*c.pixels(), false)
+				c.L.bnForward(rows*c.pixels(), false, 2)
 				y := c.L.c.y[:rows*c.pixels()*s.Out]
 				if s.Pool > 0 {
 					maxPoolForward(c.yp, c.idx, y, rows, g.OH, g.OW, s.Out, s.Pool)
@@ -135,7 +135,7 @@ func TestConvGradient(t *testing.T) {
 			} else {
 				copy(dy, r)
 			}
-			c.L.bnBackward(dy, rows*c.pixels(), false)
+			c.L.bnBackward(dy, rows*c.pixels(), false, 2)
 			dcol := make([]float32, len(c.col))
 			c.L.backwardLinear(dy, rows*c.pixels(), dcol, 1)
 			dx := make([]float32, len(x))

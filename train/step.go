@@ -74,7 +74,7 @@ func (m *Model) forwardTrain(x []float32, rows int, rng *rand.Rand) []float32 {
 	for _, l := range m.Layers {
 		l.quantizeWeights(th)
 		l.forwardLinear(in, rows, th)
-		l.bnForward(rows, cfg.ShiftBN)
+		l.bnForward(rows, cfg.ShiftBN, th)
 		if !l.Hidden() {
 			return l.c.y[:rows*l.Out]
 		}
@@ -107,7 +107,7 @@ func (m *Model) backward(rows int, rng *rand.Rand) {
 			}
 			activateGrad(d, l.c.y, l.ABits)
 		}
-		l.bnBackward(d, rows, cfg.ShiftBN)
+		l.bnBackward(d, rows, cfg.ShiftBN, th)
 		if cfg.GBits > 0 {
 			quantizeGrad(d, cfg.GBits, rng)
 		}

@@ -1,0 +1,62 @@
+package train
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// referenceDisagreements counts the images of set that the exported
+// netlist, evaluated with netlist.Reference, and the inference function
+// classify differently.
+func referenceDisagreements(t testing.TB, inf *Inference, n *netlist.Network, set *dataset.Set) int {
+	t.Helper()
+	want, _ := inf.Predict(set.Pixels, set.N)
+	bad := 0
+	for i := 0; i < set.N; i++ {
+		r, err := netlist.ReferenceResult(n, set.Image(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Class != want[i] {
+			bad++
+		}
+	}
+	return bad
+}
+
+// TestTrainLeNet is the CI-sized convolutional run: the small conv net
+// (lenet, w1a1) on 5,000 MNIST images reaches at least 90% on 1,000 test
+// images, and the exported netlist agrees with the inference function on
+// every one.
+func TestTrainLeNet(t *testing.T) {
+	full, test := loadMNIST(t)
+	cfg, _ := DefaultConfig("lenet")
+	cfg.Epochs, cfg.Batch, cfg.LR, cfg.LRFinal, cfg.Augment = 2, 50, 1e-2, 2e-3, 0
+	tr, err := New(cfg, full.Slice(0, 5000), full.Slice(50000, 51000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := tr.Run(context.Background(), Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	best, val, _ := tr.Best()
+	inf := best.Inference()
+	sub := test.Slice(0, 1000)
+	acc := Accuracy(inf, sub)
+	t.Logf("%v: validation %.4f, test (1,000 images) %.4f", time.Since(start).Round(time.Millisecond), val, acc)
+	if acc < 0.90 {
+		t.Errorf("test accuracy %.4f < 0.90", acc)
+	}
+	n, err := inf.Export(cfg.Name(), configMeta(&cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := referenceDisagreements(t, inf, n, sub.Slice(0, 200)); d != 0 {
+		t.Errorf("netlist and inference function disagree on %d of the first 200 images", d)
+	}
+}
