@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -75,22 +76,47 @@ var checksums = map[string]string{
 
 // Set is one split of a data set held in memory.
 type Set struct {
-	Name          string // "mnist" or "fashion"
-	Split         string // "train" or "test"
-	N, Rows, Cols int
-	Pixels        []byte // N*Rows*Cols, row-major, image i at Pixels[i*Rows*Cols:]
-	Labels        []byte // N labels 0..9
+	Name  string // e.g. "mnist", "fashion"
+	Split string // "train" or "test"
+	// N images of C channels, Rows rows and Cols columns each.
+	N, C, Rows, Cols int
+	// Pixels holds N*ImageSize() bytes: image i at Pixels[i*ImageSize():],
+	// each image row-major with the channels of a pixel next to each other
+	// (channel-fastest: channel c of row h, column w at (h*Cols+w)*C+c),
+	// the netlist's tensor layout.
+	Pixels []byte
+	Labels []byte // N labels 0..len(ClassNames)-1
+	// ClassNames names the labels in order (for MNIST "0".."9").
+	ClassNames []string
 }
 
-// Image returns the Rows*Cols pixels of image i (sharing storage with s).
+// NumClasses is the number of labels of the data set.
+func (s *Set) NumClasses() int { return len(s.ClassNames) }
+
+// Class names of the built-in data sets, in label order.
+var (
+	MNISTClassNames   = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	FashionClassNames = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
+)
+
+// Shape is the geometry of the set's images.
+func (s *Set) Shape() Shape { return Shape{C: s.C, H: s.Rows, W: s.Cols} }
+
+// ImageSize is the number of bytes of one image, C*Rows*Cols.
+func (s *Set) ImageSize() int { return s.C * s.Rows * s.Cols }
+
+// Image returns the ImageSize() bytes of image i (sharing storage with s).
 // It panics if i is out of range.
 func (s *Set) Image(i int) []byte {
 	if i < 0 || i >= s.N {
 		panic(fmt.Sprintf("dataset: image index %d out of range [0,%d)", i, s.N))
 	}
-	sz := s.Rows * s.Cols
+	sz := s.ImageSize()
 	return s.Pixels[i*sz : (i+1)*sz : (i+1)*sz]
 }
+
+// Images returns the pixels of all N images, back to back.
+func (s *Set) Images() []byte { return s.Pixels[:s.N*s.ImageSize()] }
 
 // Slice returns images lo..hi-1 as a Set sharing storage with s. It panics
 // unless 0 <= lo <= hi <= s.N.
@@ -98,13 +124,12 @@ func (s *Set) Slice(lo, hi int) *Set {
 	if lo < 0 || hi < lo || hi > s.N {
 		panic(fmt.Sprintf("dataset: slice bounds [%d:%d] out of range [0,%d]", lo, hi, s.N))
 	}
-	sz := s.Rows * s.Cols
-	return &Set{
-		Name: s.Name, Split: s.Split,
-		N: hi - lo, Rows: s.Rows, Cols: s.Cols,
-		Pixels: s.Pixels[lo*sz : hi*sz : hi*sz],
-		Labels: s.Labels[lo:hi:hi],
-	}
+	sz := s.ImageSize()
+	r := *s
+	r.N = hi - lo
+	r.Pixels = s.Pixels[lo*sz : hi*sz : hi*sz]
+	r.Labels = s.Labels[lo:hi:hi]
+	return &r
 }
 
 // ChecksumError reports a file whose decompressed payload does not have
@@ -124,6 +149,18 @@ func (e *ChecksumError) Error() string {
 // Is makes errors.Is(err, ErrChecksum) true.
 func (e *ChecksumError) Is(target error) bool { return target == ErrChecksum }
 
+// Names lists the built-in data sets Load accepts.
+var Names = []string{MNIST, Fashion, CIFAR10}
+
+// checkLoadName accepts every built-in data set.
+func checkLoadName(name string) error {
+	if !slices.Contains(Names, name) {
+		return fmt.Errorf("dataset: unknown data set %q (want %s)", name, strings.Join(Names, ", "))
+	}
+	return nil
+}
+
+// checkName accepts the data sets stored as IDX files.
 func checkName(name string) error {
 	if name != MNIST && name != Fashion {
 		return fmt.Errorf("dataset: unknown data set %q (want %q or %q)", name, MNIST, Fashion)
@@ -214,8 +251,11 @@ func VerifyFile(name, split, kind, path string) error {
 // directory is given. If it does not exist, the error (matching
 // ErrNotInstalled) names the path looked for and how to install it.
 func DefaultDir(name string) (string, error) {
-	if err := checkName(name); err != nil {
+	if err := checkLoadName(name); err != nil {
 		return "", err
+	}
+	if name == CIFAR10 {
+		return cifarDefaultDir()
 	}
 	if name == Fashion {
 		if !isDir(fashionDir) {
@@ -273,16 +313,21 @@ func findFile(dir, base string) (string, error) {
 		base, dir, base, base, fs.ErrNotExist)
 }
 
-// Load reads one split ("train" or "test") of a data set ("mnist" or
-// "fashion") from dataDir, or from DefaultDir(name) if dataDir is "".
-// Files may be gzip-compressed (name.gz) or plain; every file's
-// decompressed payload is checked against the official SHA-256.
+// Load reads one split ("train" or "test") of a data set ("mnist",
+// "fashion" or "cifar10") from dataDir, or from DefaultDir(name) if
+// dataDir is "". MNIST and Fashion-MNIST files may be gzip-compressed
+// (name.gz) or plain; every file's decompressed payload is checked against
+// the official SHA-256. CIFAR-10 is read by LoadCIFAR10 (dataDir may also
+// be the official tarball).
 func Load(name, split, dataDir string) (*Set, error) {
-	if err := checkName(name); err != nil {
+	if err := checkLoadName(name); err != nil {
 		return nil, err
 	}
 	if err := checkSplit(split); err != nil {
 		return nil, err
+	}
+	if name == CIFAR10 {
+		return LoadCIFAR10(split, dataDir)
 	}
 	if dataDir == "" {
 		d, err := DefaultDir(name)
@@ -346,7 +391,11 @@ func LoadFiles(name, split, imagesPath, labelsPath string, verify bool) (*Set, e
 			return nil, fmt.Errorf("dataset: %s: label %d at index %d is out of range 0..%d", labelsPath, l, i, Classes-1)
 		}
 	}
-	return &Set{Name: name, Split: split, N: n, Rows: Rows, Cols: Cols, Pixels: images.Data, Labels: labs.Data}, nil
+	names := MNISTClassNames
+	if name == Fashion {
+		names = FashionClassNames
+	}
+	return &Set{Name: name, Split: split, N: n, C: 1, Rows: Rows, Cols: Cols, Pixels: images.Data, Labels: labs.Data, ClassNames: names}, nil
 }
 
 // readFile parses the IDX file at path, hashing its decompressed payload

@@ -144,7 +144,7 @@ func TestFileNameAndChecksumTable(t *testing.T) {
 }
 
 func TestSetImageSlice(t *testing.T) {
-	s := &Set{Name: MNIST, Split: Train, N: 3, Rows: Rows, Cols: Cols,
+	s := &Set{Name: MNIST, Split: Train, N: 3, C: 1, Rows: Rows, Cols: Cols,
 		Pixels: bytes.Clone(tinyPixels), Labels: bytes.Clone(tinyLabels)}
 	sub := s.Slice(1, 3)
 	if sub.N != 2 || sub.Name != MNIST || sub.Split != Train || !bytes.Equal(sub.Labels, []byte{2, 1}) {

@@ -69,7 +69,7 @@ func definition(img []byte, side, size, r, c int) byte {
 func TestResizeMatchesDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 5
-	s := &Set{Name: MNIST, Split: Test, N: n, Rows: Rows, Cols: Cols, Pixels: make([]byte, n*Rows*Cols), Labels: []byte{0, 1, 2, 3, 4}}
+	s := &Set{Name: MNIST, Split: Test, N: n, C: 1, Rows: Rows, Cols: Cols, Pixels: make([]byte, n*Rows*Cols), Labels: []byte{0, 1, 2, 3, 4}}
 	for i := range s.Pixels {
 		s.Pixels[i] = byte(rng.IntN(256))
 	}
@@ -98,7 +98,7 @@ func TestResizeMatchesDefinition(t *testing.T) {
 }
 
 func TestResizeErrors(t *testing.T) {
-	s := &Set{N: 0, Rows: Rows, Cols: Cols}
+	s := &Set{N: 0, C: 1, Rows: Rows, Cols: Cols}
 	for _, size := range []int{0, -7, 3, 5, 13, 27, 56} {
 		if _, err := s.Resize(size); err == nil || !strings.Contains(err.Error(), "does not divide 28") {
 			t.Errorf("Resize(%d): err = %v, want 'does not divide 28'", size, err)

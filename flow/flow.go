@@ -47,7 +47,7 @@ type runner struct {
 
 	// In-memory results of stages that ran in this process.
 	trainer   *train.Trainer
-	test      *dataset.Set // the test split as the data set stores it (28x28)
+	test      *dataset.Set // the test split as the data set stores it (e.g. 28x28)
 	resized   map[int]*dataset.Set
 	net       *netlist.Network
 	plan      *hw.Plan
@@ -176,11 +176,16 @@ func (r *runner) interrupted(stage, how string) error {
 }
 
 // testSet loads (once) the data set's test split and downsamples it to
-// the input size of n (its input shape must be 1xNxN with N dividing 28),
+// the input size of n (its input shape must be the data set's CxNxN with N
+// dividing its side, e.g. 1xNxN with N dividing 28 for MNIST),
 // so every stage feeds a model the images it was trained on.
 func (r *runner) testSet(n *netlist.Network) (*dataset.Set, error) {
 	in := n.InputLayer()
-	size, err := dataset.InputSize(in.Shape.C, in.Shape.H, in.Shape.W)
+	g, err := dataset.Geometry(r.cfg.Train.Dataset)
+	if err != nil {
+		return nil, asUser(err)
+	}
+	size, err := g.InputSize(in.Shape.C, in.Shape.H, in.Shape.W)
 	if err != nil {
 		return nil, userErrorf("flow: model %q layer 0 %q: shape: %w", n.Name, in.Name, err)
 	}

@@ -35,7 +35,7 @@ func (r *runner) runSim() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	pixels := test.Pixels[:test.N*test.Rows*test.Cols]
+	pixels := test.Images()
 	want, err := netlist.Eval(p.Net, pixels, test.N)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (r *runner) runCosim() ([]string, error) {
 	d := &verilator.Design{Dir: r.path(DesignDir), Plan: p}
 	opt := verilator.Options{Simulator: r.cfg.Simulator, Seed: 1, ResetSeed: cosimResetSeed, QuickBuild: r.cfg.QuickBuild}
 	r.progress("cosim: building and running %s on %d images", r.cfg.Simulator, n)
-	rep, err := verilator.Cosim(r.ctx, d, test.Pixels[:n*test.Rows*test.Cols], n, opt)
+	rep, err := verilator.Cosim(r.ctx, d, test.Images()[:n*test.ImageSize()], n, opt)
 	var mm *verilator.Mismatch
 	switch {
 	case r.ctx.Err() != nil:

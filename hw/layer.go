@@ -74,6 +74,13 @@ type denseSpec struct {
 func denseSpecs(n *netlist.Network, vals []netlist.Value) ([]denseSpec, error) {
 	var specs []denseSpec
 	for i, l := range n.Layers {
+		switch l.(type) {
+		case *netlist.Input, *netlist.Dense, *netlist.Threshold, *netlist.Output:
+		default:
+			return nil, fmt.Errorf("hw: layer %d %q: op %s is not supported by the hardware generator yet (qnn eval, inspect and predict run it; the convolutional dataflow hardware is not built yet)", i, l.LayerName(), l.Op())
+		}
+	}
+	for i, l := range n.Layers {
 		d, ok := l.(*netlist.Dense)
 		if !ok {
 			continue

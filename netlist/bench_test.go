@@ -100,3 +100,52 @@ func BenchmarkEvalSFCw2a2(b *testing.B) {
 	}, fastImages)
 	benchEval(b, n, px, fastImages, refImages, macs, "MACs")
 }
+
+// CNVSkeleton returns FINN's CNV topology for 32x32x3 images with the given
+// weight and activation widths (8-bit input pixels): 3x3 valid convolutions
+// 64, 64, max-pool 2, 128, 128, max-pool 2, 256, 256, dense 512, 512, 10.
+// Randomize fills it in.
+func cnvSkeleton(wbits, abits int) *Network {
+	n := &Network{Name: "cnv", Layers: []Layer{&Input{Name: "input", Shape: Shape{C: 3, H: 32, W: 32}, Bits: 8}}}
+	add := func(l ...Layer) { n.Layers = append(n.Layers, l...) }
+	for i, spec := range []struct{ out, pool int }{{64, 0}, {64, 2}, {128, 0}, {128, 2}, {256, 0}, {256, 0}} {
+		add(&Conv2D{Name: fmt.Sprintf("conv%d", i), OutC: spec.out, KH: 3, KW: 3, Stride: 1, WeightBits: wbits},
+			&Threshold{Name: fmt.Sprintf("act%d", i), Bits: abits})
+		if spec.pool > 0 {
+			add(&MaxPool{Name: fmt.Sprintf("pool%d", i), K: 2, Stride: 2})
+		}
+	}
+	for i, out := range []int{512, 512} {
+		add(&Dense{Name: fmt.Sprintf("fc%d", i), Out: out, WeightBits: wbits}, &Threshold{Name: fmt.Sprintf("fcact%d", i), Bits: abits})
+	}
+	add(&Dense{Name: "fc2", Out: 10, WeightBits: wbits}, &Output{Name: "scores"})
+	return n
+}
+
+// BenchmarkEvalCNV measures FINN's CNV-w1a1 (8-bit input, 1-bit weights and
+// activations; 59.5 M MACs per image, of which 58.0 M binary) over 1,000
+// images; Reference runs 2 images. It reports binary operations (2 per
+// binary MAC) and all MACs per second.
+func BenchmarkEvalCNV(b *testing.B) {
+	const fastImages, refImages = 1000, 2
+	n := cnvSkeleton(1, 1)
+	rng := rand.New(rand.NewPCG(2016, 2))
+	if err := Randomize(rng, n); err != nil {
+		b.Fatal(err)
+	}
+	st, err := Stats(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var macs, bin float64
+	for _, s := range st {
+		macs += float64(s.MACs)
+		bin += float64(s.BinaryMACs)
+	}
+	px := make([]byte, n.InputLayer().Shape.Size()*fastImages)
+	for i := range px {
+		px[i] = byte(rng.UintN(256))
+	}
+	b.Logf("CNV-w1a1: %.1f M MACs per image, %.1f M binary", macs/1e6, bin/1e6)
+	benchEval(b, n, px, fastImages, refImages, 2*bin, "binops")
+}

@@ -5,10 +5,15 @@
 // must match bit for bit.
 //
 // A Network is a sequence of layers. Data flows from the Input layer through
-// Dense (integer matrix-vector product), Threshold (multi-threshold activation
-// on the integer accumulator) and, at the end, Output (integer class scores and
-// their argmax). Tensors have a (C,H,W) shape and are stored channel-fastest
-// (element index (h*W+w)*C+c); a Dense layer flattens its input in that order.
+// Dense (integer matrix-vector product), Conv2D (integer convolution with
+// padding in the input's value domain), Threshold (multi-threshold activation
+// on the integer accumulator, per channel at every pixel), MaxPool (OR of
+// bipolar values, maximum of levels) and, at the end, Output (integer class
+// scores and their argmax). Tensors have a (C,H,W) shape and are stored
+// channel-fastest (element index (h*W+w)*C+c); a Dense layer flattens its
+// input in that order. Each layer type owns its rules (the shape it produces,
+// its validation, its reference evaluation, its file form, its Fast stage), in
+// the file of its op; see docs/netlist-format.md for what may follow what.
 //
 // Element encodings:
 //   - 1 bit: bipolar, bit 1 means +1 and bit 0 means -1 (weights, 1-bit input

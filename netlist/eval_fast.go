@@ -2,7 +2,6 @@ package netlist
 
 import (
 	"fmt"
-	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -13,83 +12,51 @@ import (
 // activations and weights into uint64 bit planes and evaluates dot products
 // with population counts:
 //
-//   - 1-bit weights times 1-bit (bipolar) inputs: acc = In - 2*popcount(w XOR x).
+//   - 1-bit weights times 1-bit (bipolar) inputs: acc = N - 2*popcount(w XOR x).
 //   - any other width: every operand is an affine combination of unsigned bit
 //     planes (bipolar 2b-1; two's complement sum 2^j b_j with -2^(k-1) on the
 //     sign plane; activation Base + sum 2^j b_j; pixel sum 2^j b_j), so the dot
 //     product is a sum of coefficient*popcount(planeW AND planeX) plus
-//     corrections from per-row and per-image plane popcounts and a constant.
+//     corrections from per-row and per-entry plane popcounts and a constant.
 //
-// Images are evaluated in blocks, each weight row being applied to a whole
-// block before the next row is loaded, and blocks are spread over goroutines.
-// A Fast is immutable once built and safe for concurrent use.
+// Tensors are packed along channels (one chunk of words per pixel; see
+// fastTensor), so a convolution window is a set of whole chunks that are
+// gathered (im2col) and multiplied like a dense input, and a max-pool is an
+// OR (bipolar) or a bit-sliced maximum of chunks. Images are evaluated in
+// blocks, each weight row being applied to a whole block (or a tile of output
+// pixels) before the next row is loaded, and blocks are spread over
+// goroutines. A Fast is immutable once built and safe for concurrent use.
 type Fast struct {
-	in        fastInput
-	stages    []*fastDense // one per Dense layer, in order
+	in        *fastInput
+	stages    []fastStage
 	nLayers   int
 	classes   int
-	maxStride int // the largest per-image activation buffer, in words
+	maxStride int // the largest per-image packed tensor, in words
+	maxCol    int // the largest gathered convolution window, in words
 	block     int // images per block
 }
 
-// fastInput packs the input pixels into bit planes.
-type fastInput struct {
-	name      string
-	shape     Shape
-	size      int
-	bits      int // 1 or 8
-	threshold int
-	nw        int // words per plane
+// fastStage is one compiled stage: a matrix layer with its consumer, or a
+// pool.
+type fastStage interface {
+	// exec evaluates nimg images from src into dst (or res); if outs is not
+	// nil (nimg == 1) it records the outputs of the layers it covers.
+	exec(src, dst []uint64, nimg int, sc *fastScratch, res []Result, outs [][]int64)
 }
 
-// fastEnc describes how a packed tensor's planes encode integers:
-// value = c0 + sum_q c[q]*plane_q.
-type fastEnc struct {
-	c0 int64
-	c  []int64
+// fastCompiler carries the state of NewFast from layer to layer: each layer
+// type's compileFast method (beside its stage) adds to it.
+type fastCompiler struct {
+	n    *Network
+	li   int
+	f    *Fast
+	cur  fastTensor  // the packed form of the latest layer's output
+	last *fastMatrix // the latest accumulating stage
 }
 
-func bipolarEnc() fastEnc { return fastEnc{c0: -1, c: []int64{2}} }
-
-func unsignedEnc(base int64, k int) fastEnc {
-	e := fastEnc{c0: base, c: make([]int64, k)}
-	for j := range e.c {
-		e.c[j] = 1 << j
-	}
-	return e
-}
-
-func (e fastEnc) bipolar() bool { return e.c0 == -1 && len(e.c) == 1 && e.c[0] == 2 }
-
-// fastTile is the number of output rows computed before their accumulators
-// are turned into activations: one 64-bit word of every output plane.
-const fastTile = 64
-
-// fastDense is one Dense layer together with the Threshold or Output layer
-// that consumes its accumulators.
-type fastDense struct {
-	layer   int // index of the Dense layer in Network.Layers
-	in, out int
-	nw      int // words per input plane (and per weight plane)
-
-	x   fastEnc // input encoding
-	wE  fastEnc // weight encoding
-	xor bool    // both operands bipolar: acc = In - 2*popcount(w^x)
-
-	wStride  int      // words per weight row: len(wE.c)*nw
-	w        []uint64 // Out rows of wStride words: plane p of row o at o*wStride+p*nw
-	rowConst []int64  // In*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
-	coef     []int64  // wc[p]*xc[q] at p*len(x.c)+q
-
-	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.
-	thrBits int     // output width; 0 for Output
-	outEnc  fastEnc // encoding of the packed output (for thrBits > 0)
-	outNW   int     // words per output plane
-	tk      int     // thresholds per channel
-	t       []int64 // thresholds, tk per channel
-	rev     []bool  // reversed channels
-	mask, u []int64 // 1-bit thresholds: bit = uint64(u-(acc^mask)) >> 63
-	offsets []int64 // Output offsets
+func (c *fastCompiler) tensor(t fastTensor) {
+	c.cur = t
+	c.f.maxStride = max(c.f.maxStride, t.stride())
 }
 
 // NewFast validates n and compiles it for Fast evaluation. The Fast keeps no
@@ -101,50 +68,14 @@ func NewFast(n *Network) (*Fast, error) {
 	if err := Validate(n); err != nil {
 		return nil, err
 	}
-	in := n.InputLayer()
-	f := &Fast{
-		in: fastInput{
-			name: in.Name, shape: in.Shape, size: in.Shape.Size(),
-			bits: in.Bits, threshold: in.Threshold,
-			nw: fastWords(in.Shape.Size()),
-		},
-		nLayers: len(n.Layers),
+	f := &Fast{nLayers: len(n.Layers)}
+	c := &fastCompiler{n: n, f: f}
+	for li, l := range n.Layers {
+		c.li = li
+		l.compileFast(c)
 	}
-	var enc fastEnc
-	if in.Bits == 1 {
-		enc = bipolarEnc()
-	} else {
-		enc = unsignedEnc(0, 8)
-	}
-	f.maxStride = len(enc.c) * f.in.nw
-	// A valid network is Input, (Dense, Threshold)*, Dense, Output.
-	for li := 1; li < len(n.Layers); li += 2 {
-		d, ok := n.Layers[li].(*Dense)
-		if !ok || li+1 >= len(n.Layers) {
-			return nil, fmt.Errorf("netlist: layer %d: fast evaluation wants a dense layer followed by a threshold or output layer", li)
-		}
-		s := newFastDense(li, d, enc)
-		switch next := n.Layers[li+1].(type) {
-		case *Threshold:
-			s.setThreshold(next)
-			enc = s.outEnc
-			f.maxStride = max(f.maxStride, len(enc.c)*s.outNW)
-		case *Output:
-			if li+2 != len(n.Layers) {
-				return nil, fmt.Errorf("netlist: layer %d: output layer is not last", li+1)
-			}
-			s.offsets = make([]int64, next.Classes)
-			for c := range s.offsets {
-				s.offsets[c] = next.Offset(c)
-			}
-			f.classes = next.Classes
-		default:
-			return nil, fmt.Errorf("netlist: layer %d: fast evaluation does not support a %q layer after a dense layer", li+1, n.Layers[li+1].Op())
-		}
-		f.stages = append(f.stages, s)
-	}
-	if f.classes == 0 {
-		return nil, fmt.Errorf("netlist: network has no output layer")
+	if f.classes == 0 || f.in == nil {
+		return nil, fmt.Errorf("netlist: network has no input or output layer")
 	}
 	// Keep each block's activation buffers small enough to stay in cache.
 	f.block = max(1, min(fastMaxBlock, fastBlockWords/f.maxStride))
@@ -158,106 +89,90 @@ const (
 	fastBlockWords = 1 << 14
 )
 
-func fastWords(n int) int { return (n + 63) / 64 }
-
-func newFastDense(li int, d *Dense, x fastEnc) *fastDense {
-	s := &fastDense{layer: li, in: d.In, out: d.Out, nw: fastWords(d.In), x: x}
-	np := d.WeightBits
-	if d.WeightBits == 1 {
-		s.wE = bipolarEnc()
-	} else {
-		s.wE = unsignedEnc(0, np)
-		s.wE.c[np-1] = -s.wE.c[np-1] // the sign plane weighs -2^(k-1)
-	}
-	s.xor = s.wE.bipolar() && x.bipolar()
-	s.wStride = np * s.nw
-	s.w = make([]uint64, d.Out*s.wStride)
-	s.rowConst = make([]int64, d.Out)
-	for o := 0; o < d.Out; o++ {
-		row := s.w[o*s.wStride : (o+1)*s.wStride]
-		for i, v := range d.Row(o) {
-			var u uint64 // bit pattern of v's planes
-			if d.WeightBits == 1 {
-				if v > 0 {
-					u = 1
-				}
-			} else {
-				u = uint64(uint8(v))
-			}
-			for p := 0; p < np; p++ {
-				row[p*s.nw+i>>6] |= (u >> p & 1) << (i & 63)
-			}
-		}
-		rc := int64(d.In) * s.wE.c0 * x.c0
-		for p := 0; p < np; p++ {
-			rc += x.c0 * s.wE.c[p] * int64(fastPopcount(row[p*s.nw:(p+1)*s.nw]))
-		}
-		s.rowConst[o] = rc
-	}
-	s.coef = make([]int64, np*len(x.c))
-	for p, cw := range s.wE.c {
-		for q, cx := range x.c {
-			s.coef[p*len(x.c)+q] = cw * cx
-		}
-	}
-	return s
+func (l *Input) compileFast(c *fastCompiler) {
+	_, flat := c.n.Layers[c.li+1].(*Dense)
+	c.f.in = newFastInput(l, flat)
+	c.tensor(c.f.in.out)
 }
 
-func (s *fastDense) setThreshold(t *Threshold) {
-	s.thrBits = t.Bits
-	s.outNW = fastWords(t.Channels)
-	s.tk = t.PerChannel()
-	s.t = append([]int64(nil), t.T...)
-	s.rev = make([]bool, t.Channels)
-	for c := range s.rev {
-		s.rev[c] = t.IsReversed(c)
-	}
-	if t.Bits == 1 {
-		s.outEnc = bipolarEnc()
-		// acc >= T  <=>  (T-1) - acc < 0, and, as ^acc = -acc-1,
-		// acc <= T  <=>  acc - (T+1) < 0  <=>  (-T-2) - ^acc < 0.
-		s.mask = make([]int64, t.Channels)
-		s.u = make([]int64, t.Channels)
-		for c := range s.mask {
-			th := s.t[c]
-			if s.rev[c] {
-				s.mask[c], s.u[c] = -1, -th-2
-			} else {
-				s.mask[c], s.u[c] = 0, th-1
-			}
-		}
-		return
-	}
-	s.outEnc = unsignedEnc(int64(t.Base), t.Bits)
+func (l *Dense) compileFast(c *fastCompiler) {
+	c.last = newFastDense(c.li, l, c.cur)
+	c.f.stages = append(c.f.stages, c.last)
 }
 
-func fastPopcount(ws []uint64) int {
-	n := 0
-	for _, w := range ws {
-		n += bits.OnesCount64(w)
+func (l *Conv2D) compileFast(c *fastCompiler) {
+	c.last = newFastConv(c.li, l, c.cur)
+	c.f.maxCol = max(c.f.maxCol, len(c.last.x.c)*c.last.nw)
+	c.f.stages = append(c.f.stages, c.last)
+}
+
+func (l *Threshold) compileFast(c *fastCompiler) {
+	c.last.setThreshold(l)
+	c.tensor(c.last.out)
+}
+
+func (l *Output) compileFast(c *fastCompiler) {
+	c.last.setOutput(l)
+	c.f.classes = l.Classes
+}
+
+func (l *MaxPool) compileFast(c *fastCompiler) {
+	p := newFastPool(c.li, l, c.cur)
+	c.f.stages = append(c.f.stages, p)
+	c.tensor(p.out)
+}
+
+func (s *fastMatrix) exec(src, dst []uint64, nimg int, sc *fastScratch, res []Result, outs [][]int64) {
+	var rec []int64
+	if outs != nil {
+		rec = make([]int64, s.outShape().Size())
+		outs[s.layer] = rec
 	}
-	return n
+	s.run(src, dst, nimg, sc, res, rec)
+	if outs != nil {
+		if s.thrBits > 0 {
+			outs[s.layer+1] = s.out.decode(dst)
+		} else {
+			outs[s.layer+1] = res[0].Scores
+		}
+	}
+}
+
+func (s *fastPool) exec(src, dst []uint64, nimg int, _ *fastScratch, _ []Result, outs [][]int64) {
+	s.run(src, dst, nimg)
+	if outs != nil {
+		outs[s.layer] = s.out.decode(dst)
+	}
 }
 
 // InputSize is the number of bytes of one image.
-func (f *Fast) InputSize() int { return f.in.size }
+func (f *Fast) InputSize() int { return f.in.out.shape.Size() }
 
 // Classes is the number of class scores per image.
 func (f *Fast) Classes() int { return f.classes }
 
 // fastScratch is one worker's buffers.
 type fastScratch struct {
-	a, b []uint64 // ping-pong activation buffers, block*maxStride words
-	acc  []int64  // block*fastTile accumulators
-	corr []int64  // per-image correction term
+	a, b    []uint64 // ping-pong activation buffers, block*maxStride words
+	acc     []int64  // entries*fastTile accumulators
+	corr    []int64  // per-entry correction term
+	base    []int    // per-entry output offsets
+	recBase []int
+	scores  [][]int64
+	col     []uint64 // gathered convolution windows
 }
 
 func (f *Fast) newScratch() *fastScratch {
+	ne := max(f.block, fastConvTile)
 	return &fastScratch{
-		a:    make([]uint64, f.block*f.maxStride),
-		b:    make([]uint64, f.block*f.maxStride),
-		acc:  make([]int64, f.block*fastTile),
-		corr: make([]int64, f.block),
+		a:       make([]uint64, f.block*f.maxStride),
+		b:       make([]uint64, f.block*f.maxStride),
+		acc:     make([]int64, ne*fastTile),
+		corr:    make([]int64, ne),
+		base:    make([]int, ne),
+		recBase: make([]int, ne),
+		scores:  make([][]int64, ne),
+		col:     make([]uint64, fastConvTile*f.maxCol),
 	}
 }
 
@@ -268,8 +183,8 @@ func (f *Fast) checkPixels(pixels []byte, count int) error {
 	if count < 0 {
 		return fmt.Errorf("netlist: negative image count %d", count)
 	}
-	if size := f.in.size; len(pixels)%size != 0 || len(pixels)/size != count {
-		return fmt.Errorf("netlist: input %q: got %d pixels for %d images, want %d images of %v = %d pixels", f.in.name, len(pixels), count, count, f.in.shape, size)
+	if size := f.InputSize(); len(pixels)%size != 0 || len(pixels)/size != count {
+		return fmt.Errorf("netlist: input %q: got %d pixels for %d images, want %d images of %v = %d pixels", f.in.name, len(pixels), count, count, f.in.out.shape, size)
 	}
 	return nil
 }
@@ -306,7 +221,7 @@ func (f *Fast) Eval(pixels []byte, count int, workers int) ([]Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	bs, size := f.block, f.in.size
+	bs, size := f.block, f.InputSize()
 	nblocks := (count + bs - 1) / bs
 	workers = min(workers, nblocks)
 	work := func(sc *fastScratch, blk int) {
@@ -357,228 +272,12 @@ func Eval(n *Network, pixels []byte, count int) ([]Result, error) {
 // layer's output there.
 func (f *Fast) runBlock(sc *fastScratch, pixels []byte, nimg int, res []Result, outs [][]int64) {
 	src, dst := sc.a, sc.b
-	stride := f.in.pack(pixels, nimg, src)
+	f.in.pack(pixels, nimg, src)
 	if outs != nil {
-		enc := bipolarEnc()
-		if f.in.bits == 8 {
-			enc = unsignedEnc(0, 8)
-		}
-		outs[0] = fastDecode(src, f.in.nw, enc, f.in.size)
+		outs[0] = f.in.out.decode(src)
 	}
 	for _, s := range f.stages {
-		var rec []int64
-		if outs != nil {
-			rec = make([]int64, s.out)
-			outs[s.layer] = rec
-		}
-		dstStride := len(s.outEnc.c) * s.outNW
-		s.run(src, stride, dst, dstStride, nimg, sc, res, rec)
-		if outs != nil {
-			if s.thrBits > 0 {
-				outs[s.layer+1] = fastDecode(dst, s.outNW, s.outEnc, s.out)
-			} else {
-				outs[s.layer+1] = res[0].Scores
-			}
-		}
+		s.exec(src, dst, nimg, sc, res, outs)
 		src, dst = dst, src
-		stride = dstStride
 	}
-}
-
-// fastDecode returns the n integers encoded by the planes of one image.
-func fastDecode(planes []uint64, nw int, enc fastEnc, n int) []int64 {
-	v := make([]int64, n)
-	for i := range v {
-		x := enc.c0
-		for q, c := range enc.c {
-			x += c * int64(planes[q*nw+i>>6]>>(i&63)&1)
-		}
-		v[i] = x
-	}
-	return v
-}
-
-// pack writes the bit planes of nimg images into dst, image b's planes at
-// b*stride, and returns stride.
-func (in *fastInput) pack(pixels []byte, nimg int, dst []uint64) int {
-	nw, size := in.nw, in.size
-	if in.bits == 1 {
-		thr := int64(in.threshold) - 1
-		for b := 0; b < nimg; b++ {
-			px := pixels[b*size : (b+1)*size]
-			out := dst[b*nw : (b+1)*nw]
-			for w := range out {
-				chunk := px[w*64 : min(w*64+64, size)]
-				var word uint64
-				for i, p := range chunk {
-					// p >= threshold  <=>  (threshold-1) - p < 0
-					word |= uint64(thr-int64(p)) >> 63 << i
-				}
-				out[w] = word
-			}
-		}
-		return nw
-	}
-	stride := 8 * nw
-	for b := 0; b < nimg; b++ {
-		px := pixels[b*size : (b+1)*size]
-		out := dst[b*stride : (b+1)*stride]
-		for w := 0; w < nw; w++ {
-			chunk := px[w*64 : min(w*64+64, size)]
-			var planes [8]uint64
-			i := 0
-			for ; i+8 <= len(chunk); i += 8 {
-				v := uint64(chunk[i]) | uint64(chunk[i+1])<<8 | uint64(chunk[i+2])<<16 | uint64(chunk[i+3])<<24 |
-					uint64(chunk[i+4])<<32 | uint64(chunk[i+5])<<40 | uint64(chunk[i+6])<<48 | uint64(chunk[i+7])<<56
-				for j := range planes {
-					// Gather bit j of the 8 bytes into one byte.
-					m := v >> j & 0x0101010101010101
-					planes[j] |= (m * 0x0102040810204080 >> 56) << i
-				}
-			}
-			for ; i < len(chunk); i++ {
-				p := uint64(chunk[i])
-				for j := range planes {
-					planes[j] |= (p >> j & 1) << i
-				}
-			}
-			for j, pl := range planes {
-				out[j*nw+w] = pl
-			}
-		}
-	}
-	return stride
-}
-
-// run evaluates the dense layer and its consumer for nimg images: src holds
-// the packed inputs (image b at b*srcStride), dst receives the packed
-// threshold outputs (image b at b*dstStride), or res[b].Scores the scores.
-// If rec is not nil (nimg == 1) it receives the accumulators.
-func (s *fastDense) run(src []uint64, srcStride int, dst []uint64, dstStride int, nimg int, sc *fastScratch, res []Result, rec []int64) {
-	corr := sc.corr[:nimg]
-	if !s.xor {
-		// wc0 * sum_q xc[q]*popcount(plane q of the image).
-		for b := range corr {
-			var c int64
-			if s.wE.c0 != 0 {
-				for q, cx := range s.x.c {
-					c += cx * int64(fastPopcount(src[b*srcStride+q*s.nw:b*srcStride+(q+1)*s.nw]))
-				}
-				c *= s.wE.c0
-			}
-			corr[b] = c
-		}
-	}
-	acc := sc.acc
-	for o0 := 0; o0 < s.out; o0 += fastTile {
-		o1 := min(o0+fastTile, s.out)
-		if s.xor {
-			s.dotsXor(src, srcStride, nimg, o0, o1, acc)
-		} else {
-			s.dotsPlanes(src, srcStride, nimg, o0, o1, corr, acc)
-		}
-		if rec != nil {
-			copy(rec[o0:o1], acc[:o1-o0])
-		}
-		switch {
-		case s.thrBits == 1:
-			s.binarize(acc, nimg, o0, o1, dst, dstStride)
-		case s.thrBits > 1:
-			s.quantize(acc, nimg, o0, o1, dst, dstStride)
-		default:
-			off := s.offsets[o0:o1]
-			for b := 0; b < nimg; b++ {
-				a := acc[b*fastTile : b*fastTile+len(off)]
-				sco := res[b].Scores[o0:o1]
-				for i, v := range a {
-					sco[i] = v + off[i]
-				}
-			}
-		}
-	}
-}
-
-// dotsXor computes acc[b*fastTile+o-o0] = In - 2*popcount(w_o ^ x_b) for
-// rows o0..o1 and images 0..nimg, both operands bipolar single planes.
-func (s *fastDense) dotsXor(src []uint64, st int, nimg, o0, o1 int, acc []int64) {
-	nw, n := s.nw, int64(s.in)
-	for o := o0; o < o1; o++ {
-		xorAccImages(s.w[o*nw:(o+1)*nw], src, st, nimg, n, acc[o-o0:])
-	}
-}
-
-// dotsPlanes computes the accumulators of rows o0..o1 for images 0..nimg
-// from the AND popcounts of every (weight plane, input plane) pair.
-func (s *fastDense) dotsPlanes(src []uint64, st int, nimg, o0, o1 int, corr []int64, acc []int64) {
-	nw, nq := s.nw, len(s.x.c)
-	for o := o0; o < o1; o++ {
-		row := s.w[o*s.wStride : (o+1)*s.wStride]
-		rc := s.rowConst[o]
-		a := acc[o-o0:]
-		for b, c := range corr[:nimg] {
-			a[b*fastTile] = rc + c
-		}
-		for p := range s.wE.c {
-			wp := row[p*nw : (p+1)*nw]
-			for q := 0; q < nq; q++ {
-				andAccImages(wp, src[q*nw:], st, nimg, s.coef[p*nq+q], a)
-			}
-		}
-	}
-}
-
-// binarize turns the accumulators of rows o0..o1 into one word of 1-bit
-// activations per image.
-func (s *fastDense) binarize(acc []int64, nimg, o0, o1 int, dst []uint64, dstStride int) {
-	m, u := s.mask[o0:o1], s.u[o0:o1]
-	wi := o0 / 64
-	for b := 0; b < nimg; b++ {
-		a := acc[b*fastTile : b*fastTile+len(m)]
-		u := u[:len(a)]
-		var word uint64
-		for i, v := range a {
-			word |= uint64(u[i]-(v^m[i])) >> 63 << (i & 63)
-		}
-		dst[b*dstStride+wi] = word
-	}
-}
-
-// quantize turns the accumulators of rows o0..o1 into one word of every
-// level plane per image.
-func (s *fastDense) quantize(acc []int64, nimg, o0, o1 int, dst []uint64, dstStride int) {
-	k, nq := s.tk, s.thrBits
-	half := (k + 1) / 2
-	wi := o0 / 64
-	for b := 0; b < nimg; b++ {
-		var planes [MaxActBits]uint64
-		for i, v := range acc[b*fastTile : b*fastTile+o1-o0] {
-			c := o0 + i
-			t := s.t[c*k : (c+1)*k]
-			var level int
-			if s.rev[c] {
-				level = k - fastCountLE(t, v-1, half) // thresholds >= v
-			} else {
-				level = fastCountLE(t, v, half) // thresholds <= v
-			}
-			for q := 0; q < nq; q++ {
-				planes[q] |= uint64(level>>q&1) << (i & 63)
-			}
-		}
-		for q := 0; q < nq; q++ {
-			dst[b*dstStride+q*s.outNW+wi] = planes[q]
-		}
-	}
-}
-
-// fastCountLE returns the number of elements of the ascending t that are
-// <= v, where len(t) = 2*half-1 and half is a power of two, by a branch-free
-// binary search.
-func fastCountLE(t []int64, v int64, half int) int {
-	n := 0
-	for step := half; step > 0; step >>= 1 {
-		// Add step if t[n+step-1] <= v, that is t[n+step-1]-v-1 < 0.
-		le := int(uint64(t[n+step-1]-v-1) >> 63)
-		n += step & -le
-	}
-	return n
 }

@@ -427,7 +427,7 @@ func TestFastThresholdLevels(t *testing.T) {
 					}
 				}
 			}
-			s := &fastDense{}
+			s := &fastMatrix{rows: 2}
 			s.setThreshold(th)
 			for _, acc := range []int64{-1 << 31, 1<<31 - 1, -spread - 1, -spread, 0, spread, 2 * spread} {
 				for c := 0; c < 2; c++ {

@@ -223,6 +223,15 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`{"format":"qnn-netlist","version":1,"layers":[{"op":"dense","name":"d","in":1000000000,"out":1000000000,"weight_bits":1,"acc_bits":8,"weights":[]}]}`))
 	f.Add([]byte(`{"format":"qnn-netlist","version":1,"layers":[{"op":"threshold","name":"t","channels":3,"bits":8,"thresholds":[[1]]}]}`))
 	f.Add([]byte(`{"format":"qnn-netlist","version":2}`))
+	f.Add(Marshal(docConvNet(f)))
+	for seed := uint64(1); seed <= 3; seed++ {
+		n, _, err := convTestNetwork(rand.New(rand.NewPCG(seed, 9)))
+		if err == nil && len(Marshal(n)) < 20000 {
+			f.Add(Marshal(n))
+		}
+	}
+	f.Add([]byte(`{"format":"qnn-netlist","version":2,"layers":[{"op":"input","name":"i","shape":[3,4,4],"bits":8,"threshold":0},{"op":"conv2d","name":"c","in_channels":3,"out_channels":65536,"kernel":[64,64],"stride":1,"weight_bits":1,"acc_bits":8,"weights":[]}]}`))
+	f.Add([]byte(`{"format":"qnn-netlist","version":1,"layers":[{"op":"maxpool","name":"p","kernel":2,"stride":2}]}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := Read(bytes.NewReader(data))
@@ -241,9 +250,27 @@ func FuzzRead(f *testing.F) {
 		if !bytes.Equal(Marshal(m), enc) {
 			t.Fatal("canonical form is not stable")
 		}
-		if in := n.InputLayer(); in.Shape.Size() <= 4096 {
-			if _, err := Reference(n, make([]byte, in.Shape.Size())); err != nil {
+		if in := n.InputLayer(); in.Shape.Size() <= 4096 && len(data) < 1<<16 {
+			px := make([]byte, in.Shape.Size())
+			for i := range px {
+				px[i] = byte(i * 37)
+			}
+			want, err := Reference(n, px)
+			if err != nil {
 				t.Fatalf("Reference on a valid network: %v", err)
+			}
+			f, err := NewFast(n)
+			if err != nil {
+				t.Fatalf("NewFast on a valid network: %v", err)
+			}
+			got, err := f.Layers(px)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for li := range want {
+				if !slicesEqual(got[li], want[li]) {
+					t.Fatalf("layer %d: Fast %v, Reference %v", li, got[li], want[li])
+				}
 			}
 		}
 	})
@@ -285,6 +312,57 @@ func TestDocExample(t *testing.T) {
 	for li := range want {
 		if !slicesEqual(outs[li], want[li]) {
 			t.Errorf("layer %d: got %v, want %v", li, outs[li], want[li])
+		}
+	}
+}
+
+// TestDocConvExample loads the convolutional example in
+// docs/netlist-format.md and checks every layer against the values worked out
+// by hand there.
+func TestDocConvExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/netlist-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	s = s[strings.Index(s, "## A convolutional example"):]
+	i := strings.Index(s, "```json\n")
+	j := i + strings.Index(s[i:], "\n```\n")
+	text := s[i+len("```json\n") : j+1]
+	n, err := Read(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("the documented example does not load: %v", err)
+	}
+	if got := string(Marshal(n)); got != text {
+		t.Errorf("the documented example is not in canonical form; Marshal gives:\n%s", got)
+	}
+	px := []byte{200, 0, 200, 0, 200, 0, 200, 200, 0}
+	want := [][]int64{
+		{1, -1, 1, -1, 1, -1, 1, 1, -1},
+		{2, -2, 0, 4, 0, -4, 2, 2, 2, -2, 0, 0},
+		{1, -1, -1, -1, -1, 1, 1, -1, 1, -1, -1, -1},
+		{1, -1, 1, 1},
+		{-1, -2},
+		{-1, 0},
+	}
+	outs, err := Reference(n, px)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFast(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fouts, err := f.Layers(px)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for li := range want {
+		if !slicesEqual(outs[li], want[li]) {
+			t.Errorf("Reference layer %d: got %v, want %v", li, outs[li], want[li])
+		}
+		if !slicesEqual(fouts[li], want[li]) {
+			t.Errorf("Fast layer %d: got %v, want %v", li, fouts[li], want[li])
 		}
 	}
 }

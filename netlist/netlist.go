@@ -51,6 +51,8 @@ type Layer interface {
 	// marshal writes the layer's fields after "op" and "name" in the
 	// canonical file form.
 	marshal(b *bytes.Buffer)
+	// compileFast adds the layer to a Fast being compiled.
+	compileFast(c *fastCompiler)
 	layerNode()
 }
 

@@ -14,7 +14,7 @@ import (
 // fuzzSet is n random 28x28 images with random labels.
 func fuzzSet(n int, seed uint64) *dataset.Set {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	s := &dataset.Set{Name: "mnist", Split: "train", N: n, Rows: 28, Cols: 28, Pixels: make([]byte, n*784), Labels: make([]byte, n)}
+	s := &dataset.Set{Name: "mnist", Split: "train", N: n, C: 1, Rows: 28, Cols: 28, Pixels: make([]byte, n*784), Labels: make([]byte, n)}
 	for i := range s.Pixels {
 		s.Pixels[i] = byte(rng.IntN(256))
 	}

@@ -16,7 +16,7 @@ import (
 // the pixels, so that training makes progress.
 func syntheticSet(n int, seed uint64) *dataset.Set {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	s := &dataset.Set{Name: "mnist", Split: "train", N: n, Rows: 28, Cols: 28,
+	s := &dataset.Set{Name: "mnist", Split: "train", N: n, C: 1, Rows: 28, Cols: 28,
 		Pixels: make([]byte, n*784), Labels: make([]byte, n)}
 	for i := 0; i < n; i++ {
 		lab := rng.IntN(10)

@@ -13,7 +13,7 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset string // "mnist" or "fashion"
+	Dataset string // "mnist", "fashion" or "cifar10" (dataset.Names)
 	Arch    string // "tfc", "sfc", "lfc", "mlp4096", "cnv", "lenet" or "custom"
 	Hidden  []int  // hidden dense layer widths
 	// Layers is the layer string of a convolutional model (grammar in
@@ -152,14 +152,13 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: "+format, args...)
 	}
 	for _, err := range []error{
-		check(c.Dataset == "mnist" || c.Dataset == "fashion", "unknown data set %q (want mnist or fashion)", c.Dataset),
+		check(slices.Contains(dataset.Names, c.Dataset), "unknown data set %q (want %s)", c.Dataset, strings.Join(dataset.Names, ", ")),
 		check(len(c.Hidden) > 0, "need at least one hidden layer"),
 		check(c.WBits == 1 || c.WBits == 2 || c.WBits == 4, "weight bits %d (want 1, 2 or 4)", c.WBits),
 		check(c.ABits == 1 || c.ABits == 2 || c.ABits == 4, "activation bits %d (want 1, 2 or 4)", c.ABits),
 		check(c.InputBits == 1 || c.InputBits == 8, "input bits %d (want 1 or 8)", c.InputBits),
 		check(c.InputThreshold >= 0 && c.InputThreshold <= 256, "input threshold %d (want 0..256)", c.InputThreshold),
-		check(c.InputSize == 0 || dataset.CheckSize(c.InputSize) == nil, "input size %d does not divide %d (want one of %v)",
-			c.InputSize, dataset.Rows, dataset.Sizes),
+		c.checkInputSize(),
 		check(c.Epochs > 0, "epochs must be positive, got %d", c.Epochs),
 		check(c.Batch >= 2 && c.Batch <= 65536, "batch size %d (want 2..65536)", c.Batch),
 		check(c.LR > 0 && c.LRFinal > 0, "learning rates must be positive (lr %g, lr-final %g)", c.LR, c.LRFinal),
@@ -195,21 +194,46 @@ func (c *Config) validateLayers() error {
 	return err
 }
 
+// checkInputSize checks that the data set's images can be downsampled to
+// InputSize (0: not downsampled).
+func (c *Config) checkInputSize() error {
+	g := c.dataShape()
+	if c.InputSize == 0 || g.CheckSize(c.InputSize) == nil {
+		return nil
+	}
+	return fmt.Errorf("train: input size %d does not divide %d (want one of %v)", c.InputSize, g.H, g.Sizes())
+}
+
+// dataShape is the shape of the data set's images ((1,28,28) for an
+// unknown name, which Validate reports).
+func (c *Config) dataShape() dataset.Shape {
+	g, err := dataset.Geometry(c.Dataset)
+	if err != nil {
+		return dataset.Shape{C: 1, H: dataset.Rows, W: dataset.Cols}
+	}
+	return g
+}
+
 // InputSide is the side of the model's square input images: InputSize, or
-// 28 when it is 0.
+// the data set's side (28 for MNIST) when it is 0.
 func (c *Config) InputSide() int {
 	if c.InputSize == 0 {
-		return dataset.Rows
+		return c.dataShape().H
 	}
 	return c.InputSize
 }
 
-// inputChannels is the number of channels of the input images.
-func (c *Config) inputChannels() int { return 1 }
+// InputShape is the shape of the model's input images: the data set's
+// channels, InputSide x InputSide.
+func (c *Config) InputShape() dataset.Shape {
+	return dataset.Shape{C: c.dataShape().C, H: c.InputSide(), W: c.InputSide()}
+}
 
-// inputPixels is the number of values (pixels times channels) of one
-// input image.
-func (c *Config) inputPixels() int { return c.InputSide() * c.InputSide() * c.inputChannels() }
+// inputPixels is the number of bytes of one input image (C*H*W).
+func (c *Config) inputPixels() int { return c.InputShape().Size() }
+
+// inputChannels is the number of channels of the input images.
+func (c *Config) inputChannels() int { return c.InputShape().C }
 
 // threads is the number of goroutines for matrix products.
 func (c *Config) threads() int {

@@ -56,7 +56,10 @@ func TestTrainLeNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := referenceDisagreements(t, inf, n, sub.Slice(0, 200)); d != 0 {
-		t.Errorf("netlist and inference function disagree on %d of the first 200 images", d)
+	if d := disagreements(t, inf, n, sub); d != 0 {
+		t.Errorf("netlist.Eval and inference function disagree on %d of 1,000 images", d)
+	}
+	if d := referenceDisagreements(t, inf, n, sub.Slice(0, 50)); d != 0 {
+		t.Errorf("netlist.Reference and inference function disagree on %d of 50 images", d)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -14,8 +13,8 @@ import (
 // classifies every image as Predict does. meta is copied into the netlist.
 func (inf *Inference) Export(name string, meta map[string]string) (*netlist.Network, error) {
 	cfg := &inf.cfg
-	side := cfg.InputSide()
-	in := &netlist.Input{Name: "input", Shape: netlist.Shape{C: cfg.inputChannels(), H: side, W: side}, Bits: cfg.InputBits}
+	is := cfg.InputShape()
+	in := &netlist.Input{Name: "input", Shape: netlist.Shape{C: is.C, H: is.H, W: is.W}, Bits: cfg.InputBits}
 	if cfg.InputBits == 1 {
 		in.Threshold = cfg.InputThreshold
 	}
@@ -92,7 +91,7 @@ func configMeta(cfg *Config) map[string]string {
 	if cfg.Layers != "" {
 		m["layers"] = cfg.Layers
 	}
-	if side := cfg.InputSide(); side != dataset.Rows {
+	if side := cfg.InputSide(); side != cfg.dataShape().H {
 		m["input_size"] = strconv.Itoa(side)
 	}
 	return m

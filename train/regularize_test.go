@@ -115,3 +115,30 @@ func TestDropout(t *testing.T) {
 		}
 	}
 }
+
+// TestShiftImageChannels: shifting a 3-channel image moves whole pixels:
+// every channel moves as the 1-channel image of that channel does.
+func TestShiftImageChannels(t *testing.T) {
+	const side, ch = 8, 3
+	rng := rand.New(rand.NewPCG(2, 2))
+	src := make([]byte, side*side*ch)
+	for i := range src {
+		src[i] = byte(1 + rng.IntN(255))
+	}
+	for _, d := range [][2]int{{0, 0}, {2, -1}, {-3, 3}, {8, 0}} {
+		dst := bytes.Repeat([]byte{0xAA}, len(src))
+		shiftImage(dst, src, side, ch, d[0], d[1])
+		for z := range ch {
+			one, want := make([]byte, side*side), make([]byte, side*side)
+			for p := range one {
+				one[p] = src[p*ch+z]
+			}
+			shiftImage(want, one, side, 1, d[0], d[1])
+			for p := range want {
+				if got := dst[p*ch+z]; got != want[p] {
+					t.Fatalf("shift %v channel %d pixel %d = %d, want %d", d, z, p, got, want[p])
+				}
+			}
+		}
+	}
+}

@@ -86,11 +86,15 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 	if train == nil || val == nil {
 		return fmt.Errorf("train: missing training or validation set")
 	}
-	side := t.cfg.InputSide()
+	want := t.cfg.InputShape()
 	for _, s := range []*dataset.Set{train, val} {
-		if s.Rows != side || s.Cols != side {
+		if s.C != want.C {
+			return fmt.Errorf("train: the %s images have %d channels but the configuration's data set %q has %d",
+				s.Split, s.C, t.cfg.Dataset, want.C)
+		}
+		if s.Rows != want.H || s.Cols != want.W {
 			return fmt.Errorf("train: the %s images are %dx%d but the configuration's input size is %dx%d (resize them with dataset.Set.Resize)",
-				s.Split, s.Rows, s.Cols, side, side)
+				s.Split, s.Rows, s.Cols, want.H, want.W)
 		}
 	}
 	if train.N < t.cfg.Batch {
@@ -100,8 +104,8 @@ func (t *Trainer) attach(train, val *dataset.Set) error {
 		return fmt.Errorf("train: empty validation set")
 	}
 	t.train, t.val = train, val
-	t.x = make([]float32, t.cfg.Batch*t.cfg.inputPixels())
-	t.pix = make([]byte, t.cfg.Batch*t.cfg.inputPixels())
+	t.x = make([]float32, t.cfg.Batch*want.Size())
+	t.pix = make([]byte, t.cfg.Batch*want.Size())
 	t.labs = make([]byte, t.cfg.Batch)
 	return nil
 }
@@ -190,19 +194,19 @@ func (t *Trainer) startEpoch() {
 // augmentation (in pixels of the model's input, after downsampling), and
 // mirroring it with probability 1/2 if it asks for flips.
 func (t *Trainer) gather(s int) {
-	a, side, ch := t.cfg.Augment, t.cfg.InputSide(), t.cfg.inputChannels()
-	sz := t.cfg.inputPixels()
+	a, shape := t.cfg.Augment, t.cfg.InputShape()
+	sz := shape.Size()
 	for b := 0; b < t.cfg.Batch; b++ {
 		i := int(t.perm[s*t.cfg.Batch+b])
 		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), side, ch, dx, dy)
+			shiftImage(dst, t.train.Image(i), shape.H, shape.C, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
 		}
 		if t.cfg.Flip && t.rng.IntN(2) == 1 {
-			flipImage(dst, side, ch)
+			flipImage(dst, shape.H, shape.C)
 		}
 		t.labs[b] = t.train.Labels[i]
 	}

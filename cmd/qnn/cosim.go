@@ -43,7 +43,7 @@ func cosimCommand(e *env) *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "stall schedule seed `S`"},
 			&cli.Uint64Flag{Name: "reset-seed", Usage: "Verilator random initial value seed `N` (default: random, printed)"},
 			&cli.StringFlag{Name: "trace", Usage: "write a waveform to `FILE` (.vcd, or .fst)"},
-			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files (default: the installed copy)"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball (default: the installed copy)"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -59,9 +59,9 @@ func cosimCommand(e *env) *cli.Command {
 			sim := c.String("simulator")
 			switch {
 			case name == "":
-				return userErrf("cosim: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+				return userErrf("cosim: --dataset is required (%s)", datasetList())
 			case !slices.Contains(datasetNames, name):
-				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, strings.Join(datasetNames, " or "))
+				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, datasetList())
 			case sim != verilator.Verilator && sim != verilator.Icarus:
 				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)
 			case c.IsSet("limit") && c.Int("limit") < 1:
@@ -103,7 +103,7 @@ func cosimCommand(e *env) *cli.Command {
 				opt.Log = e.stderr
 			}
 			e.log.Debug("co-simulating", "dir", dir, "simulator", sim, "frames", set.N)
-			rep, err := verilator.Cosim(context.Background(), d, set.Pixels[:set.N*set.Rows*set.Cols], set.N, opt)
+			rep, err := verilator.Cosim(context.Background(), d, set.Images(), set.N, opt)
 			var mm *verilator.Mismatch
 			if err != nil && !errors.As(err, &mm) {
 				if errors.Is(err, verilator.ErrNoTool) {

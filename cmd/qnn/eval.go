@@ -20,9 +20,15 @@ import (
 var datasetClasses = 10
 
 var (
-	datasetNames = []string{"mnist", "fashion"}
+	datasetNames = dataset.Names
 	splitNames   = []string{"test", "train"}
 )
+
+// datasetList names the data sets for messages: "mnist, fashion or cifar10".
+func datasetList() string {
+	n := datasetNames
+	return strings.Join(n[:len(n)-1], ", ") + " or " + n[len(n)-1]
+}
 
 // evalOptions are eval's checked flag values.
 type evalOptions struct {
@@ -61,7 +67,7 @@ func evalCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + " (required)"},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|")},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1)", DefaultText: "all"},
-			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 			&cli.IntFlag{Name: "workers", Usage: "evaluate on `N` goroutines (0: one per CPU)"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
@@ -95,9 +101,9 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 	case opt.model == "":
 		return opt, userErrf("eval: --model is required (a netlist file)")
 	case opt.dataset == "":
-		return opt, userErrf("eval: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+		return opt, userErrf("eval: --dataset is required (%s)", datasetList())
 	case !slices.Contains(datasetNames, opt.dataset):
-		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, strings.Join(datasetNames, " or "))
+		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case !slices.Contains(splitNames, opt.split):
 		return opt, userErrf("eval: --split: unknown split %q (want %s)", opt.split, strings.Join(splitNames, " or "))
 	case c.IsSet("limit") && opt.limit < 1:
@@ -153,7 +159,7 @@ func evalImages(n *netlist.Network, set *dataset.Set, workers int) ([]netlist.Re
 		return nil, 0, err
 	}
 	start := time.Now()
-	results, err := fast.Eval(set.Pixels[:set.N*set.Rows*set.Cols], set.N, workers)
+	results, err := fast.Eval(set.Images(), set.N, workers)
 	elapsed := time.Since(start)
 	if err != nil {
 		return nil, 0, err

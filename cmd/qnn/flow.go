@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/qnn-dev/qnn/flow"
@@ -51,13 +52,13 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "flow `DIR` (required; an existing one must be a flow directory, unless --force)"},
 		&cli.BoolFlag{Name: "force", Usage: "delete DIR first and run every stage"},
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: mnist|fashion"},
-		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
+		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096 (sets the training schedule)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
-		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8", DefaultText: "1, 8 for cifar10"},
 		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "training `EPOCHS`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
@@ -151,7 +152,7 @@ func flowTrainConfig(c *cli.Context) (train.Config, error) {
 		cfg.Arch = "custom"
 	}
 	cfg.Dataset, cfg.Seed, cfg.Limit, cfg.Threads = c.String("dataset"), c.Uint64("seed"), c.Int("limit"), c.Int("threads")
-	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), c.Int("input-bits")
+	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), inputBitsValue(c)
 	if cfg.InputSize, err = inputSizeValue(c, "flow"); err != nil {
 		return cfg, err
 	}

@@ -11,22 +11,40 @@ import (
 
 // inputSizeFlag is train's and flow's --input-size.
 func inputSizeFlag() cli.Flag {
-	return &cli.IntFlag{Name: "input-size", Value: dataset.Rows,
-		Usage: "downsample the 28x28 images to `N`xN (N divides 28, e.g. 7 or 14) by area averaging before binarization"}
+	return &cli.IntFlag{Name: "input-size", DefaultText: "the data set's side, 28 for MNIST",
+		Usage: "downsample the images to `N`xN (N divides the data set's side, e.g. 7 or 14 for MNIST) by area averaging before binarization"}
 }
 
-// inputSizeValue reads --input-size as a train.Config.InputSize: 0 for 28
-// (so that a run with --input-size 28 is the run without it), an error
-// naming the flag for a size that does not divide 28.
+// inputSizeValue reads --input-size as a train.Config.InputSize for the
+// data set named by --dataset: 0 when absent or the data set's own side
+// (so that a run with --input-size 28 on MNIST is the run without it), an
+// error naming the flag for a size that does not divide the side.
 func inputSizeValue(c *cli.Context, cmd string) (int, error) {
-	n := c.Int("input-size")
-	if err := dataset.CheckSize(n); err != nil {
-		return 0, fmt.Errorf("%s: --input-size %d: must divide %d (one of %v)", cmd, n, dataset.Rows, dataset.Sizes)
+	if !c.IsSet("input-size") {
+		return 0, nil
 	}
-	if n == dataset.Rows {
+	n := c.Int("input-size")
+	g, err := dataset.Geometry(c.String("dataset"))
+	if err != nil {
+		g = dataset.Shape{C: 1, H: dataset.Rows, W: dataset.Cols} // --dataset is reported elsewhere
+	}
+	if err := g.CheckSize(n); err != nil {
+		return 0, fmt.Errorf("%s: --input-size %d: must divide %d (one of %v)", cmd, n, g.H, g.Sizes())
+	}
+	if n == g.H {
 		return 0, nil
 	}
 	return n, nil
+}
+
+// inputBitsValue is --input-bits: as given, else 8 (raw pixels) for
+// CIFAR-10, whose colour images do not binarize usefully at a threshold,
+// and 1 for the others.
+func inputBitsValue(c *cli.Context) int {
+	if !c.IsSet("input-bits") && c.String("dataset") == dataset.CIFAR10 {
+		return 8
+	}
+	return c.Int("input-bits")
 }
 
 // loadResized loads a split of the configuration's data set at its input
@@ -43,13 +61,17 @@ func loadResized(cfg train.Config, split, dataDir string) (*dataset.Set, error) 
 }
 
 // modelInputSize is the image side a model reads (its input shape must be
-// 1xNxN with N dividing 28); anything else is a user error naming the file
-// and the shape.
+// the data set's CxNxN with N dividing the data set's side); anything else
+// is a user error naming the file and the shape.
 func modelInputSize(cmd, file string, in *netlist.Input, datasetName string) (int, error) {
-	n, err := dataset.InputSize(in.Shape.C, in.Shape.H, in.Shape.W)
+	g, err := dataset.Geometry(datasetName)
 	if err != nil {
-		return 0, userErrf("%s: %s: layer 0 %q: shape: the model takes %v images, which cannot be made from %s's (1,%d,%d) images (want (1,N,N) with N one of %v)",
-			cmd, file, in.Name, in.Shape, datasetName, dataset.Rows, dataset.Cols, dataset.Sizes)
+		return 0, userErr(err)
+	}
+	n, err := g.InputSize(in.Shape.C, in.Shape.H, in.Shape.W)
+	if err != nil {
+		return 0, userErrf("%s: %s: layer 0 %q: shape: the model takes %v images, which cannot be made from %s's %v images (want (%d,N,N) with N one of %v)",
+			cmd, file, in.Name, in.Shape, datasetName, g, g.C, g.Sizes())
 	}
 	return n, nil
 }

@@ -77,7 +77,7 @@ func simCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
 			&cli.Uint64Flag{Name: "seed", Usage: "`SEED` of the splitmix64 stall schedule"},
-			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files (default: the installed copy)"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball (default: the installed copy)"},
 			&cli.StringFlag{Name: "trace", Usage: "write every output handshake to `FILE`, one \"cycle tdata\" line each"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
@@ -110,9 +110,9 @@ func simFlags(c *cli.Context) (simOptions, error) {
 	case len(args) != 1:
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
 	case opt.dataset == "":
-		return opt, userErrf("sim: --dataset is required (%s)", strings.Join(datasetNames, " or "))
+		return opt, userErrf("sim: --dataset is required (%s)", datasetList())
 	case !slices.Contains(datasetNames, opt.dataset):
-		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, strings.Join(datasetNames, " or "))
+		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
 	case !(opt.stallIn >= 0 && opt.stallIn < 1):
@@ -165,7 +165,7 @@ func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
 	if set, err = set.Resize(size); err != nil {
 		return nil, userErr(err)
 	}
-	pixels := set.Pixels[:set.N*set.Rows*set.Cols]
+	pixels := set.Images()
 	want, err := netlist.Eval(n, pixels, set.N)
 	if err != nil {
 		return nil, err

@@ -83,13 +83,13 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: mnist|fashion"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv (FINN's CNV); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c64,c64,p2,c128k3p1,f512,f10 (c<F>[k<K>][s<S>][p<P>] conv, p<K> max-pool, f<N> dense; see docs/training.md)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
-		&cli.IntFlag{Name: "input-bits", Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)", DefaultText: "per architecture: 8 for cnv, else 1"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)", DefaultText: "1, 8 for cifar10 and cnv"},
 		&cli.IntFlag{Name: "input-threshold", Value: 128, Usage: "pixel binarization `THRESHOLD` for --input-bits 1"},
 		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "number of `EPOCHS`", DefaultText: "per architecture"},
@@ -112,7 +112,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: "resume", Usage: "resume from checkpoint `FILE` (its configuration is used)"},
 		&cli.StringFlag{Name: "metrics", Usage: "write per-epoch metrics to CSV `FILE`"},
 		&cli.StringFlag{Name: "plot", Usage: "draw loss and accuracy curves to PNG `FILE`"},
-		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's IDX files", DefaultText: "the installed copy"},
+		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress bar and no per-epoch lines on stderr"},
 		&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 	}
@@ -211,11 +211,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 			return cfg, fmt.Errorf("train: unknown augmentation style %q (want crop or crop-flip)", c.String("augment-style"))
 		}
 	}
-	if c.IsSet("input-bits") {
-		cfg.InputBits = c.Int("input-bits")
-	}
 	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
 	cfg.WBits, cfg.ABits = c.Int("wbits"), c.Int("abits")
+	if c.IsSet("input-bits") || c.String("dataset") == dataset.CIFAR10 {
+		cfg.InputBits = inputBitsValue(c) // else the architecture's default
+	}
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
 	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
 	if cfg.InputSize, err = inputSizeValue(c, "train"); err != nil {
@@ -367,7 +367,7 @@ func finalReport(opt trainOptions, tr *train.Trainer, test *dataset.Set) (*train
 	if err != nil {
 		return nil, err
 	}
-	res, err := evalNetlist(n, test.Pixels, test.N)
+	res, err := netlist.Eval(n, test.Pixels, test.N)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// convModel writes a random LeNet-like convolutional netlist for 28x28
+// MNIST (5x5 convs with and without padding, max-pools, 1- and 2-bit
+// activations) and returns its path and the network.
+func convModel(t *testing.T) (string, *netlist.Network) {
+	t.Helper()
+	n := &netlist.Network{Name: "lenet-random", Layers: []netlist.Layer{
+		&netlist.Input{Name: "input", Shape: netlist.Shape{C: 1, H: 28, W: 28}, Bits: 1},
+		&netlist.Conv2D{Name: "conv0", OutC: 16, KH: 5, KW: 5, Stride: 1, Pad: netlist.Symmetric(2)},
+		&netlist.Threshold{Name: "act0", Bits: 1},
+		&netlist.MaxPool{Name: "pool0", K: 2, Stride: 2},
+		&netlist.Conv2D{Name: "conv1", OutC: 32, KH: 5, KW: 5, Stride: 1},
+		&netlist.Threshold{Name: "act1", Bits: 2},
+		&netlist.MaxPool{Name: "pool1", K: 2, Stride: 2},
+		&netlist.Dense{Name: "fc0", Out: 10},
+		&netlist.Output{Name: "scores"},
+	}}
+	if err := netlist.Randomize(rand.New(rand.NewPCG(1, 2)), n); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "lenet.json")
+	if err := netlist.Save(path, n); err != nil {
+		t.Fatal(err)
+	}
+	return path, n
+}
+
+// TestConvInspect: inspect reports a conv model's layers with their output
+// shapes and MACs worked out from the geometry.
+func TestConvInspect(t *testing.T) {
+	path, _ := convModel(t)
+	stdout, stderr, code := runQNN(t, "inspect", "--json", path)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	var got inspectReport
+	decodeOneObject(t, stdout, &got)
+	want := []struct {
+		op    string
+		shape [3]int
+		macs  int64
+	}{
+		{"input", [3]int{1, 28, 28}, 0},
+		{"conv2d", [3]int{16, 28, 28}, 28 * 28 * 16 * 5 * 5 * 1}, // padded by 2: 28x28 outputs
+		{"threshold", [3]int{16, 28, 28}, 0},
+		{"maxpool", [3]int{16, 14, 14}, 0},
+		{"conv2d", [3]int{32, 10, 10}, 10 * 10 * 32 * 5 * 5 * 16}, // valid: 14-5+1
+		{"threshold", [3]int{32, 10, 10}, 0},
+		{"maxpool", [3]int{32, 5, 5}, 0},
+		{"dense", [3]int{10, 1, 1}, 32 * 5 * 5 * 10},
+		{"output", [3]int{10, 1, 1}, 0},
+	}
+	if len(got.Layers) != len(want) {
+		t.Fatalf("%d layers, want %d", len(got.Layers), len(want))
+	}
+	for i, w := range want {
+		l := got.Layers[i]
+		if l.Op != w.op || l.Shape != w.shape || l.MACs != w.macs {
+			t.Errorf("layer %d: %s %v %d MACs, want %s %v %d", i, l.Op, l.Shape, l.MACs, w.op, w.shape, w.macs)
+		}
+	}
+}
+
+// TestConvEval: eval on a conv model gives exactly the accuracy of
+// netlist.Reference image by image.
+func TestConvEval(t *testing.T) {
+	requireMNIST(t)
+	path, n := convModel(t)
+	const limit = 100
+	stdout, stderr, code := runQNN(t, "eval", "--model", path, "--dataset", "mnist", "--limit", strconv.Itoa(limit), "--json")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	var got evalReport
+	decodeOneObject(t, stdout, &got)
+	test, err := dataset.Load("mnist", "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	correct := 0
+	for i := 0; i < limit; i++ {
+		r, err := netlist.ReferenceResult(n, test.Image(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Class == int(test.Labels[i]) {
+			correct++
+		}
+	}
+	if got.Images != limit || got.Correct != correct {
+		t.Errorf("eval: %d of %d correct, want %d of %d (netlist.Reference)", got.Correct, got.Images, correct, limit)
+	}
+}
+
+// TestConvGenRefused: gen refuses a conv model with one line naming the
+// layer and op, and writes nothing.
+func TestConvGenRefused(t *testing.T) {
+	path, _ := convModel(t)
+	out := filepath.Join(t.TempDir(), "design")
+	stdout, stderr, code := runQNN(t, "gen", "--model", path, "-o", out)
+	checkUserError(t, stdout, stderr, code, `layer 1 "conv0"`, "conv2d", "not supported by the hardware generator yet")
+	if _, err := filepath.Glob(out + "*"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(out + "*"); len(m) != 0 {
+		t.Errorf("gen left %v", m)
+	}
+}
