@@ -27,6 +27,72 @@ const openBLASFlops = 145e9
 
 var sinkLoss float64
 
+// convFlopsPerImage is the float-operation count of one training step per
+// image of a convolutional model: per convolution and dense layer the
+// forward product, the weight gradient and (except the first layer) the
+// input gradient, 2 operations per multiply-accumulate each.
+func convFlopsPerImage(m *Model) float64 {
+	var f float64
+	first := true
+	add := func(mac float64) {
+		f += 2 * mac * 2
+		if !first {
+			f += 2 * mac
+		}
+		first = false
+	}
+	for _, c := range m.Convs {
+		add(float64(c.pixels() * c.L.In * c.L.Out))
+	}
+	for _, l := range m.Layers {
+		add(float64(l.In * l.Out))
+	}
+	return f
+}
+
+// BenchmarkTrainStepConv measures a training step of the convolutional
+// architectures on random images: cnv on 32x32x3 (CIFAR-10 geometry),
+// reported as seconds per 45,000-image epoch, and lenet on 28x28. The
+// GEMM ceiling to compare GFLOP/s with is measured in the same run by
+// scripts/bench-train.sh (../shared/tools/sgemm-ceiling.sh).
+func BenchmarkTrainStepConv(b *testing.B) {
+	for _, r := range []struct {
+		arch, data string
+		batch      int
+		epoch      float64
+	}{{"cnv", "cifar10", 100, 45000}, {"lenet", "mnist", 100, 50000}} {
+		b.Run(fmt.Sprintf("arch=%s/batch=%d", r.arch, r.batch), func(b *testing.B) {
+			cfg, _ := DefaultConfig(r.arch)
+			cfg.Dataset, cfg.Batch = r.data, r.batch
+			rng := rand.New(rand.NewPCG(1, 2))
+			m, err := NewModel(cfg, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := cfg.inputPixels()
+			pix := make([]byte, cfg.Batch*n)
+			labs := make([]byte, cfg.Batch)
+			for i := range pix {
+				pix[i] = byte(rng.IntN(256))
+			}
+			for i := range labs {
+				labs[i] = byte(rng.IntN(10))
+			}
+			x := make([]float32, cfg.Batch*n)
+			m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x) // buffers
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l, _ := m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x)
+				sinkLoss += l
+			}
+			imgs := float64(b.N*cfg.Batch) / b.Elapsed().Seconds()
+			b.ReportMetric(imgs, "images/s")
+			b.ReportMetric(imgs*convFlopsPerImage(m)/1e9, "GFLOP/s")
+			b.ReportMetric(r.epoch/imgs, "s/epoch")
+		})
+	}
+}
+
 func BenchmarkTrainStep(b *testing.B) {
 	for _, r := range []struct {
 		arch  string

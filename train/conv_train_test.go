@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -61,5 +62,48 @@ func TestTrainLeNet(t *testing.T) {
 	}
 	if d := referenceDisagreements(t, inf, n, sub.Slice(0, 50)); d != 0 {
 		t.Errorf("netlist.Reference and inference function disagree on %d of 50 images", d)
+	}
+}
+
+// TestTrainCNVSmoke is the CIFAR-10 smoke run: CNV-w1a1 for one epoch on
+// 2,000 training images exports a netlist that agrees with the inference
+// function on 500 test images (netlist.Eval) and on 5 (netlist.Reference).
+func TestTrainCNVSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	full, err := dataset.Load(dataset.CIFAR10, "train", "")
+	if errors.Is(err, dataset.ErrNotInstalled) {
+		t.Skipf("CIFAR-10 not available: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := dataset.Load(dataset.CIFAR10, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := DefaultConfig("cnv")
+	cfg.Dataset, cfg.Epochs = dataset.CIFAR10, 1
+	tr, err := New(cfg, full.Slice(0, 2000), full.Slice(45000, 45500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(context.Background(), Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := tr.ExportBest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, val, _ := tr.Best()
+	inf := best.Inference()
+	sub := test.Slice(0, 500)
+	t.Logf("validation %.4f (500 images), test %.4f (500 images)", val, Accuracy(inf, sub))
+	if d := disagreements(t, inf, n, sub); d != 0 {
+		t.Errorf("netlist.Eval and inference function disagree on %d of 500 images", d)
+	}
+	if d := referenceDisagreements(t, inf, n, sub.Slice(0, 5)); d != 0 {
+		t.Errorf("netlist.Reference and inference function disagree on %d of 5 images", d)
 	}
 }
