@@ -292,3 +292,36 @@ func checkConvThresholds(t *testing.T, n *netlist.Network, inf *Inference, outs 
 		ci++
 	}
 }
+
+// TestBNThreads: batch norm split by channel across goroutines gives
+// bit-identical outputs, gradients and running statistics.
+func TestBNThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	const rows, ch = 300, 250
+	y := randSlice(rng, rows*ch)
+	d := randSlice(rng, rows*ch)
+	run := func(threads int) []float32 {
+		l := &Layer{In: 1, Out: ch, ABits: 1, W: make([]float32, ch), Gamma: randSlice(rng, ch), Beta: randSlice(rng, ch),
+			Mean: make([]float64, ch), Var: make([]float64, ch)}
+		rng = rand.New(rand.NewPCG(39, 40)) // the same parameters for every call
+		l.Gamma, l.Beta = randSlice(rng, ch), randSlice(rng, ch)
+		l.prepare()
+		m := &Model{Layers: []*Layer{l}}
+		m.ensureBuffers(rows)
+		copy(l.c.y, y)
+		l.bnForward(rows, false, threads)
+		g := append([]float32(nil), d...)
+		l.bnBackward(g, rows, false, threads)
+		out := append(append(append([]float32(nil), l.c.y[:rows*ch]...), g...), l.gG...)
+		for c := range l.Mean {
+			out = append(out, float32(l.Mean[c]), float32(l.Var[c]))
+		}
+		return out
+	}
+	a, b := run(1), run(2)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("value %d: 1 thread %v, 2 threads %v", i, a[i], b[i])
+		}
+	}
+}
