@@ -50,7 +50,9 @@ func smallConvConfig() Config {
 
 // configs are the small configurations the determinism and resume tests
 // run.
-func configs() map[string]Config { return map[string]Config{"mlp": smallConfig(), "conv": smallConvConfig()} }
+func configs() map[string]Config {
+	return map[string]Config{"mlp": smallConfig(), "conv": smallConvConfig()}
+}
 
 // trainedBytes trains cfg on synthetic data and returns the exported best
 // model's netlist file.
