@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"syscall"
 	"math/rand/v2"
 	"testing"
 )
@@ -80,6 +81,7 @@ func BenchmarkTrainStepConv(b *testing.B) {
 			}
 			x := make([]float32, cfg.Batch*n)
 			m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x) // buffers
+			cpu0 := cpuSeconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				l, _ := m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x)
@@ -89,6 +91,9 @@ func BenchmarkTrainStepConv(b *testing.B) {
 			b.ReportMetric(imgs, "images/s")
 			b.ReportMetric(imgs*convFlopsPerImage(m)/1e9, "GFLOP/s")
 			b.ReportMetric(r.epoch/imgs, "s/epoch")
+			// CPU seconds of the process per epoch: on a shared machine
+			// the wall time above scales with the load, this does not.
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N*cfg.Batch)*r.epoch, "cpu-s/epoch")
 		})
 	}
 }
@@ -148,4 +153,13 @@ func BenchmarkPredict(b *testing.B) {
 			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "images/s")
 		})
 	}
+}
+
+// cpuSeconds is the process's user plus system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
