@@ -2,8 +2,8 @@ package train
 
 import (
 	"fmt"
-	"syscall"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 )
 
