@@ -12,7 +12,7 @@
 #   ROWS="tfc-w1a1 lfc-w1a1" scripts/bench-train.sh   # selected rows
 #   EPOCHS=3 ROWS=lfc-w1a1 scripts/bench-train.sh     # override the epoch count
 #   RESUME=1 ROWS=cnv-w1a1 scripts/bench-train.sh      # continue a row from its checkpoint
-#   STEP=1 scripts/bench-train.sh           # only BenchmarkTrainStepConv (cnv s/epoch) against the sgemm ceiling
+#   STEP=1 scripts/bench-train.sh           # only BenchmarkTrainStep/arch=cnv (cnv s/epoch) against the sgemm ceiling
 #
 # The CNV rows take hours (CIFAR-10, about 150 minutes of CPU or more): a row
 # writes its checkpoint to $WORK/NAME.json.ckpt after every epoch (and on
@@ -68,7 +68,7 @@ if [[ -n "${STEP:-}" ]]; then
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 	ceil=$(/work/shared/tools/sgemm-ceiling.sh 2>/dev/null || ../shared/tools/sgemm-ceiling.sh)
 	ceil=${ceil#openblas_sgemm_gflops=}
-	out=$(go test ./train -run '^$' -bench 'TrainStepConv/arch=cnv' -benchtime 5x -count 1)
+	out=$(go test ./train -run '^$' -bench 'TrainStep/arch=cnv' -benchtime 5x -count 1)
 	echo "$out" | grep Benchmark
 	gf=$(echo "$out" | sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p' | head -1)
 	echo "sgemm ceiling ${ceil} GFLOP/s; cnv step ${gf} GFLOP/s = $(awk "BEGIN { printf \"%.2f\", $gf / $ceil }") of it"
