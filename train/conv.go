@@ -31,8 +31,8 @@ type Conv struct {
 	PadValue float32
 	L        *Layer
 
-	col  []float32 // patches, rows*OH*OW x RowLen
-	dcol []float32 // gradient of the patches
+	x    []float32 // this batch's input (owned by the previous stage or the batch)
+	dcol []float32 // gradient of the patches, rows*OH*OW x K*K*InC
 	yp   []float32 // pooled batch-norm output (nil without a pool)
 	idx  []int32   // argmax of each pool window (index into L.c.y)
 	a    []float32 // activations, rows x PH*PW*OutC
@@ -73,7 +73,6 @@ func (c *Conv) ensureBuffers(rows int) {
 	l := c.L
 	l.c.y, l.c.xhat = growF32(l.c.y, n*c.Out), growF32(l.c.xhat, n*c.Out)
 	l.c.invstd = growF32(l.c.invstd, c.Out)
-	c.col = growF32(c.col, n*l.In)
 	c.dy = growF32(c.dy, n*c.Out)
 	c.a = growF32(c.a, rows*c.outSize())
 	c.da = growF32(c.da, rows*c.outSize())
@@ -93,10 +92,11 @@ func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
 	c.ensureBuffers(rows)
 	l := c.L
 	l.quantizeWeights(th)
-	im2col(c.col, x, rows, &c.ConvShape, c.PadValue, th)
-	l.forwardLinear(c.col, rows*c.pixels(), th)
+	c.x = x
+	n := rows * c.pixels()
+	gemm(n, c.Out, l.In, patches(x, &c.ConvShape, c.PadValue), transposed(l.wq, l.In), l.c.y, c.Out, false, th)
 	l.bnForward(rows*c.pixels(), cfg.ShiftBN, th)
-	y := l.c.y[:rows*c.pixels()*c.Out]
+	y := l.c.y[:n*c.Out]
 	if c.Pool > 0 {
 		maxPoolForward(c.yp, c.idx, y, rows, c.OH, c.OW, c.Out, c.Pool)
 		y = c.yp
@@ -124,16 +124,17 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	if cfg.GBits > 0 {
 		quantizeGrad(dy, cfg.GBits, rng)
 	}
+	gemm(l.Out, l.In, n, transposed(dy, l.Out), patches(c.x, &c.ConvShape, c.PadValue), l.gW, l.In, false, th)
 	if dx == nil {
-		l.backwardLinear(dy, n, nil, th)
 		return
 	}
 	c.dcol = growF32(c.dcol, n*l.In)
-	l.backwardLinear(dy, n, c.dcol, th)
+	gemm(n, l.In, l.Out, rowMajor(dy, l.Out), rowMajor(l.wq, l.In), c.dcol, l.In, false, th)
 	col2im(dx, c.dcol, rows, &c.ConvShape, th)
 }
 
-// im2col writes the patches of rows images x (each InH x InW x InC,
+// im2col writes the patches (the matrix patchView reads on the fly; kept
+// as its plain definition for the tests) of rows images x (each InH x InW x InC,
 // channel-fastest) to col: one row of K*K*InC values per output pixel,
 // (kh*K+kw)*InC+c within a row, pad outside the image.
 func im2col(col, x []float32, rows int, g *ConvShape, pad float32, threads int) {

@@ -17,16 +17,15 @@ type infConv struct {
 }
 
 // forward runs the stage on rows images x of integer values and writes the
-// integer activation values (rows x PH*PW*OutC) to out. col and out must
-// hold rows*OH*OW*K*K*InC and rows*OH*OW*OutC values.
-func (c *infConv) forward(out, x, col []float32, rows, threads int) {
+// integer activation values (rows x PH*PW*OutC) to out, which must hold
+// rows*OH*OW*OutC values; z is scratch of the same size.
+func (c *infConv) forward(out, x, z []float32, rows, threads int) {
 	n := rows * c.OH * c.OW
-	im2col(col, x, rows, &c.ConvShape, float32(c.pad), threads)
-	z := out[:n*c.Out]
-	if c.Pool > 0 {
-		z = make([]float32, n*c.Out)
+	if c.Pool == 0 {
+		z = out
 	}
-	gemm(n, c.Out, c.f.in, rowMajor(col, c.f.in), transposed(c.f.wf, c.f.in), z, c.Out, false, threads)
+	z = z[:n*c.Out]
+	gemm(n, c.Out, c.f.in, patches(x, &c.ConvShape, float32(c.pad)), transposed(c.f.wf, c.f.in), z, c.Out, false, threads)
 	c.f.activateInt(z, n)
 	if c.Pool > 0 {
 		maxPoolForward(out, nil, z, rows, c.OH, c.OW, c.Out, c.Pool)
@@ -34,12 +33,12 @@ func (c *infConv) forward(out, x, col []float32, rows, threads int) {
 }
 
 // chunk is the number of images Predict encodes at once: 500, fewer when
-// a convolution's patches would take more than 64 MB.
+// a convolution's output would take more than 64 MB.
 func (inf *Inference) chunk() int {
 	const budget = 16 << 20 // float32 values
 	n := 500
 	for _, c := range inf.convs {
-		n = min(n, max(1, budget/(c.OH*c.OW*max(c.f.in, c.Out))))
+		n = min(n, max(1, budget/(c.OH*c.OW*c.Out)))
 	}
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -88,6 +89,39 @@ func TestIm2colAdjoint(t *testing.T) {
 	}
 }
 
+// TestPatchGemm: the GEMM reading patches on the fly (patchView, as
+// training and inference use it) gives bit-identical products to the GEMM
+// on the im2col matrix, with the patches as A (forward) and as B (weight
+// gradient), on 1 and 2 threads, with padding and strides.
+func TestPatchGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, g := range []ConvShape{
+		{ConvSpec: ConvSpec{Out: 37, K: 3, Stride: 1}, InC: 64, InH: 9, InW: 8},
+		{ConvSpec: ConvSpec{Out: 5, K: 5, Stride: 2, Pad: 2}, InC: 3, InH: 13, InW: 11},
+		{ConvSpec: ConvSpec{Out: 70, K: 3, Stride: 1, Pad: 1}, InC: 30, InH: 12, InW: 12},
+	} {
+		g.OH, g.OW = (g.InH+2*g.Pad-g.K)/g.Stride+1, (g.InW+2*g.Pad-g.K)/g.Stride+1
+		const rows = 5
+		rl, n := g.K*g.K*g.InC, rows*g.OH*g.OW
+		x := randSlice(rng, rows*g.InH*g.InW*g.InC)
+		w := randSlice(rng, g.Out*rl)
+		d := randSlice(rng, n*g.Out)
+		col := make([]float32, n*rl)
+		im2col(col, x, rows, &g, 1, 1)
+		for _, th := range []int{1, 2} {
+			want, got := make([]float32, n*g.Out), make([]float32, n*g.Out)
+			gemm(n, g.Out, rl, rowMajor(col, rl), transposed(w, rl), want, g.Out, false, th)
+			gemm(n, g.Out, rl, patches(x, &g, 1), transposed(w, rl), got, g.Out, false, th)
+			wantW, gotW := make([]float32, g.Out*rl), make([]float32, g.Out*rl)
+			gemm(g.Out, rl, n, transposed(d, g.Out), rowMajor(col, rl), wantW, rl, false, th)
+			gemm(g.Out, rl, n, transposed(d, g.Out), patches(x, &g, 1), gotW, rl, false, th)
+			if !slices.Equal(want, got) || !slices.Equal(wantW, gotW) {
+				t.Errorf("%+v, %d threads: patch-view GEMM differs from the im2col GEMM", g, th)
+			}
+		}
+	}
+}
+
 // TestConvGradient checks convolution + per-channel batch norm (+ max-pool)
 // against finite differences of L = sum(r * y) with unquantized weights,
 // y the (pooled) batch-norm output.
@@ -111,11 +145,12 @@ func TestConvGradient(t *testing.T) {
 			const rows = 4
 			x := randSlice(rng, rows*c.inSize())
 			r := randSlice(rng, rows*c.outSize())
+			col := make([]float32, rows*c.pixels()*c.L.In)
 			forward := func() float64 {
 				c.ensureBuffers(rows)
 				copy(c.L.wq, c.L.W)
-				im2col(c.col, x, rows, &c.ConvShape, c.PadValue, 1)
-				c.L.forwardLinear(c.col, rows*c.pixels(), 1)
+				im2col(col, x, rows, &c.ConvShape, c.PadValue, 1)
+				c.L.forwardLinear(col, rows*c.pixels(), 1)
 				c.L.bnForward(rows*c.pixels(), false, 2)
 				y := c.L.c.y[:rows*c.pixels()*s.Out]
 				if s.Pool > 0 {
@@ -136,7 +171,7 @@ func TestConvGradient(t *testing.T) {
 				copy(dy, r)
 			}
 			c.L.bnBackward(dy, rows*c.pixels(), false, 2)
-			dcol := make([]float32, len(c.col))
+			dcol := make([]float32, len(col))
 			c.L.backwardLinear(dy, rows*c.pixels(), dcol, 1)
 			dx := make([]float32, len(x))
 			col2im(dx, dcol, rows, &c.ConvShape, 1)

@@ -143,3 +143,32 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmConv runs the three products of CNV's second convolution
+// for 10 images (M = 10*28*28 patches, K = 3*3*64, N = 64 channels):
+// forward (patches x weights^T), weight gradient (d^T x patches) and
+// patch gradient (d x weights), reporting CPU seconds besides wall time.
+func BenchmarkGemmConv(b *testing.B) {
+	const m, k, n = 7840, 576, 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	col, w, d := randSlice(rng, m*k), randSlice(rng, n*k), randSlice(rng, m*n)
+	out, gw, dcol := make([]float32, m*n), make([]float32, n*k), make([]float32, m*k)
+	for _, r := range []struct {
+		name string
+		f    func()
+	}{
+		{"forward", func() { gemm(m, n, k, rowMajor(col, k), transposed(w, k), out, n, false, 2) }},
+		{"dW", func() { gemm(n, k, m, transposed(d, n), rowMajor(col, k), gw, k, false, 2) }},
+		{"dx", func() { gemm(m, k, n, rowMajor(d, n), rowMajor(w, k), dcol, k, false, 2) }},
+	} {
+		b.Run(r.name, func(b *testing.B) {
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				r.f()
+			}
+			cpu := cpuSeconds() - cpu0
+			b.ReportMetric(2*m*n*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(2*m*n*k*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
+		})
+	}
+}

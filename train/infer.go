@@ -147,16 +147,16 @@ func (inf *Inference) Predict(pixels []byte, count int) (classes, unrounded []in
 	unrounded = make([]int, count)
 	th := inf.cfg.threads()
 	sz := inf.cfg.inputPixels()
-	var bufA, bufB, col []float32
+	var bufA, bufB, scratch []float32
 	for lo := 0; lo < count; lo += chunk {
 		rows := min(chunk, count-lo)
 		bufA = growF32(bufA, rows*sz)
 		encodeInput(bufA, pixels[lo*sz:(lo+rows)*sz], &inf.cfg, true)
 		x := bufA
 		for _, c := range inf.convs {
-			col = growF32(col, rows*c.OH*c.OW*c.f.in)
+			scratch = growF32(scratch, rows*c.OH*c.OW*c.Out)
 			bufB = growF32(bufB, rows*c.OH*c.OW*c.Out)
-			c.forward(bufB, x, col, rows, th)
+			c.forward(bufB, x, scratch, rows, th)
 			bufA, bufB = bufB, bufA
 			x = bufA
 		}
