@@ -114,18 +114,33 @@ func (m *Model) addConvs(rng *rand.Rand) (int, float64, error) {
 	if len(shapes) == 0 {
 		return cfg.inputPixels(), inScale, nil
 	}
-	pad := float32(1) // bipolar pixels
-	if cfg.InputBits == 8 {
-		pad = 0
+	for i, g := range shapes {
+		m.Convs = append(m.Convs, newConv(g, cfg.WBits, cfg.ABits, convInScale(cfg, i), convPad(cfg, i), rng))
 	}
-	for _, g := range shapes {
-		m.Convs = append(m.Convs, newConv(g, cfg.WBits, cfg.ABits, inScale, pad, rng))
-		inScale, pad = actScale(cfg.ABits), 1
-		if cfg.ABits > 1 {
-			pad = 0
-		}
-	}
+	inScale = actScale(cfg.ABits)
 	return features, inScale, nil
+}
+
+// convInScale is the real value of one integer unit of convolution i's
+// input: the pixels' for the first, the activations' after.
+func convInScale(cfg *Config, i int) float64 {
+	switch {
+	case i > 0:
+		return actScale(cfg.ABits)
+	case cfg.InputBits == 8:
+		return 1.0 / 255
+	}
+	return 1
+}
+
+// convPad is convolution i's padding value in the real domain of its
+// input: +1 for bipolar values (binarized pixels, 1-bit activations), 0
+// for 8-bit pixels and k-bit activations (level 0).
+func convPad(cfg *Config, i int) float32 {
+	if (i == 0 && cfg.InputBits == 8) || (i > 0 && cfg.ABits > 1) {
+		return 0
+	}
+	return 1
 }
 
 // prepare allocates gradients and optimizer state (after NewModel or
@@ -260,7 +275,8 @@ func (m *Model) checkConvs() error {
 		l := c.L
 		if c.ConvShape != shapes[i] || l == nil || l.In != c.K*c.K*c.InC || l.Out != c.Out ||
 			len(l.W) != l.In*l.Out || len(l.Gamma) != l.Out || len(l.Beta) != l.Out ||
-			len(l.Mean) != l.Out || len(l.Var) != l.Out || l.ABits == 0 {
+			len(l.Mean) != l.Out || len(l.Var) != l.Out || l.ABits != m.Cfg.ABits || l.WBits != m.Cfg.WBits ||
+			l.InScale != convInScale(&m.Cfg, i) || c.PadValue != convPad(&m.Cfg, i) {
 			return fmt.Errorf("train: convolution %d: inconsistent parameter sizes", i)
 		}
 	}
