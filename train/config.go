@@ -115,7 +115,7 @@ func defaultConvConfig(arch, layers string) (Config, error) {
 	if arch == "cnv" {
 		// CIFAR-style: 8-bit pixels into the first convolution, pad-and-
 		// crop by 4 pixels and horizontal flips.
-		c.InputBits, c.Augment, c.Flip = 8, 4, true
+		c.Dataset, c.InputBits, c.Augment, c.Flip = dataset.CIFAR10, 8, 4, true
 		c.Epochs, c.Batch, c.LR, c.LRFinal = 40, 100, 5e-3, 5e-6
 	}
 	return c, nil

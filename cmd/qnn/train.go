@@ -83,7 +83,7 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|"), DefaultText: "mnist, cifar10 for cnv"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv (FINN's CNV); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c64,c64,p2,c128k3p1,f512,f10 (c<F>[k<K>][s<S>][p<P>] conv, p<K> max-pool, f<N> dense; see docs/training.md)"},
@@ -211,11 +211,17 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 			return cfg, fmt.Errorf("train: unknown augmentation style %q (want crop or crop-flip)", c.String("augment-style"))
 		}
 	}
-	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
-	cfg.WBits, cfg.ABits = c.Int("wbits"), c.Int("abits")
-	if c.IsSet("input-bits") || c.String("dataset") == dataset.CIFAR10 {
-		cfg.InputBits = inputBitsValue(c) // else the architecture's default
+	if c.IsSet("dataset") || cfg.Dataset == "" {
+		cfg.Dataset = c.String("dataset") // else the architecture's (cifar10 for cnv)
 	}
+	cfg.Seed, cfg.Limit = c.Uint64("seed"), c.Int("limit")
+	cfg.WBits, cfg.ABits = c.Int("wbits"), c.Int("abits")
+	switch {
+	case c.IsSet("input-bits"):
+		cfg.InputBits = c.Int("input-bits")
+	case cfg.Dataset == dataset.CIFAR10:
+		cfg.InputBits = 8
+	} // else the architecture's default
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
 	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
 	if cfg.InputSize, err = inputSizeValue(c, "train"); err != nil {
