@@ -20,6 +20,7 @@ func (p *Plan) Dump() string {
 	}
 	fmt.Fprintf(&b, "input %q: %v %s; %d pixels/beat, %d beats/frame, tdata %d bits\n",
 		in.Name, in.Shape, px, in.InPix, in.Beats, in.TDataBits)
+	fmt.Fprintf(&b, "framing: tlast on beat %d of every frame; malformed frames dropped, counted in %d bits\n", in.Beats-1, in.DropBits)
 	for _, l := range p.Layers {
 		l.dump(&b)
 	}

@@ -23,6 +23,12 @@ func (p *Plan) estimate() {
 	if p.Input.Bits == 1 { // binarizer: an 8-bit constant comparison per pixel (Yosys: 4 LUTs)
 		total.LUT += 4 * p.Input.InPix
 	}
+	// Framer: beat counter and its compare, the tlast check, the saturating
+	// drop counter; and MVTU 0's abort of the write position (Yosys on TFC
+	// at 49 beats: 37 + 7 LUTs, 24 FFs).
+	in := p.Input
+	total.LUT += 2*clog2(in.Beats) + in.DropBits + 16
+	total.FF += clog2(in.Beats) + in.DropBits + 2
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)

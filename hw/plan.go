@@ -111,7 +111,14 @@ type InputStage struct {
 	InPix     int           // 8-bit pixels per beat, pixel j at tdata[8*j +: 8]
 	Beats     int           // beats per frame, ceil(Shape.Size() / InPix)
 	TDataBits int           // 8 * InPix
+	// DropBits is the width of the framer's dropped-frame counter
+	// (frame_drops, saturating; docs/dataflow.md "Framing").
+	DropBits int
 }
+
+// DropBits is InputStage.DropBits: the dropped-frame counter saturates at
+// 65535.
+const DropBits = 16
 
 // OutputStage describes the argmax stage and the m_axis stream.
 type OutputStage struct {
@@ -244,6 +251,7 @@ func inputStage(in *netlist.Input, inPix, maxT int) (InputStage, error) {
 	s := InputStage{Name: in.Name, Shape: in.Shape, Bits: in.Bits, Threshold: in.Threshold, InPix: inPix}
 	s.Beats = ceilDiv(size, inPix)
 	s.TDataBits = 8 * inPix
+	s.DropBits = DropBits
 	return s, nil
 }
 

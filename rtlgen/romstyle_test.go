@@ -93,3 +93,21 @@ func TestROMStyleYosys(t *testing.T) {
 		}
 	}
 }
+
+// TestFramingYosysCheck: the input stage modules pass Yosys' `proc; check
+// -assert` (no latches, no multiple drivers, no combinational loops) at
+// the parameters where their code differs (one beat, many beats).
+func TestFramingYosysCheck(t *testing.T) {
+	needTool(t, "yosys")
+	for _, c := range []struct{ module, params string }{
+		{"qnn_framer", "chparam -set Beats 1 -set DropBits 1 qnn_framer"},
+		{"qnn_framer", "chparam -set Beats 49 -set DropBits 16 qnn_framer"},
+		{"qnn_input_buffer", "chparam -set Mw 6 -set XBits 2 -set InWidth 8 -set InBeats 1 -set Simd 3 -set Sf 2 qnn_input_buffer"},
+		{"qnn_input_buffer", "chparam -set Mw 784 -set InWidth 16 -set InBeats 49 -set Simd 16 -set Sf 49 -set SfWidth 6 -set Framed 1 qnn_input_buffer"},
+	} {
+		script := fmt.Sprintf("read_verilog lib/%s.v; %s; hierarchy -top %s; proc; check -assert", c.module, c.params, c.module)
+		if out, err := exec.Command("yosys", "-q", "-p", script).CombinedOutput(); err != nil {
+			t.Errorf("%s: yosys: %v\n%s", c.params, err, out)
+		}
+	}
+}

@@ -19,7 +19,8 @@ func top(p *hw.Plan, opt Options) string {
 	w("// Dataflow accelerator (docs/dataflow.md): binarize -> %d MVTU(s) -> argmax.\n", len(p.Layers))
 	w("// Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.\n")
 	w("// s_axis: %d pixels of 8 bits per beat (pixel j at [8*j +: 8]), %d beats per frame;\n", in.InPix, in.Beats)
-	w("//   s_axis_tlast is ignored (frames are counted).\n")
+	w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
+	w("//   (docs/dataflow.md \"Framing\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
 	w("// m_axis: one beat per frame: class in [15:0], score c (signed, %d bits) at [16 + c*%d +: %d];\n", out.SW, out.SW, out.SW)
 	w("//   m_axis_tlast is always 1.\n")
 	w("// ROM init files are read with $readmemh from MemDir (default \"mem/\": simulate from the design directory).\n")
@@ -38,6 +39,8 @@ func top(p *hw.Plan, opt Options) string {
 		{"output wire", "m_axis_tvalid"},
 		{"input  wire", "m_axis_tready"},
 		{"output wire", "m_axis_tlast"},
+		{"output wire", "frame_err"},
+		{fmt.Sprintf("output wire [%d:0]", in.DropBits-1), "frame_drops"},
 	}
 	wid := 0
 	for _, pt := range ports {
@@ -52,8 +55,22 @@ func top(p *hw.Plan, opt Options) string {
 	}
 	w(");\n\n")
 
-	w("  // s_axis_tlast is accepted and ignored: frames are counted.\n")
-	w("  wire unused_s_axis_tlast = s_axis_tlast;\n\n")
+	w("  // Framing: tlast against the beat count; a malformed frame is dropped.\n")
+	w("  wire in_abort;\n\n")
+	w("  qnn_framer #(\n")
+	params(&b, [][2]string{{"Beats", itoa(in.Beats)}, {"DropBits", itoa(in.DropBits)}})
+	w("  ) u_framer (\n")
+	conns(&b, [][2]string{
+		{"clk_i", "clk"},
+		{"rst_ni", "rst_n"},
+		{"valid_i", "s_axis_tvalid"},
+		{"ready_i", "s_axis_tready"},
+		{"last_i", "s_axis_tlast"},
+		{"abort_o", "in_abort"},
+		{"err_o", "frame_err"},
+		{"drops_o", "frame_drops"},
+	})
+	w("  );\n\n")
 
 	// Streams between stages: stage i feeds MVTU i (stage 0 = binarizer).
 	x0 := p.Layers[0].XBits * in.InPix
@@ -77,9 +94,9 @@ func top(p *hw.Plan, opt Options) string {
 	}
 	w("\n")
 	for i, l := range p.Layers {
-		inValid, inReady, inData := "s_axis_tvalid", "s_axis_tready", "in_elems"
+		inValid, inReady, inData, inAbort := "s_axis_tvalid", "s_axis_tready", "in_elems", "in_abort"
 		if i > 0 {
-			inValid, inReady, inData = fmt.Sprintf("layer%d_valid", i-1), fmt.Sprintf("layer%d_ready", i-1), fmt.Sprintf("layer%d_data", i-1)
+			inValid, inReady, inData, inAbort = fmt.Sprintf("layer%d_valid", i-1), fmt.Sprintf("layer%d_ready", i-1), fmt.Sprintf("layer%d_data", i-1), "1'b0"
 		}
 		w("  // MVTU %d: netlist layers %s + %s, %s kind, %s mode;\n", i, comment(l.Name), comment(l.ActName), l.Kind, l.Mode)
 		w("  // %d x %d matrix, PE %d x SIMD %d, NF %d x SF %d = %d cycles per frame.\n", l.MH, l.MW, l.PE, l.SIMD, l.NF, l.SF, l.Cycles)
@@ -124,6 +141,9 @@ func top(p *hw.Plan, opt Options) string {
 		if l.ThrMem.Style != hw.MemAuto {
 			ps = append(ps, [2]string{"ActStyle", romStyle(l.ThrMem.Style)})
 		}
+		if i == 0 { // fed by qnn_framer
+			ps = append(ps, [2]string{"Framed", "1"})
+		}
 		params(&b, ps)
 		w("  ) u_mvtu%d (\n", i)
 		conns(&b, [][2]string{
@@ -132,6 +152,7 @@ func top(p *hw.Plan, opt Options) string {
 			{"in_valid_i", inValid},
 			{"in_ready_o", inReady},
 			{"in_data_i", inData},
+			{"in_abort_i", inAbort},
 			{"out_valid_o", fmt.Sprintf("layer%d_valid", i)},
 			{"out_ready_i", fmt.Sprintf("layer%d_ready", i)},
 			{"out_data_o", fmt.Sprintf("layer%d_data", i)},

@@ -23,6 +23,9 @@ func newArgmax(o hw.OutputStage) *argmax {
 		scores: make([]int64, o.Classes), outScores: make([]int64, o.Classes)}
 }
 
+// reset is one clock edge with rst_n low (out_valid_q, beat_q clear).
+func (a *argmax) reset() { a.outValid, a.beat = false, 0 }
+
 // inReady is in_ready for the current m_axis_tready.
 func (a *argmax) inReady(mReady bool) bool { return !a.outValid || mReady }
 

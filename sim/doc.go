@@ -1,19 +1,22 @@
 // Package sim is the cycle-accurate Go model of the dataflow accelerator
-// that rtlgen emits, as docs/dataflow.md specifies it: the binarizer, one
-// MVTU per dense layer (input buffer, weight ROM, threshold or score ROM,
-// the issue/accumulate/activate pipeline) and the argmax output stage,
-// driven by the co-simulation stimulus and seeded stall schedule that the
-// Verilator and Icarus harnesses use. Every output handshake is recorded
-// with its cycle and tdata so the RTL can be compared cycle for cycle.
+// that rtlgen emits, as docs/dataflow.md specifies it: the framer (tlast
+// checks, dropped frames), the binarizer, one MVTU per dense layer (input
+// buffer, weight ROM, threshold or score ROM, the issue/accumulate/activate
+// pipeline) and the argmax output stage, driven by the co-simulation
+// stimulus and seeded stall schedule that the Verilator and Icarus
+// harnesses use (Run: well-formed frames; RunStream: any tlast pattern and
+// reset pulses). Every output handshake is recorded with its cycle and
+// tdata, and every change of the framer's outputs, so the RTL can be
+// compared cycle for cycle.
 //
-// One Go type per RTL module (binarizer, inputBuffer, weightROM, actROM,
-// mvtu, argmax); every cycle is two-phase: first every wire (valid, ready,
-// enables, handshakes) is computed from the current registers of all
-// modules, then the modules commit their next state, from the output back
-// to the input, so that each module reads its producer's registers before
-// the producer updates them.
+// One Go type per RTL module (framer, binarizer, inputBuffer, weightROM,
+// actROM, mvtu, argmax); every cycle is two-phase: first every wire
+// (valid, ready, enables, handshakes) is computed from the current
+// registers of all modules, then the modules commit their next state,
+// from the output back to the input, so that each module reads its
+// producer's registers before the producer updates them.
 //
-// sim owns the simulator (Run), its statistics and the splitmix64 stall
+// sim owns the simulator (Run, RunStream), its statistics and the splitmix64 stall
 // generator (SplitMix64). It imports only hw and netlist (and the
 // standard library); it must never import rtlgen, verilator, dataset,
 // train or cmd, and it decides no timing, width or memory layout of its

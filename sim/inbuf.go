@@ -49,8 +49,14 @@ func (b *inputBuffer) operand(e int64) int32 {
 // inReady is in_ready: registers only.
 func (b *inputBuffer) inReady() bool { return !b.full[b.wbank] }
 
-// write commits an input handshake carrying inWidth elements.
-func (b *inputBuffer) write(elems []int64) {
+// write commits an input handshake carrying inWidth elements. An aborted
+// beat (qnn_input_buffer wr_abort_i) belongs to no frame: the frame being
+// written is discarded and the write position returns to 0.
+func (b *inputBuffer) write(elems []int64, abort bool) {
+	if abort {
+		b.wpos = 0
+		return
+	}
 	base := b.wpos * b.inWidth
 	n := min(len(elems), b.mw-base)
 	if b.packed {
@@ -93,6 +99,13 @@ func (b *inputBuffer) readBits(off, n int, dst []uint64) {
 // readVals copies the operands at off..off+len(dst)-1 of the read bank.
 func (b *inputBuffer) readVals(off int, dst []int32) {
 	copy(dst, b.vals[b.rbank][off:])
+}
+
+// reset clears the control state (full_q, wbank_q, wpos_q, rbank_q); the
+// banks are data and keep their contents.
+func (b *inputBuffer) reset() {
+	b.full = [2]bool{}
+	b.wbank, b.wpos, b.rbank = 0, 0, 0
 }
 
 // release frees the read bank after its last issue.

@@ -85,8 +85,9 @@ func (m *mvtu) shift() {
 }
 
 // commit advances the MVTU by one clock edge. en is the pipeline enable;
-// in, if not nil, is the input handshake's beat (InWidth elements).
-func (m *mvtu) commit(en bool, in []int64) {
+// in, if not nil, is the input handshake's beat (InWidth elements), and
+// abort says that beat belongs to no frame (MVTU 0 only).
+func (m *mvtu) commit(en bool, in []int64, abort bool) {
 	issued := false
 	if en {
 		m.activate()
@@ -103,8 +104,31 @@ func (m *mvtu) commit(en bool, in []int64) {
 		m.stats.StallIn++
 	}
 	if in != nil {
-		m.buf.write(in)
+		m.buf.write(in, abort)
 	}
+}
+
+// reset is one clock edge with rst_n low: the control state (counters,
+// valid flags, bank flags) clears; data registers keep their values. The
+// cycle counts as StallIn.
+func (m *mvtu) reset() {
+	m.buf.reset()
+	m.nf, m.sf = 0, 0
+	m.bValid, m.cValid, m.outValid = false, false, false
+	for i := range m.pipe {
+		m.pipe[i].valid = false
+	}
+	m.stats.StallIn++
+}
+
+// idle reports that no frame is in the MVTU past its write side: nothing
+// will change until more input arrives.
+func (m *mvtu) idle() bool {
+	busy := m.buf.full[0] || m.buf.full[1] || m.bValid || m.cValid || m.outValid
+	for _, st := range m.pipe {
+		busy = busy || st.valid
+	}
+	return !busy
 }
 
 // activate is stage C: acc_q and the act ROM word into the output register.

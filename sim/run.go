@@ -58,11 +58,23 @@ type Result struct {
 	// frames, over all of them for 2 or 3, 0 for one frame.
 	CyclesPerFrame float64
 	Layers         []LayerStats // per MVTU
+	// Status is every change of the framer's outputs (frame_err,
+	// frame_drops) as sampled in a cycle, from (false, 0) after the first
+	// reset: empty for well-formed streams.
+	Status []Status
 }
 
-// design is the accelerator: binarizer, MVTUs and argmax, wired as
-// docs/dataflow.md "Pipeline" shows.
+// Status is the value of the framer's outputs from a cycle on.
+type Status struct {
+	Cycle int64 // the first cycle with these values
+	Err   bool  // frame_err (sticky)
+	Drops int64 // frame_drops (saturating)
+}
+
+// design is the accelerator: framer, binarizer, MVTUs and argmax, wired
+// as docs/dataflow.md "Pipeline" shows.
 type design struct {
+	frm    *framer
 	bin    *binarizer
 	mvtus  []*mvtu
 	out    *argmax
@@ -70,7 +82,7 @@ type design struct {
 }
 
 func newDesign(p *hw.Plan) *design {
-	d := &design{bin: newBinarizer(p.Input), out: newArgmax(p.Output),
+	d := &design{frm: newFramer(p.Input), bin: newBinarizer(p.Input), out: newArgmax(p.Output),
 		en: make([]bool, len(p.Layers)), hs: make([]bool, len(p.Layers))}
 	for _, l := range p.Layers {
 		d.mvtus = append(d.mvtus, newMVTU(l))
@@ -78,14 +90,21 @@ func newDesign(p *hw.Plan) *design {
 	return d
 }
 
-// step simulates one cycle: sValid and beat are s_axis_tvalid and tdata,
-// mReady is m_axis_tready. It reports whether s_axis handshook. (An m_axis
-// handshake, out_valid_q && mReady, carries the argmax output register as
-// it is before step; the caller records it first.)
-func (d *design) step(sValid bool, beat []byte, mReady bool) (inHS bool) {
+// step simulates one cycle: sValid, beat and sLast are s_axis_tvalid,
+// tdata and tlast, mReady is m_axis_tready, rst is rst_n low. It reports
+// whether s_axis handshook (in a reset cycle too: s_axis_tready is
+// registers only, and the beat is lost). (An m_axis handshake,
+// out_valid_q && mReady, carries the argmax output register as it is
+// before step; the caller records it first.)
+func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS bool) {
 	// Phase 1: wires from the current registers.
 	last := len(d.mvtus) - 1
 	inHS = sValid && d.mvtus[0].buf.inReady()
+	if rst {
+		d.reset()
+		return inHS
+	}
+	abort := d.frm.abort(sLast)
 	for i, m := range d.mvtus {
 		var ready bool
 		if i < last {
@@ -111,22 +130,44 @@ func (d *design) step(sValid bool, beat []byte, mReady bool) (inHS bool) {
 		case i == 0 && inHS:
 			in = d.bin.convert(beat)
 		}
-		d.mvtus[i].commit(d.en[i], in)
+		d.mvtus[i].commit(d.en[i], in, i == 0 && abort)
 	}
+	d.frm.commit(inHS, sLast)
 	return inHS
 }
 
+// reset is a clock edge with rst_n low: every module's control state
+// clears.
+func (d *design) reset() {
+	d.frm.reset()
+	for _, m := range d.mvtus {
+		m.reset()
+	}
+	d.out.reset()
+}
+
+// idle reports that no frame is in flight past MVTU 0's write side.
+func (d *design) idle() bool {
+	for _, m := range d.mvtus {
+		if !m.idle() {
+			return false
+		}
+	}
+	return !d.out.outValid
+}
+
 // stimulus is the test harness around the design (not an RTL module): it
-// offers the frames' s_axis beats and drives m_axis_tready by the seeded
-// stall schedule of docs/dataflow.md.
+// offers the s_axis beats and drives m_axis_tready by the seeded stall
+// schedule of docs/dataflow.md.
 type stimulus struct {
-	rng                        *SplitMix64
-	stallIn, stallOut          float64
-	pixels                     []byte
-	size, inPix, beatsPerFrame int
-	total, next                int  // beats in the run, index of the next beat to offer
-	offered                    bool // s_axis_tvalid
-	beat                       []byte
+	rng               *SplitMix64
+	stallIn, stallOut float64
+	// load fills beat with the data of beat i and returns its tlast.
+	load        func(i int, beat []byte) bool
+	total, next int  // beats in the run, index of the next beat to offer
+	offered     bool // s_axis_tvalid
+	beat        []byte
+	last        bool // s_axis_tlast
 }
 
 // draw makes the cycle's two draws, r_in then r_out: it offers the next
@@ -136,65 +177,114 @@ func (s *stimulus) draw() (mReady bool) {
 	rIn, rOut := s.rng.Next(), s.rng.Next()
 	if !s.offered && s.next < s.total && Uniform(rIn) >= s.stallIn {
 		s.offered = true
-		f, j := s.next/s.beatsPerFrame, s.next%s.beatsPerFrame
-		img := s.pixels[f*s.size : (f+1)*s.size]
-		n := copy(s.beat, img[min(j*s.inPix, s.size):])
-		clear(s.beat[n:])
+		s.last = s.load(s.next, s.beat)
 	}
 	return Uniform(rOut) >= s.stallOut
 }
 
+// frameSource loads beat i of frames of beatsPerFrame beats (pixels back
+// to back, size bytes each, the last beat zero-padded), tlast on each
+// frame's last beat.
+func frameSource(pixels []byte, size, inPix, beatsPerFrame int) func(int, []byte) bool {
+	return func(i int, beat []byte) bool {
+		f, j := i/beatsPerFrame, i%beatsPerFrame
+		img := pixels[f*size : (f+1)*size]
+		n := copy(beat, img[min(j*inPix, size):])
+		clear(beat[n:])
+		return j == beatsPerFrame-1
+	}
+}
+
+// runner is one simulation run: the design, its stimulus and what it
+// recorded.
+type runner struct {
+	d         *design
+	st        *stimulus
+	resets    []Reset
+	res       *Result
+	status    Status // the framer outputs as last recorded
+	firstIn   int64  // cycle of the first input handshake, -1 before it
+	outCycles []int64
+}
+
+func newRunner(p *hw.Plan, cfg Config, load func(int, []byte) bool, total int, resets []Reset) *runner {
+	return &runner{d: newDesign(p), res: &Result{}, resets: resets, firstIn: -1,
+		st: &stimulus{rng: NewSplitMix64(cfg.Seed), stallIn: cfg.StallIn, stallOut: cfg.StallOut,
+			load: load, total: total, beat: make([]byte, p.Input.InPix)}}
+}
+
+// cycle simulates cycle k: the draws, the framer status and output
+// handshake as sampled in the cycle, then the clock edge.
+func (r *runner) cycle(k int64) {
+	mReady := r.st.draw()
+	if f := r.d.frm; f.err != r.status.Err || f.drops != r.status.Drops {
+		r.status = Status{Cycle: k, Err: f.err, Drops: f.drops}
+		r.res.Status = append(r.res.Status, r.status)
+	}
+	if o := r.d.out; o.outValid && mReady {
+		r.res.Beats = append(r.res.Beats, Beat{Cycle: k, TData: TDataHex(o.outClass, o.outScores, o.sw)})
+		r.res.Classes = append(r.res.Classes, o.outClass)
+		r.res.Scores = append(r.res.Scores, append([]int64(nil), o.outScores...))
+		r.outCycles = append(r.outCycles, k)
+	}
+	if r.d.step(r.st.offered, r.st.beat, r.st.last, mReady, r.inReset(k)) {
+		if r.firstIn < 0 {
+			r.firstIn = k
+		}
+		r.st.offered = false
+		r.st.next++
+	}
+}
+
+func (r *runner) inReset(k int64) bool {
+	for _, rs := range r.resets {
+		if k >= rs.Cycle && k < rs.Cycle+int64(rs.Cycles) {
+			return true
+		}
+	}
+	return false
+}
+
+// finish fills the statistics of a run of cycles cycles.
+func (r *runner) finish(cycles int64) (*Result, error) {
+	for _, m := range r.d.mvtus {
+		if m.err != nil {
+			return nil, m.err
+		}
+		r.res.Layers = append(r.res.Layers, m.stats)
+	}
+	r.res.Cycles = cycles
+	if len(r.outCycles) > 0 && r.firstIn >= 0 {
+		r.res.FirstLatency = r.outCycles[0] - r.firstIn
+	}
+	r.res.CyclesPerFrame = steadyCycles(r.outCycles)
+	return r.res, nil
+}
+
 // Run simulates frames images (pixels holds them back to back,
 // Input.Shape.Size() bytes each, netlist order) through the design p
-// describes, from reset until the last frame's output handshake.
+// describes, from reset until the last frame's output handshake. Every
+// frame is well-formed: tlast on its last beat.
 func Run(p *hw.Plan, pixels []byte, frames int, cfg Config) (*Result, error) {
 	if err := checkRun(p, pixels, frames, cfg); err != nil {
 		return nil, err
 	}
-	res := &Result{}
 	if frames == 0 {
-		return res, nil
+		return &Result{}, nil
 	}
 	maxCycles := cfg.MaxCycles
 	if maxCycles <= 0 {
 		maxCycles = defaultMaxCycles(p, frames, cfg)
 	}
-	d := newDesign(p)
-	st := &stimulus{rng: NewSplitMix64(cfg.Seed), stallIn: cfg.StallIn, stallOut: cfg.StallOut, pixels: pixels,
-		size: p.Input.Shape.Size(), inPix: p.Input.InPix, beatsPerFrame: p.Input.Beats,
-		total: frames * p.Input.Beats, beat: make([]byte, p.Input.InPix)}
-	var firstIn int64
-	outCycles := make([]int64, 0, frames)
-	for cycle := int64(0); len(outCycles) < frames; cycle++ {
-		if cycle >= maxCycles {
+	r := newRunner(p, cfg, frameSource(pixels, p.Input.Shape.Size(), p.Input.InPix, p.Input.Beats), frames*p.Input.Beats, nil)
+	for k := int64(0); len(r.outCycles) < frames; k++ {
+		if k >= maxCycles {
 			return nil, fmt.Errorf("sim: only %d of %d frames out after %d cycles (MaxCycles): the design is stuck or the bound too small",
-				len(outCycles), frames, maxCycles)
+				len(r.outCycles), frames, maxCycles)
 		}
-		mReady := st.draw()
-		if o := d.out; o.outValid && mReady {
-			res.Beats = append(res.Beats, Beat{Cycle: cycle, TData: TDataHex(o.outClass, o.outScores, o.sw)})
-			res.Classes = append(res.Classes, o.outClass)
-			res.Scores = append(res.Scores, append([]int64(nil), o.outScores...))
-			outCycles = append(outCycles, cycle)
-		}
-		if d.step(st.offered, st.beat, mReady) {
-			if st.next == 0 {
-				firstIn = cycle
-			}
-			st.offered = false
-			st.next++
-		}
+		r.cycle(k)
 	}
-	for _, m := range d.mvtus {
-		if m.err != nil {
-			return nil, m.err
-		}
-		res.Layers = append(res.Layers, m.stats)
-	}
-	res.Cycles = outCycles[frames-1] + 1
-	res.FirstLatency = outCycles[0] - firstIn
-	res.CyclesPerFrame = steadyCycles(outCycles)
-	return res, nil
+	return r.finish(r.outCycles[frames-1] + 1)
 }
 
 // steadyCycles is Result.CyclesPerFrame from the output handshake cycles.

@@ -85,13 +85,19 @@ func LoadDesign(dir string) (*Design, error) {
 
 // Mismatch is the first difference between the RTL and the Go model.
 type Mismatch struct {
+	// Frame is the output handshake's index; for a framer status
+	// difference (Status set) the index of the status change.
 	Frame    int    `json:"frame"`
 	Cycle    int64  `json:"cycle"`    // expected cycle (sim), or the RTL's when sim has none
-	Expected string `json:"expected"` // "cycle K tdata HEX", or "none"
+	Expected string `json:"expected"` // "cycle K tdata HEX" (or "cycle K err E drops D"), or "none"
 	Actual   string `json:"actual"`
+	Status   bool   `json:"status,omitempty"` // a difference in frame_err / frame_drops
 }
 
 func (m *Mismatch) Error() string {
+	if m.Status {
+		return fmt.Sprintf("framer status change %d, cycle %d: expected %s, RTL gave %s", m.Frame, m.Cycle, m.Expected, m.Actual)
+	}
 	return fmt.Sprintf("frame %d, cycle %d: expected %s, RTL gave %s", m.Frame, m.Cycle, m.Expected, m.Actual)
 }
 
@@ -115,12 +121,13 @@ type Report struct {
 }
 
 // Cosim runs frames images (pixels back to back) through sim.Run and
-// through the RTL of d, and compares every output handshake. A difference
-// is reported in Report.Mismatch (and as the error, a *Mismatch).
+// through the RTL of d, and compares every output handshake (and every
+// change of frame_err / frame_drops: none for these well-formed frames).
+// A difference is reported in Report.Mismatch (and as the error, a
+// *Mismatch).
 func Cosim(ctx context.Context, d *Design, pixels []byte, frames int, opt Options) (*Report, error) {
-	if opt.StallIn < 0 || opt.StallIn >= 1 || opt.StallOut < 0 || opt.StallOut >= 1 ||
-		math.IsNaN(opt.StallIn) || math.IsNaN(opt.StallOut) {
-		return nil, fmt.Errorf("verilator: stall probabilities must be in [0, 1), got %g and %g", opt.StallIn, opt.StallOut)
+	if err := checkOptions(opt); err != nil {
+		return nil, err
 	}
 	if frames < 1 {
 		return nil, fmt.Errorf("verilator: need at least one frame, got %d", frames)
@@ -135,25 +142,56 @@ func Cosim(ctx context.Context, d *Design, pixels []byte, frames int, opt Option
 	if err != nil {
 		return nil, fmt.Errorf("verilator: sim: %w", err)
 	}
-	rep := &Report{Simulator: opt.simulator(), Frames: frames, Sim: want, SimSeconds: time.Since(start).Seconds()}
+	// Room for the RTL to be late, but not forever.
+	run := rtlRun{beats: sim.FrameBeats(p, pixels, frames), frames: frames, maxCycles: 2*want.Cycles + 10000}
+	return cosim(ctx, d, want, time.Since(start), run, opt)
+}
+
+// CosimStream runs an s_axis stream given beat by beat (any tlast
+// pattern) with reset pulses through sim.RunStream and through the RTL of
+// d for the same number of cycles, and compares every output handshake
+// and every change of frame_err / frame_drops. Report.Frames is the
+// number of outputs sim expects (frames neither dropped nor lost to a
+// reset).
+func CosimStream(ctx context.Context, d *Design, beats []sim.InputBeat, resets []sim.Reset, opt Options) (*Report, error) {
+	if err := checkOptions(opt); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	want, err := sim.RunStream(d.Plan, beats, resets, sim.Config{StallIn: opt.StallIn, StallOut: opt.StallOut, Seed: opt.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("verilator: sim: %w", err)
+	}
+	// One output more than sim expects stops the RTL early; otherwise it
+	// runs exactly sim's cycles, drain included.
+	run := rtlRun{beats: beats, resets: resets, frames: len(want.Beats) + 1, maxCycles: want.Cycles}
+	return cosim(ctx, d, want, time.Since(start), run, opt)
+}
+
+func checkOptions(opt Options) error {
+	if opt.StallIn < 0 || opt.StallIn >= 1 || opt.StallOut < 0 || opt.StallOut >= 1 ||
+		math.IsNaN(opt.StallIn) || math.IsNaN(opt.StallOut) {
+		return fmt.Errorf("verilator: stall probabilities must be in [0, 1), got %g and %g", opt.StallIn, opt.StallOut)
+	}
+	return nil
+}
+
+// cosim runs the RTL and compares it with sim's result want.
+func cosim(ctx context.Context, d *Design, want *sim.Result, simTime time.Duration, run rtlRun, opt Options) (*Report, error) {
+	rep := &Report{Simulator: opt.simulator(), Frames: len(want.Beats), Sim: want, SimSeconds: simTime.Seconds()}
 	if rep.SimSeconds > 0 {
 		rep.SimCyclesPerSecond = float64(want.Cycles) / rep.SimSeconds
 	}
-	var beats []string
-	for f := 0; f < frames; f++ {
-		img := pixels[f*p.Input.Shape.Size() : (f+1)*p.Input.Shape.Size()]
-		for _, b := range p.InputBeats(img) {
-			beats = append(beats, rtlgen.HexBytes(b))
-		}
-	}
-	// Room for the RTL to be late, but not forever.
-	maxCycles := 2*want.Cycles + 10000
-	got, err := runRTL(ctx, d, beats, frames, maxCycles, opt, rep)
+	got, status, err := runRTL(ctx, d, run, opt, rep)
 	if err != nil {
 		return rep, err
 	}
 	rep.Cycles = want.Cycles
-	if mm := compare(want.Beats, got); mm != nil {
+	mm := compare(want.Beats, got)
+	if mm == nil {
+		mm = compareStatus(want.Status, status)
+	}
+	if mm != nil {
 		rep.Mismatch = mm
 		return rep, mm
 	}
@@ -186,32 +224,81 @@ func compare(want, got []sim.Beat) *Mismatch {
 
 func beatString(b sim.Beat) string { return fmt.Sprintf("cycle %d tdata %s", b.Cycle, b.TData) }
 
-// runRTL runs the RTL simulator over the beats and returns its output
-// handshakes.
-func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycles int64, opt Options, rep *Report) ([]sim.Beat, error) {
+// compareStatus returns the first difference between the expected and
+// actual framer status changes, or nil.
+func compareStatus(want, got []sim.Status) *Mismatch {
+	for i := 0; i < max(len(want), len(got)); i++ {
+		switch {
+		case i >= len(got):
+			return &Mismatch{Frame: i, Cycle: want[i].Cycle, Expected: statusString(want[i]), Actual: "none", Status: true}
+		case i >= len(want):
+			return &Mismatch{Frame: i, Cycle: got[i].Cycle, Expected: "none", Actual: statusString(got[i]), Status: true}
+		case want[i] != got[i]:
+			return &Mismatch{Frame: i, Cycle: want[i].Cycle, Expected: statusString(want[i]), Actual: statusString(got[i]), Status: true}
+		}
+	}
+	return nil
+}
+
+func statusString(s sim.Status) string {
+	return fmt.Sprintf("cycle %d frame_err %v frame_drops %d", s.Cycle, s.Err, s.Drops)
+}
+
+// rtlRun is one RTL simulation's stimulus and stop rule.
+type rtlRun struct {
+	beats     []sim.InputBeat
+	resets    []sim.Reset
+	frames    int   // stop after this many output handshakes
+	maxCycles int64 // or after this many cycles
+}
+
+// stimFile is the Verilator harness's stimulus: the beat count, then
+// "hex tlast" per beat.
+func (r rtlRun) stimFile() []byte {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d\n", len(r.beats))
+	for _, b := range r.beats {
+		last := 0
+		if b.Last {
+			last = 1
+		}
+		fmt.Fprintf(&sb, "%s %d\n", rtlgen.HexBytes(b.Data), last)
+	}
+	return []byte(sb.String())
+}
+
+// resetArg is the harness's RESETS argument: "k:n,..." or "-".
+func (r rtlRun) resetArg() string {
+	if len(r.resets) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, rs := range r.resets {
+		parts = append(parts, fmt.Sprintf("%d:%d", rs.Cycle, rs.Cycles))
+	}
+	return strings.Join(parts, ",")
+}
+
+// runRTL runs the RTL simulator and returns its output handshakes and
+// framer status changes.
+func runRTL(ctx context.Context, d *Design, r rtlRun, opt Options, rep *Report) ([]sim.Beat, []sim.Status, error) {
 	work, err := os.MkdirTemp("", "qnn-cosim-")
 	if err != nil {
-		return nil, fmt.Errorf("verilator: %w", err)
+		return nil, nil, fmt.Errorf("verilator: %w", err)
 	}
 	defer os.RemoveAll(work)
-	outPath := filepath.Join(work, "out.txt")
+	outPath, statusPath := filepath.Join(work, "out.txt"), filepath.Join(work, "status.txt")
 	var run *exec.Cmd
 	switch opt.simulator() {
 	case Verilator:
 		bin, cached, secs, err := BuildVerilator(ctx, d, opt)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rep.Cached, rep.BuildSeconds = cached, secs
 		stim := filepath.Join(work, "stim.txt")
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "%d\n", len(beats))
-		for _, b := range beats {
-			sb.WriteString(b)
-			sb.WriteByte('\n')
-		}
-		if err := os.WriteFile(stim, []byte(sb.String()), 0o644); err != nil {
-			return nil, fmt.Errorf("verilator: %w", err)
+		if err := os.WriteFile(stim, r.stimFile(), 0o644); err != nil {
+			return nil, nil, fmt.Errorf("verilator: %w", err)
 		}
 		seed := opt.ResetSeed
 		if seed == 0 {
@@ -221,18 +308,18 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 		trace := "-"
 		if opt.Trace != "" {
 			if trace, err = filepath.Abs(opt.Trace); err != nil {
-				return nil, fmt.Errorf("verilator: %w", err)
+				return nil, nil, fmt.Errorf("verilator: %w", err)
 			}
 		}
-		run = exec.CommandContext(ctx, bin, stim, outPath,
+		run = exec.CommandContext(ctx, bin, stim, outPath, statusPath,
 			strconv.FormatFloat(opt.StallIn, 'g', -1, 64), strconv.FormatFloat(opt.StallOut, 'g', -1, 64),
-			strconv.FormatUint(opt.Seed, 10), strconv.Itoa(frames), strconv.FormatInt(maxCycles, 10),
-			strconv.Itoa(d.Plan.Output.TDataBits), trace,
+			strconv.FormatUint(opt.Seed, 10), strconv.Itoa(r.frames), strconv.FormatInt(r.maxCycles, 10),
+			strconv.Itoa(d.Plan.Output.TDataBits), r.resetArg(), trace,
 			fmt.Sprintf("+verilator+seed+%d", seed), "+verilator+rand+reset+2")
 	case Icarus:
-		vvp, secs, err := buildIcarus(ctx, d, beats, frames, maxCycles, outPath, work, opt)
+		vvp, secs, err := buildIcarus(ctx, d, r, benchFiles{out: outPath, status: statusPath}, work, opt)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rep.BuildSeconds = secs
 		args := []string{"-n", vvp}
@@ -241,7 +328,7 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 		}
 		run = exec.CommandContext(ctx, "vvp", args...)
 	default:
-		return nil, fmt.Errorf("verilator: unknown simulator %q (want verilator or icarus)", opt.Simulator)
+		return nil, nil, fmt.Errorf("verilator: unknown simulator %q (want verilator or icarus)", opt.Simulator)
 	}
 	run.Dir = d.Dir // the ROMs read mem/*.mem relative to the design directory
 	var stdout, stderr bytes.Buffer
@@ -250,11 +337,11 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 	err = run.Run()
 	rep.RunSeconds = time.Since(start).Seconds()
 	if err != nil {
-		return nil, fmt.Errorf("verilator: running %s: %w: %s", opt.simulator(), err, lastLines(stderr.String()+stdout.String(), 5))
+		return nil, nil, fmt.Errorf("verilator: running %s: %w: %s", opt.simulator(), err, lastLines(stderr.String()+stdout.String(), 5))
 	}
 	cycles, err := harnessCycles(stdout.String())
 	if err != nil {
-		return nil, fmt.Errorf("verilator: %s: %w: %s", opt.simulator(), err, lastLines(stderr.String()+stdout.String(), 5))
+		return nil, nil, fmt.Errorf("verilator: %s: %w: %s", opt.simulator(), err, lastLines(stderr.String()+stdout.String(), 5))
 	}
 	if opt.simulator() == Verilator {
 		// The harness times its own loop (no process start, no file I/O).
@@ -265,7 +352,12 @@ func runRTL(ctx context.Context, d *Design, beats []string, frames int, maxCycle
 	if rep.RunSeconds > 0 {
 		rep.CyclesPerSecond = float64(cycles) / rep.RunSeconds
 	}
-	return readBeats(outPath)
+	beats, err := readBeats(outPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	status, err := readStatus(statusPath)
+	return beats, status, err
 }
 
 func harnessCycles(out string) (int64, error) {
@@ -310,6 +402,28 @@ func readBeats(path string) ([]sim.Beat, error) {
 		beats = append(beats, sim.Beat{Cycle: k, TData: fields[1]})
 	}
 	return beats, sc.Err()
+}
+
+// readStatus reads the harness's "k err drops" lines.
+func readStatus(path string) ([]sim.Status, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("verilator: %w", err)
+	}
+	var out []sim.Status
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var st sim.Status
+		var e int
+		if n, err := fmt.Sscanf(line, "%d %d %d", &st.Cycle, &e, &st.Drops); n != 3 || err != nil || e > 1 {
+			return nil, fmt.Errorf("verilator: %s: bad line %q", path, line)
+		}
+		st.Err = e == 1
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 func lastLines(s string, n int) string {

@@ -5,7 +5,14 @@
 // beats of InWidth elements per frame (element e of beat b goes to position
 // b*InWidth + e, dropped when >= Mw); the read side presents the Simd lanes
 // at positions rd_sf_i*Simd + s of bank rbank_q combinationally, positions
-// >= Mw reading as PadX, and frees the bank on rd_release_i.
+// >= Mw reading as PadX, and frees the bank on rd_release_i. wr_abort_i
+// qualifies a write beat: a handshake with wr_abort_i = 1 belongs to no
+// frame and discards the frame being written (the write position returns
+// to 0, nothing completes; the shift register's contents are don't-care
+// until the next frame has refilled them). Framed = 1 (MVTU 0, fed by
+// qnn_framer) honours wr_abort_i; Framed = 0 ignores it (tie it to 0), so
+// the other MVTUs' buffers are exactly as without framing even when
+// synthesized without flattening.
 module qnn_input_buffer #(
   parameter integer Mw        = 1,
   parameter integer XBits     = 1,
@@ -14,7 +21,8 @@ module qnn_input_buffer #(
   parameter integer Simd      = 1,
   parameter integer Sf        = 1,
   parameter integer SfWidth   = 1,  // must be max(1, $clog2(Sf))
-  parameter integer PadX      = 0
+  parameter integer PadX      = 0,
+  parameter integer Framed    = 0
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,
@@ -22,6 +30,7 @@ module qnn_input_buffer #(
   input  wire                     wr_valid_i,
   output wire                     wr_ready_o,
   input  wire [InWidth*XBits-1:0] wr_data_i,
+  input  wire                     wr_abort_i,
   // Read side.
   output wire                     rd_full_o,
   input  wire [SfWidth-1:0]       rd_sf_i,
@@ -51,6 +60,9 @@ module qnn_input_buffer #(
     end
     if (PadX < 0 || PadX >= (1 << XBits)) begin : gen_check_pad
       qnn_param_error_input_buffer_pad_element_out_of_range u_param_error ();
+    end
+    if (Framed != 0 && Framed != 1) begin : gen_check_framed
+      qnn_param_error_input_buffer_framed_must_be_0_or_1 u_param_error ();
     end
   endgenerate
 
@@ -85,7 +97,8 @@ module qnn_input_buffer #(
   wire wr_ready = !wfull_q;
   wire wr_hs    = wr_valid_i && wr_ready;
   wire wr_last  = (wpos_q == LastBeat);
-  wire frame_in = wr_hs && wr_last;                // a frame's last beat, this cycle
+  wire abort;                                      // wr_abort_i if Framed, else 0
+  wire frame_in = wr_hs && wr_last && !abort;      // a frame's last beat, this cycle
   wire move     = (!rfull_q || rd_release_i) && (wfull_q || frame_in);
 
   always @(*) begin
@@ -93,7 +106,7 @@ module qnn_input_buffer #(
     rfull_d = rfull_q;
     wpos_d  = wpos_q;
     if (wr_hs) begin
-      if (wr_last) begin
+      if (wr_last || abort) begin
         wpos_d = {BeatWidth{1'b0}};
       end else begin
         wpos_d = wpos_q + {{(BeatWidth-1){1'b0}}, 1'b1};
@@ -137,6 +150,12 @@ module qnn_input_buffer #(
 
   genvar i;
   generate
+    if (Framed != 0) begin : gen_framed
+      assign abort = wr_abort_i;
+    end else begin : gen_unframed
+      assign abort = 1'b0;
+      wire unused_wr_abort = wr_abort_i;
+    end
     if (InBeats > 1) begin : gen_sreg
       reg  [SregElems*XBits-1:0] sreg_q;
       wire [SregElems*XBits-1:0] sreg_d;

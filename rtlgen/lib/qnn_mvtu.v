@@ -38,13 +38,15 @@ module qnn_mvtu #(
   parameter         WeightFile = "",
   parameter         ActFile    = "",
   parameter integer WeightStyle = 0,  // weight ROM style (qnn_rom Style)
-  parameter integer ActStyle    = 0   // threshold/score ROM style
+  parameter integer ActStyle    = 0,  // threshold/score ROM style
+  parameter integer Framed      = 0   // 1: in_abort_i is honoured (MVTU 0, after qnn_framer)
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,
   input  wire                     in_valid_i,
   output wire                     in_ready_o,
   input  wire [InWidth*XBits-1:0] in_data_i,
+  input  wire                     in_abort_i,  // the input beat belongs to no frame (qnn_input_buffer wr_abort_i)
   output wire                     out_valid_o,
   input  wire                     out_ready_i,
   output wire [Pe*OutBits-1:0]    out_data_o
@@ -113,13 +115,15 @@ module qnn_mvtu #(
     .Simd    (Simd),
     .Sf      (Sf),
     .SfWidth (SfWidth),
-    .PadX    (PadX)
+    .PadX    (PadX),
+    .Framed  (Framed)
   ) u_input_buffer (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
     .wr_valid_i   (in_valid_i),
     .wr_ready_o   (in_ready_o),
     .wr_data_i    (in_data_i),
+    .wr_abort_i   (in_abort_i),
     .rd_full_o    (buf_full),
     .rd_sf_i      (sf_q),
     .rd_lanes_o   (buf_lanes),

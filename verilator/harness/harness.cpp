@@ -4,13 +4,16 @@
 // simulator does (docs/dataflow.md "Co-simulation stimulus and stall
 // schedule"): every cycle k after reset draws r_in then r_out from splitmix64;
 // a pending input beat is offered when u(r_in) >= stall_in and stays offered
-// until its handshake; m_axis_tready = u(r_out) >= stall_out. Every output
-// handshake is written to the output file as "k tdata" (tdata in lowercase
-// hex, ceil(bits/4) digits, most significant first).
+// until its handshake; m_axis_tready = u(r_out) >= stall_out; rst_n is low in
+// the cycles of RESETS (the stimulus carries on). Every output handshake is
+// written to OUT as "k tdata" (tdata in lowercase hex, ceil(bits/4) digits,
+// most significant first), every change of (frame_err, frame_drops) as
+// sampled in cycle k to STATUS as "k err drops".
 //
-// Usage: harness STIM OUT STALL_IN STALL_OUT SEED FRAMES MAX_CYCLES OUT_BITS
-//                TRACE|- [+verilator+seed+N +verilator+rand+reset+2]
-// STIM: first line the number of beats, then one hex beat per line.
+// Usage: harness STIM OUT STATUS STALL_IN STALL_OUT SEED FRAMES MAX_CYCLES
+//                OUT_BITS RESETS|- TRACE|- [+verilator+seed+N +verilator+rand+reset+2]
+// STIM: first line the number of beats, then per beat "hex tlast" (0 or 1).
+// RESETS: "k:n,k:n,...": rst_n low in cycles k .. k+n-1.
 // The last line on stdout is "qnn-harness cycles=K outputs=N seconds=S".
 #include "Vtop.h"
 #include "verilated.h"
@@ -28,6 +31,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -98,19 +102,35 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     if (argv[i][0] != '+') args.push_back(argv[i]);
   }
-  if (args.size() != 9) {
-    std::fprintf(stderr, "qnn-harness: usage: STIM OUT STALL_IN STALL_OUT SEED FRAMES MAX_CYCLES OUT_BITS TRACE|-\n");
+  if (args.size() != 11) {
+    std::fprintf(stderr, "qnn-harness: usage: STIM OUT STATUS STALL_IN STALL_OUT SEED FRAMES MAX_CYCLES OUT_BITS RESETS|- TRACE|-\n");
     return 2;
   }
   const char* stim_path = args[0];
   const char* out_path = args[1];
-  const double stall_in = std::strtod(args[2], nullptr);
-  const double stall_out = std::strtod(args[3], nullptr);
-  sm_state = std::strtoull(args[4], nullptr, 10);
-  const long long frames = std::strtoll(args[5], nullptr, 10);
-  const long long max_cycles = std::strtoll(args[6], nullptr, 10);
-  const int out_bits = std::atoi(args[7]);
-  const char* trace_path = args[8];
+  const char* status_path = args[2];
+  const double stall_in = std::strtod(args[3], nullptr);
+  const double stall_out = std::strtod(args[4], nullptr);
+  sm_state = std::strtoull(args[5], nullptr, 10);
+  const long long frames = std::strtoll(args[6], nullptr, 10);
+  const long long max_cycles = std::strtoll(args[7], nullptr, 10);
+  const int out_bits = std::atoi(args[8]);
+  std::vector<std::pair<long long, long long>> resets;  // [from, to)
+  if (std::strcmp(args[9], "-") != 0) {
+    const char* p = args[9];
+    while (*p) {
+      char* end = nullptr;
+      const long long k = std::strtoll(p, &end, 10);
+      if (*end != ':') {
+        std::fprintf(stderr, "qnn-harness: bad RESETS %s\n", args[9]);
+        return 2;
+      }
+      const long long n = std::strtoll(end + 1, &end, 10);
+      resets.emplace_back(k, k + n);
+      p = (*end == ',') ? end + 1 : end;
+    }
+  }
+  const char* trace_path = args[10];
 
   FILE* stim = std::fopen(stim_path, "r");
   if (!stim) {
@@ -126,19 +146,23 @@ int main(int argc, char** argv) {
   const size_t in_words = sizeof(top->s_axis_tdata) / 4 + 2;
   const size_t out_words = sizeof(top->m_axis_tdata) / 4 + 2;
   std::vector<Words> beats;
+  std::vector<bool> lasts;
   beats.reserve(nbeats);
   std::vector<char> buf(1 << 16);
   for (long long i = 0; i < nbeats; i++) {
-    if (std::fscanf(stim, "%65535s", buf.data()) != 1) {
+    int last = 0;
+    if (std::fscanf(stim, "%65535s %d", buf.data(), &last) != 2) {
       std::fprintf(stderr, "qnn-harness: %s: %lld of %lld beats\n", stim_path, i, nbeats);
       return 2;
     }
     beats.push_back(parse_hex(buf.data(), in_words));
+    lasts.push_back(last != 0);
   }
   std::fclose(stim);
   FILE* out = std::fopen(out_path, "w");
-  if (!out) {
-    std::fprintf(stderr, "qnn-harness: cannot create %s\n", out_path);
+  FILE* status = std::fopen(status_path, "w");
+  if (!out || !status) {
+    std::fprintf(stderr, "qnn-harness: cannot create %s or %s\n", out_path, status_path);
     return 2;
   }
 
@@ -191,18 +215,29 @@ int main(int argc, char** argv) {
   bool offered = false;
   Words w(out_words, 0);
   std::string hex;
+  unsigned long long err = 0, drops = 0;  // frame_err, frame_drops as last written
   for (; k < max_cycles && outputs < frames; k++) {
     const uint64_t r_in = sm_next();
     const uint64_t r_out = sm_next();
     if (!offered && next < nbeats && uniform(r_in) >= stall_in) {
       offered = true;
       set_port(top->s_axis_tdata, beats[next]);
+      top->s_axis_tlast = lasts[next];
     }
+    bool rst = false;
+    for (const auto& r : resets) rst = rst || (k >= r.first && k < r.second);
+    top->rst_n = !rst;
     top->s_axis_tvalid = offered;
     top->m_axis_tready = uniform(r_out) >= stall_out;
     top->clk = 0;
     top->eval();
     QNN_DUMP(time);
+    const unsigned long long e = top->frame_err, d = top->frame_drops;
+    if (e != err || d != drops) {
+      std::fprintf(status, "%lld %llu %llu\n", k, e, d);
+      err = e;
+      drops = d;
+    }
     const bool in_hs = offered && top->s_axis_tready;
     const bool out_hs = top->m_axis_tvalid && top->m_axis_tready;
     if (out_hs) {
@@ -215,7 +250,10 @@ int main(int argc, char** argv) {
     if (in_hs) {
       offered = false;
       next++;
-      if (next == nbeats) set_port(top->s_axis_tdata, zero);
+      if (next == nbeats) {
+        set_port(top->s_axis_tdata, zero);
+        top->s_axis_tlast = 0;
+      }
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -224,6 +262,7 @@ int main(int argc, char** argv) {
   if (tracing) tfp->close();
 #endif
   std::fclose(out);
+  std::fclose(status);
   std::printf("qnn-harness cycles=%lld outputs=%lld seconds=%.6f\n", k, outputs, seconds);
   return 0;
 }

@@ -3,7 +3,7 @@
 // beat's path): the checks of qnn_input_buffer_tb at these sizes.
 module qnn_input_buffer_deep_tb;
   qnn_input_buffer_tb #(.Mw(299), .XBits(1), .InWidth(7), .InBeats(43), .Simd(2), .Sf(150),
-                        .SfWidth(8), .PadX(1), .Frames(12), .MaxCycles(40000),
+                        .SfWidth(8), .PadX(1), .Frames(12), .MaxCycles(40000), .AbortMask(255),
                         .Name("deep"), .Standalone(0)) u_deep ();
   qnn_input_buffer_tb #(.Mw(6), .XBits(2), .InWidth(8), .InBeats(1), .Simd(3), .Sf(2),
                         .SfWidth(1), .PadX(2), .Frames(30), .MaxCycles(5000),

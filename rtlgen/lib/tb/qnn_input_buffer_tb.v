@@ -1,10 +1,13 @@
 // Test bench of qnn_input_buffer: random write gaps and read delays over 40
-// frames; every read lane group must equal the frame written (pad element
-// past Mw), in order. Prints PASS or FAIL.
+// frames, and random aborted beats (wr_abort_i, junk data) after which the
+// writer restarts the frame it was writing; every read lane group must
+// equal the frame written (pad element past Mw), in order, and no aborted
+// frame may be read. Prints PASS or FAIL.
 // The parameters are overridden by qnn_input_buffer_deep_tb.
 module qnn_input_buffer_tb #(
   parameter integer Mw = 5, XBits = 3, InWidth = 2, InBeats = 3, Simd = 2, Sf = 3, SfWidth = 2,
-  parameter integer PadX = 5, Frames = 40, MaxCycles = 5000,
+  parameter integer PadX = 5, Frames = 40, MaxCycles = 8000,
+  parameter integer AbortMask = 7,  // a beat is aborted with probability 1/(AbortMask+1)
   parameter         Name = "qnn_input_buffer_tb",
   parameter integer Standalone = 1  // 0: a wrapper reads done and errors and ends the run
 );
@@ -13,15 +16,16 @@ module qnn_input_buffer_tb #(
   reg                      wr_valid;
   wire                     wr_ready;
   reg  [InWidth*XBits-1:0] wr_data;
+  reg                      wr_abort;
   wire                     rd_full;
   reg  [SfWidth-1:0]       rd_sf;
   wire [Simd*XBits-1:0]    rd_lanes;
   reg                      rd_release;
 
   qnn_input_buffer #(.Mw(Mw), .XBits(XBits), .InWidth(InWidth), .InBeats(InBeats),
-                     .Simd(Simd), .Sf(Sf), .SfWidth(SfWidth), .PadX(PadX)) u_dut (
+                     .Simd(Simd), .Sf(Sf), .SfWidth(SfWidth), .PadX(PadX), .Framed(1)) u_dut (
     .clk_i(clk), .rst_ni(rst_n), .wr_valid_i(wr_valid), .wr_ready_o(wr_ready),
-    .wr_data_i(wr_data), .rd_full_o(rd_full), .rd_sf_i(rd_sf), .rd_lanes_o(rd_lanes),
+    .wr_data_i(wr_data), .wr_abort_i(wr_abort), .rd_full_o(rd_full), .rd_sf_i(rd_sf), .rd_lanes_o(rd_lanes),
     .rd_release_i(rd_release));
 
   reg [XBits-1:0] elems [0:Frames*InWidth*InBeats-1];  // every element written
@@ -35,14 +39,20 @@ module qnn_input_buffer_tb #(
     seed = 4;
     errors = 0;
     for (i = 0; i < Frames * InWidth * InBeats; i = i + 1) elems[i] = $random(seed);
-    clk = 0; rst_n = 0; wr_valid = 0; wr_data = 0; rd_sf = 0; rd_release = 0;
+    clk = 0; rst_n = 0; wr_valid = 0; wr_data = 0; wr_abort = 0; rd_sf = 0; rd_release = 0;
     wbeat = 0; rframe = 0; cycles = 0;
     repeat (3) @(posedge clk);
     #1 rst_n = 1;
     while (rframe < Frames && cycles < MaxCycles) begin
       // Drive both sides for this cycle (after the previous edge).
-      if (!wr_valid && wbeat < Frames * InBeats && ($random(seed) & 1)) wr_valid = 1;
-      for (e = 0; e < InWidth; e = e + 1) wr_data[e*XBits +: XBits] = elems[wbeat*InWidth + e];
+      if (!wr_valid && wbeat < Frames * InBeats && ($random(seed) & 1)) begin
+        wr_valid = 1;
+        wr_abort = (($random(seed) & AbortMask) == 0);
+        if (wr_abort) wr_data = $random(seed);
+      end
+      if (!wr_abort) begin
+        for (e = 0; e < InWidth; e = e + 1) wr_data[e*XBits +: XBits] = elems[wbeat*InWidth + e];
+      end
       rd_release = 0;
       #1;
       if (rd_full && ($random(seed) & 1)) begin
@@ -58,8 +68,10 @@ module qnn_input_buffer_tb #(
       end
       @(posedge clk);
       if (wr_valid && wr_ready) begin
-        wbeat = wbeat + 1;
+        // An aborted beat discards the frame being written: start it again.
+        wbeat = wr_abort ? (wbeat / InBeats) * InBeats : wbeat + 1;
         wr_valid = 0;
+        wr_abort = 0;
       end
       if (rd_full && rd_release) begin
         rframe = rframe + 1;
