@@ -7,8 +7,10 @@ require (
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/ulikunitz/xz v0.5.15
 	github.com/urfave/cli/v2 v2.27.7
+	golang.org/x/image v0.30.0
 	golang.org/x/sys v0.0.0-20220503163025-988cb79eb6c6
 	gonum.org/v1/plot v0.17.0
+	google.golang.org/protobuf v1.36.6
 )
 
 require (
@@ -24,6 +26,5 @@ require (
 	github.com/mattn/go-isatty v0.0.14 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
-	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 )

@@ -67,13 +67,20 @@ func cifarDefaultDir() (string, error) {
 	return "", &taggedError{tag: ErrNotInstalled, msg: "dataset: CIFAR-10 not found (" + where + "); " + cifarHowTo}
 }
 
+// cacheError is a failure to use the cache directory (not of the data):
+// LoadCIFAR10 then decodes the .xz files directly.
+type cacheError struct{ err error }
+
+func (e *cacheError) Error() string { return e.err.Error() }
+func (e *cacheError) Unwrap() error { return e.err }
+
 // CacheDir is where decompressed copies of xz-compressed data sets are
 // kept: $XDG_CACHE_HOME/qnn (else ~/.cache/qnn on Linux,
 // os.UserCacheDir elsewhere).
 func CacheDir() (string, error) {
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("dataset: no cache directory for the decompressed CIFAR-10 files (set XDG_CACHE_HOME): %w", err)
+		return "", &cacheError{fmt.Errorf("dataset: no cache directory for the decompressed CIFAR-10 files (set XDG_CACHE_HOME): %w", err)}
 	}
 	return filepath.Join(d, "qnn"), nil
 }
@@ -101,7 +108,7 @@ func cifarCache(src string, files []string) (string, error) {
 	key := sha256.Sum256(raw)
 	dir := filepath.Join(base, CIFAR10, hex.EncodeToString(key[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("dataset: cache: %w", err)
+		return "", &cacheError{fmt.Errorf("dataset: cache: %w", err)}
 	}
 	if err := writeAtomic(filepath.Join(dir, cifarSums), raw); err != nil {
 		return "", err
@@ -142,11 +149,11 @@ func unxz(src, dst, want string) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-*")
 	if err != nil {
-		return fmt.Errorf("dataset: cache: %w", err)
+		return &cacheError{fmt.Errorf("dataset: cache: %w", err)}
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("dataset: cache: %w", err)
+		return &cacheError{fmt.Errorf("dataset: cache: %w", err)}
 	}
 	h := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<20)
@@ -166,7 +173,7 @@ func unxz(src, dst, want string) error {
 		return &ChecksumError{Path: src, File: "CIFAR-10 " + filepath.Base(dst) + " (per " + cifarSums + ")", Expected: want, Actual: got}
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("dataset: cache: %w", err)
+		return &cacheError{fmt.Errorf("dataset: cache: %w", err)}
 	}
 	return nil
 }
@@ -186,7 +193,7 @@ func writeAtomic(path string, b []byte) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
-		return fmt.Errorf("dataset: cache: %w", err)
+		return &cacheError{fmt.Errorf("dataset: cache: %w", err)}
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(b)
@@ -197,7 +204,53 @@ func writeAtomic(path string, b []byte) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("dataset: cache: %w", err)
+		return &cacheError{fmt.Errorf("dataset: cache: %w", err)}
+	}
+	return nil
+}
+
+// loadCIFARXZ decodes the split's .xz files of src directly, each checked
+// against SHA256SUMS.bin: the way without a usable cache (slower: every
+// load decompresses).
+func loadCIFARXZ(split, src string, files []string) (*Set, error) {
+	sumsPath := filepath.Join(src, cifarSums)
+	sums, err := readSums(sumsPath)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: CIFAR-10 in %s: the .xz files need %s to verify them: %w", src, cifarSums, err)
+	}
+	s := newCIFARSet(split, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { errs[i] = decodeXZ(filepath.Join(src, f+".xz"), sums[f], s, i*cifarRecords) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// decodeXZ decodes one xz-compressed CIFAR-10 file into s at image first,
+// requiring the SHA-256 want of the decompressed bytes.
+func decodeXZ(path, want string, s *Set, first int) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	defer in.Close()
+	zr, err := xz.NewReader(bufio.NewReaderSize(in, 1<<20))
+	if err != nil {
+		return fmt.Errorf("dataset: %s: not an xz file: %v", path, err)
+	}
+	h := sha256.New()
+	if err := decodeCIFAR(io.TeeReader(zr, h), path, s, first); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return &ChecksumError{Path: path, File: "CIFAR-10 " + strings.TrimSuffix(filepath.Base(path), ".xz") + " (per " + cifarSums + ")", Expected: want, Actual: got}
 	}
 	return nil
 }

@@ -106,7 +106,8 @@ func decodeCIFAR(r io.Reader, name string, s *Set, first int) error {
 //     (the extracted archive);
 //   - a directory holding the .bin.xz files and SHA256SUMS.bin (the
 //     project's copy, ../shared/datasets/cifar10): decompressed once into
-//     a cache (CacheDir) and verified against SHA256SUMS.bin;
+//     a cache (CacheDir) and verified against SHA256SUMS.bin (decoded
+//     directly on every load if the cache cannot be written);
 //   - "": the project's copy, located from the repository (DefaultDir).
 //
 // Every file must have exactly 10,000 records of 3,073 bytes with labels
@@ -138,6 +139,10 @@ func LoadCIFAR10(split, src string) (*Set, error) {
 	}
 	if fileExists(filepath.Join(src, files[0]+".xz")) {
 		cache, err := cifarCache(src, files)
+		var ce *cacheError
+		if errors.As(err, &ce) {
+			return loadCIFARXZ(split, src, files)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -112,7 +112,7 @@ type tarMember struct {
 	body []byte
 }
 
-func writeTarball(t *testing.T, path string, members []tarMember) {
+func writeTarball(t testing.TB, path string, members []tarMember) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -394,5 +394,29 @@ func TestCIFARShared(t *testing.T) {
 				t.Errorf("training mean of channel %d = %.5f, want %.4f (the published value)", c, got, want)
 			}
 		}
+	}
+}
+
+// TestCIFARXZNoCache: without a usable cache directory the .xz files are
+// decoded directly, with the same checks.
+func TestCIFARXZNoCache(t *testing.T) {
+	smallCIFAR(t)
+	blocker := filepath.Join(t.TempDir(), "file")
+	writeFile(t, filepath.Dir(blocker), "file", nil)
+	t.Setenv("XDG_CACHE_HOME", blocker) // a file: no directory can be made below it
+	src := writeXZCopy(t)
+	s, err := LoadCIFAR10(Train, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFakeCIFAR(t, s, Train)
+	sums, _ := os.ReadFile(filepath.Join(src, cifarSums))
+	lines := strings.Split(string(sums), "\n")
+	lines[2] = strings.Repeat("0", 64) + "  data_batch_3.bin"
+	writeFile(t, src, cifarSums, []byte(strings.Join(lines, "\n")))
+	_, err = LoadCIFAR10(Train, src)
+	var ce *ChecksumError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "data_batch_3.bin.xz") {
+		t.Fatalf("bad checksum without a cache: %v", err)
 	}
 }

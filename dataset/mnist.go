@@ -88,6 +88,9 @@ type Set struct {
 	Labels []byte // N labels 0..len(ClassNames)-1
 	// ClassNames names the labels in order (for MNIST "0".."9").
 	ClassNames []string
+	// Files names the file of every image of an image folder (nil for
+	// the other data sets).
+	Files []string
 }
 
 // NumClasses is the number of labels of the data set.
@@ -129,6 +132,9 @@ func (s *Set) Slice(lo, hi int) *Set {
 	r.N = hi - lo
 	r.Pixels = s.Pixels[lo*sz : hi*sz : hi*sz]
 	r.Labels = s.Labels[lo:hi:hi]
+	if s.Files != nil {
+		r.Files = s.Files[lo:hi:hi]
+	}
 	return &r
 }
 
@@ -155,7 +161,10 @@ var Names = []string{MNIST, Fashion, CIFAR10}
 // checkLoadName accepts every built-in data set.
 func checkLoadName(name string) error {
 	if !slices.Contains(Names, name) {
-		return fmt.Errorf("dataset: unknown data set %q (want %s)", name, strings.Join(Names, ", "))
+		if err := CheckName(name); err != nil {
+			return err
+		}
+		return fmt.Errorf("dataset: %s is not a built-in data set", name)
 	}
 	return nil
 }
@@ -318,12 +327,19 @@ func findFile(dir, base string) (string, error) {
 // dataDir is "". MNIST and Fashion-MNIST files may be gzip-compressed
 // (name.gz) or plain; every file's decompressed payload is checked against
 // the official SHA-256. CIFAR-10 is read by LoadCIFAR10 (dataDir may also
-// be the official tarball).
+// be the official tarball). name may also be an images: or idx:
+// specification of your own data (see CheckName; dataDir must be "").
 func Load(name, split, dataDir string) (*Set, error) {
-	if err := checkLoadName(name); err != nil {
+	if err := checkSplit(split); err != nil {
 		return nil, err
 	}
-	if err := checkSplit(split); err != nil {
+	if IsUserSpec(name) {
+		if err := CheckName(name); err != nil {
+			return nil, err
+		}
+		return loadUser(name, split, dataDir)
+	}
+	if err := checkLoadName(name); err != nil {
 		return nil, err
 	}
 	if name == CIFAR10 {

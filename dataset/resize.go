@@ -79,14 +79,15 @@ func DownsampleChannels(src []byte, count int, from Shape, size int) ([]byte, er
 }
 
 // Resize returns the set with its images downsampled to size x size (each
-// channel on its own). For the set's own size it returns s itself;
+// channel on its own). For size = Rows it returns s itself (a rectangular
+// set too: its images cannot be downsampled but are read as they are);
 // otherwise the pixels are new and the labels are shared.
 func (s *Set) Resize(size int) (*Set, error) {
+	if size == s.Rows {
+		return s, nil
+	}
 	if err := s.Shape().CheckSize(size); err != nil {
 		return nil, err
-	}
-	if size == s.Rows && size == s.Cols {
-		return s, nil
 	}
 	pix, err := DownsampleChannels(s.Pixels, s.N, s.Shape(), size)
 	if err != nil {

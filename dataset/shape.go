@@ -16,15 +16,11 @@ func (s Shape) Size() int { return s.C * s.H * s.W }
 
 func (s Shape) String() string { return fmt.Sprintf("(%d,%d,%d)", s.C, s.H, s.W) }
 
-// Geometry returns the image shape of a named data set.
+// Geometry returns the image shape of a named data set (see
+// DescribeDataSet).
 func Geometry(name string) (Shape, error) {
-	switch name {
-	case MNIST, Fashion:
-		return Shape{1, Rows, Cols}, nil
-	case CIFAR10:
-		return Shape{CIFARChannels, CIFARSide, CIFARSide}, nil
-	}
-	return Shape{}, checkLoadName(name)
+	in, err := DescribeDataSet(name)
+	return in.Shape, err
 }
 
 // Sizes lists the sides N of the square N x N images the shape's images

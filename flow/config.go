@@ -60,8 +60,15 @@ type Config struct {
 
 	// Train is the training run; its Dataset is the flow's data set.
 	Train train.Config
-	// DataDir holds the data set's IDX files; "" uses the installed copy.
+	// DataDir holds the data set's files (or is CIFAR-10's tarball); ""
+	// uses the installed copy (docs/datasets.md).
 	DataDir string
+
+	// ONNX, if set, is a QONNX / FINN-ONNX model imported instead of
+	// training (the train stage is skipped; export imports it and compares
+	// with qonnx.Execute); PixelDivisor is qonnx.ImportOptions.PixelDivisor.
+	ONNX         string
+	PixelDivisor float64
 
 	// Folds, TargetCycles, NoPad and InPix select the folding as in
 	// hw.Options.

@@ -78,10 +78,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	st, err := openDir(&cfg)
+	st, lock, err := openDir(&cfg)
 	if err != nil {
 		return nil, err
 	}
+	defer lock.Unlock()
 	r := &runner{ctx: ctx, cfg: &cfg, st: st, rep: newReport(&cfg)}
 	stages := r.stages()
 	var runErr error

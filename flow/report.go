@@ -49,6 +49,9 @@ type ConfigInfo struct {
 	CosimImages  int        `json:"cosim_images"`
 	Simulator    string     `json:"simulator"`
 	SynthTarget  string     `json:"synth_target"`
+	// ONNX is the imported model (qnn flow --from-onnx); Train is then unused.
+	ONNX         string  `json:"onnx,omitempty"`
+	PixelDivisor float64 `json:"pixel_divisor,omitempty"`
 }
 
 // ConfigJSON is train.Config (it has no JSON tags of its own).
@@ -84,18 +87,21 @@ type TrainResult struct {
 // ExportResult is the export stage's result: the netlist and the test
 // accuracy of the float model and of the netlist.
 type ExportResult struct {
-	Model           string               `json:"model"`
-	Name            string               `json:"name"`
-	NetlistSHA256   string               `json:"netlist_sha256"`
-	TestImages      int                  `json:"test_images"`
-	FloatCorrect    int                  `json:"float_correct"`
-	FloatAccuracy   float64              `json:"float_accuracy"`
-	NetlistCorrect  int                  `json:"netlist_correct"`
-	NetlistAccuracy float64              `json:"netlist_accuracy"`
-	Disagreements   int                  `json:"disagreements"` // float model vs netlist, test images
-	MACs            int64                `json:"macs_per_frame"`
-	BinaryMACs      int64                `json:"binary_macs_per_frame"`
-	Layers          []netlist.LayerStats `json:"layers"`
+	Model           string  `json:"model"`
+	Name            string  `json:"name"`
+	NetlistSHA256   string  `json:"netlist_sha256"`
+	TestImages      int     `json:"test_images"`
+	FloatCorrect    int     `json:"float_correct"`
+	FloatAccuracy   float64 `json:"float_accuracy"`
+	NetlistCorrect  int     `json:"netlist_correct"`
+	NetlistAccuracy float64 `json:"netlist_accuracy"`
+	Disagreements   int     `json:"disagreements"` // float model vs netlist, test images
+	// Source names the reference the Float* fields measure when it is not
+	// the trainer's float model (ExecuteSource for an imported model).
+	Source     string               `json:"source,omitempty"`
+	MACs       int64                `json:"macs_per_frame"`
+	BinaryMACs int64                `json:"binary_macs_per_frame"`
+	Layers     []netlist.LayerStats `json:"layers"`
 }
 
 // GenResult is the gen stage's result: the plan.
@@ -236,7 +242,16 @@ func newReport(cfg *Config) *Report {
 	c.Threads = 0
 	return &Report{Format: "qnn-flow-report", Version: cfg.Version, Dir: cfg.Dir, Config: ConfigInfo{
 		Dataset: cfg.Train.Dataset, Train: c, Folds: cfg.Folds, TargetCycles: cfg.TargetCycles, NoPad: cfg.NoPad,
-		ClockMHz: cfg.ClockMHz, CosimImages: cfg.CosimImages, Simulator: cfg.Simulator, SynthTarget: cfg.SynthTarget}}
+		ClockMHz: cfg.ClockMHz, CosimImages: cfg.CosimImages, Simulator: cfg.Simulator, SynthTarget: cfg.SynthTarget,
+		ONNX: cfg.ONNX, PixelDivisor: pixelDivisor(cfg)}}
+}
+
+// pixelDivisor is the reported divisor of an ONNX flow (0, omitted, otherwise).
+func pixelDivisor(cfg *Config) float64 {
+	if cfg.ONNX == "" {
+		return 0
+	}
+	return cfg.PixelDivisor
 }
 
 // Stage summaries: the key result on each stage's line.
@@ -253,8 +268,16 @@ func (r *Report) trainSummary() string {
 
 func (r *Report) exportSummary() string {
 	e := r.Export
-	return fmt.Sprintf("%s: test %.2f%% (float model %.2f%%, %d disagreements of %d)", e.Model,
-		100*e.NetlistAccuracy, 100*e.FloatAccuracy, e.Disagreements, e.TestImages)
+	return fmt.Sprintf("%s: test %.2f%% (%s %.2f%%, %d disagreements of %d)", e.Model,
+		100*e.NetlistAccuracy, e.reference(), 100*e.FloatAccuracy, e.Disagreements, e.TestImages)
+}
+
+// reference names what the Float* fields measure.
+func (e *ExportResult) reference() string {
+	if e.Source != "" {
+		return e.Source
+	}
+	return "trainer (float)"
 }
 
 func (r *Report) genSummary() string {
@@ -293,7 +316,7 @@ func (r *Report) derive() {
 	r.Accuracy, r.Performance, r.Layers = nil, nil, nil
 	if e := r.Export; e != nil {
 		r.Accuracy = append(r.Accuracy,
-			AccuracyRow{Stage: "trainer (float)", Images: e.TestImages, Correct: e.FloatCorrect, Accuracy: e.FloatAccuracy},
+			AccuracyRow{Stage: e.reference(), Images: e.TestImages, Correct: e.FloatCorrect, Accuracy: e.FloatAccuracy},
 			AccuracyRow{Stage: "netlist (netlist.Eval)", Images: e.TestImages, Correct: e.NetlistCorrect, Accuracy: e.NetlistAccuracy,
 				Versus: "trainer (float)", Disagreements: e.Disagreements})
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/train"
@@ -15,9 +16,13 @@ import (
 // stages lists the pipeline.
 func (r *runner) stages() []stage {
 	rep := r.rep
+	export := stage{name: StageExport, inputs: r.fileInputs(StageExport, CheckpointFile), run: r.runExport, result: &rep.Export, summary: rep.exportSummary}
+	if r.cfg.ONNX != "" {
+		export.inputs, export.run = r.importInputs, r.runImport
+	}
 	return []stage{
-		{name: StageTrain, inputs: r.trainInputs, run: r.runTrain, result: &rep.Train, summary: rep.trainSummary},
-		{name: StageExport, inputs: r.fileInputs(StageExport, CheckpointFile), run: r.runExport, result: &rep.Export, summary: rep.exportSummary},
+		{name: StageTrain, skip: r.onnxSkip, inputs: r.trainInputs, run: r.runTrain, result: &rep.Train, summary: rep.trainSummary},
+		export,
 		{name: StageGen, inputs: r.genInputs, run: r.runGen, result: &rep.Gen, summary: rep.genSummary},
 		{name: StageSim, inputs: r.fileInputs(StageSim, DesignDir+"/"+rtlgen.NetlistFile, DesignDir+"/"+hw.PlanFile),
 			run: r.runSim, result: &rep.Sim, summary: rep.simSummary},
@@ -211,7 +216,14 @@ func (r *runner) runGen() ([]string, error) {
 	if err != nil {
 		return nil, asUser(err)
 	}
-	if err := rtlgen.Generate(p, r.path(DesignDir), rtlgen.Options{Version: r.cfg.Version, Force: true}); err != nil {
+	if err := rtlgen.GenerateContext(r.ctx, p, r.path(DesignDir), rtlgen.Options{Version: r.cfg.Version, Force: true}); err != nil {
+		switch {
+		case r.ctx.Err() != nil:
+			return nil, r.interrupted(StageGen, "the stages before gen are kept; run the same command again to continue")
+		case errors.Is(err, rtlgen.ErrRefused), errors.Is(err, rtlgen.ErrUnsupported), errors.Is(err, dirlock.ErrBusy):
+			// A file of the user's in DIR/design, a design in use.
+			return nil, asUser(err)
+		}
 		return nil, err
 	}
 	g := &GenResult{Dir: DesignDir, InPix: p.Input.InPix, InputBeats: p.Input.Beats,

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -49,42 +51,68 @@ type stageState struct {
 
 // openDir prepares cfg.Dir: it creates a missing directory, accepts an
 // empty one or one holding a flow state of this version, and refuses
-// anything else unless Force, which removes the directory first. It
-// returns the previous state (empty for a new directory).
-func openDir(cfg *Config) (*state, error) {
+// anything else. Force empties a flow directory first (only the names a
+// flow writes; a directory holding anything else is refused, not
+// emptied). It returns the previous state (empty for a new directory) and
+// an exclusive lock on the directory, held until the run ends, so that a
+// second run into the same directory fails at once.
+func openDir(cfg *Config) (*state, *dirlock.Lock, error) {
 	st := &state{Format: stateFormat, Version: stateVersion, Stages: map[string]*stageState{}}
 	fi, err := os.Stat(cfg.Dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return st, mkdir(cfg.Dir)
+		if err := mkdir(cfg.Dir); err != nil {
+			return nil, nil, err
+		}
 	case err != nil:
-		return nil, userErrorf("flow: %w", err)
+		return nil, nil, userErrorf("flow: %w", err)
 	case !fi.IsDir():
-		if !cfg.Force {
-			return nil, userErrorf("flow: %s exists and is not a directory (use --force to replace it)", cfg.Dir)
-		}
+		return nil, nil, userErrorf("flow: %s exists and is not a directory; choose another -o DIR", cfg.Dir)
 	}
-	if cfg.Force {
-		if err := os.RemoveAll(cfg.Dir); err != nil {
-			return nil, userErrorf("flow: --force: removing %s: %w", cfg.Dir, err)
+	lock, err := dirlock.Exclusive(cfg.Dir)
+	if err != nil {
+		if errors.Is(err, dirlock.ErrBusy) {
+			return nil, nil, userErrorf("flow: %s is in use by another qnn flow run (it holds a lock on the directory); wait for it to finish or choose another -o DIR", cfg.Dir)
 		}
-		return st, mkdir(cfg.Dir)
+		return nil, nil, userErrorf("flow: %w", err)
 	}
+	prev, err := readDir(cfg)
+	if err != nil {
+		lock.Unlock()
+		return nil, nil, err
+	}
+	if prev != nil {
+		st = prev
+	}
+	return st, lock, nil
+}
+
+// flowNames are the top-level names a flow directory holds; --force
+// removes only these.
+var flowNames = map[string]bool{"train": true, ModelFile: true, DesignDir: true, SynthDir: true, ClassesDir: true,
+	PlotsDir: true, ReportMD: true, ReportJSON: true, ReportHTML: true, StateFile: true}
+
+// readDir reads the previous state of cfg.Dir (nil for an empty
+// directory), emptying the directory first with Force.
+func readDir(cfg *Config) (*state, error) {
 	entries, err := os.ReadDir(cfg.Dir)
 	if err != nil {
 		return nil, userErrorf("flow: %w", err)
 	}
 	if len(entries) == 0 {
-		return st, checkWritable(cfg.Dir)
+		return nil, checkWritable(cfg.Dir)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Dir, StateFile))
 	if err != nil {
-		return nil, userErrorf("flow: %s exists and is not a flow directory (no %s); use --force to replace it or choose another -o DIR",
+		return nil, userErrorf("flow: %s exists and is not a flow directory (no %s); choose another -o DIR (--force replaces only flow directories)",
 			cfg.Dir, StateFile)
 	}
 	var prev state
 	if err := json.Unmarshal(data, &prev); err != nil || prev.Format != stateFormat {
-		return nil, userErrorf("flow: %s: %s is not a qnn flow state; use --force to replace the directory", cfg.Dir, StateFile)
+		return nil, userErrorf("flow: %s: %s is not a qnn flow state; choose another -o DIR (--force replaces only flow directories)", cfg.Dir, StateFile)
+	}
+	if cfg.Force {
+		return nil, emptyFlowDir(cfg.Dir, entries)
 	}
 	if prev.Version != stateVersion {
 		return nil, userErrorf("flow: %s: flow state version %d, this qnn writes version %d; use --force to start over",
@@ -94,6 +122,24 @@ func openDir(cfg *Config) (*state, error) {
 		prev.Stages = map[string]*stageState{}
 	}
 	return &prev, checkWritable(cfg.Dir)
+}
+
+// emptyFlowDir removes what a flow wrote from dir, after checking that
+// nothing else is there.
+func emptyFlowDir(dir string, entries []fs.DirEntry) error {
+	for _, e := range entries {
+		qnnTemp := strings.HasPrefix(e.Name(), ".") && (strings.Contains(e.Name(), ".tmp") || strings.HasPrefix(e.Name(), ".qnn-"))
+		if !flowNames[e.Name()] && !qnnTemp {
+			return userErrorf("flow: --force: %s was not written by qnn flow, so %s is not replaced; move it away or choose another -o DIR",
+				filepath.Join(dir, e.Name()), dir)
+		}
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return userErrorf("flow: --force: removing %s: %w", filepath.Join(dir, e.Name()), err)
+		}
+	}
+	return checkWritable(dir)
 }
 
 func mkdir(dir string) error {

@@ -20,10 +20,11 @@ func FuzzOpenDir(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, StateFile), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		st, err := openDir(&Config{Dir: dir})
+		st, lock, err := openDir(&Config{Dir: dir})
 		if err != nil {
 			return
 		}
+		defer lock.Unlock()
 		for _, s := range st.Stages {
 			if s != nil {
 				s.outputsIntact(dir)

@@ -30,7 +30,17 @@ func TestOpenDir(t *testing.T) {
 			write(t, dir, StateFile, `{"format":"qnn-flow","version":1,"stages":{}}`)
 		}, false, ""},
 		{"other files", func(t *testing.T, dir string) { write(t, dir, "x.txt", "mine") }, false, "not a flow directory"},
-		{"other files, --force", func(t *testing.T, dir string) { write(t, dir, "x.txt", "mine") }, true, ""},
+		{"other files, --force", func(t *testing.T, dir string) { write(t, dir, "x.txt", "mine") }, true, "not a flow directory"},
+		{"flow with a user file, --force", func(t *testing.T, dir string) {
+			write(t, dir, StateFile, `{"format":"qnn-flow","version":1,"stages":{}}`)
+			write(t, dir, "notes.txt", "mine")
+		}, true, "notes.txt was not written by qnn flow"},
+		{"previous flow, --force", func(t *testing.T, dir string) {
+			write(t, dir, StateFile, `{"format":"qnn-flow","version":9,"stages":{}}`)
+			os.MkdirAll(filepath.Join(dir, "design"), 0o755)
+			write(t, dir, "design/x.txt", "old")
+			write(t, dir, "report.md", "old")
+		}, true, ""},
 		{"newer state", func(t *testing.T, dir string) {
 			write(t, dir, StateFile, `{"format":"qnn-flow","version":9}`)
 		}, false, "flow state version 9"},
@@ -47,20 +57,26 @@ func TestOpenDir(t *testing.T) {
 			if tt.name == "under a file" {
 				dir = filepath.Join(dir, "sub")
 			}
-			st, err := openDir(&Config{Dir: dir, Force: tt.force})
+			st, lock, err := openDir(&Config{Dir: dir, Force: tt.force})
+			defer lock.Unlock()
 			if tt.want == "" {
 				if err != nil || st == nil {
 					t.Fatalf("openDir: %v", err)
 				}
 				if tt.force {
-					if _, err := os.Stat(filepath.Join(dir, "x.txt")); err == nil {
-						t.Error("--force kept the old content")
+					if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+						t.Errorf("--force kept the old content: %v", entries)
 					}
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrUser) {
 				t.Errorf("openDir error %v, want a user error containing %q", err, tt.want)
+			}
+			if tt.force {
+				if _, err := os.Stat(filepath.Join(dir, "notes.txt")); tt.name == "flow with a user file, --force" && err != nil {
+					t.Error("--force removed the user's file")
+				}
 			}
 		})
 	}
@@ -106,4 +122,23 @@ func TestInline(t *testing.T) {
 			t.Errorf("inline(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestOpenDirLocks: a second run into a directory in use fails at once.
+func TestOpenDirLocks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	_, lock, err := openDir(&Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = openDir(&Config{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "in use by another qnn flow run") || !errors.Is(err, ErrUser) {
+		t.Errorf("second open: got %v", err)
+	}
+	lock.Unlock()
+	_, lock, err = openDir(&Config{Dir: dir})
+	if err != nil {
+		t.Errorf("after unlock: %v", err)
+	}
+	lock.Unlock()
 }

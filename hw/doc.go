@@ -12,6 +12,10 @@
 // the plan's own rules (folding, widths, default InPix, the resource
 // formulas) in docs/hw-plan.md.
 //
+// The convolutional stage parameter types (SWGStage, PoolStage, DWCStage,
+// FIFOStage, with their checks, latency and cycle formulas) are defined
+// but not yet part of Plan.
+//
 // hw owns: Plan and its parts, NewPlan, auto folding (FoldsFromTarget),
 // ReadFolds, the resource estimate, Dump, and the plan.json format (Save,
 // Load).

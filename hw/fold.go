@@ -1,8 +1,7 @@
 package hw
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -13,18 +12,13 @@ import (
 // ReadFolds reads an explicit folding: a JSON array with one
 // {"pe": P, "simd": S} object per dense layer, in order.
 func ReadFolds(path string) ([]Fold, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("hw: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var folds []Fold
-	if err := dec.Decode(&folds); err != nil {
+	if err := decodeJSONFile(path, maxFoldFile, true, &folds); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("hw: %w", err)
+		}
 		return nil, fmt.Errorf("hw: %s: want a JSON array of {\"pe\": P, \"simd\": S}: %w", path, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("hw: %s: data after the JSON array", path)
 	}
 	if len(folds) == 0 {
 		return nil, fmt.Errorf("hw: %s: empty folding (want one {\"pe\", \"simd\"} per dense layer)", path)

@@ -148,7 +148,8 @@ const (
 	// MemBlock is block RAM: rom_style = "block" (Yosys and Vivado).
 	MemBlock MemStyle = "block"
 	// MemLUT is LUT logic (a 64-deep ROM is one LUT6 per output bit, the
-	// distributed-ROM form): Yosys' logic_block attribute.
+	// distributed-ROM form): Yosys' logic_block attribute, rom_style =
+	// "distributed" for other tools (Vivado).
 	MemLUT MemStyle = "lut"
 )
 

@@ -260,8 +260,10 @@ func TestSaveLoad(t *testing.T) {
 		if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Load(path, p.Net); err == nil || !strings.Contains(err.Error(), "differs from the plan rebuilt") {
-			t.Errorf("%s: tampered plan: %v", name, err)
+		want := fmt.Sprintf("at Latency: %d in the file, %d rebuilt", p.Latency+1, p.Latency)
+		if _, err := Load(path, p.Net); err == nil || !strings.Contains(err.Error(), "differs from the plan rebuilt") ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("%s: tampered plan: %v, want it to say %q", name, err, want)
 		}
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.json"), loadTFC(t)); err == nil || !strings.HasPrefix(err.Error(), "hw: ") {

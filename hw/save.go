@@ -3,6 +3,7 @@ package hw
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,12 +36,12 @@ func Save(dir string, p *Plan) error {
 // netlist ("plan does not match its netlist") or if the rebuilt plan
 // differs from the saved one (a plan written by another qnn version).
 func Load(planPath string, n *netlist.Network) (*Plan, error) {
-	data, err := os.ReadFile(planPath)
-	if err != nil {
-		return nil, fmt.Errorf("hw: %w", err)
-	}
 	var saved Plan
-	if err := json.Unmarshal(data, &saved); err != nil {
+	if err := decodeJSONFile(planPath, maxPlanFile, false, &saved); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("hw: %w", err)
+		}
 		return nil, fmt.Errorf("hw: %s: %w", planPath, err)
 	}
 	if saved.Version != PlanVersion {
@@ -64,8 +65,9 @@ func Load(planPath string, n *netlist.Network) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hw: %s: %w", planPath, trimHW(err))
 	}
-	if !bytes.Equal(p.Marshal(), saved.Marshal()) {
-		return nil, fmt.Errorf("hw: %s: the saved plan differs from the plan rebuilt from its netlist and folding (written by another qnn version?)", planPath)
+	if rebuilt, file := p.Marshal(), saved.Marshal(); !bytes.Equal(rebuilt, file) {
+		return nil, fmt.Errorf("hw: %s: the saved plan differs from the plan rebuilt from its netlist and folding at %s (edited by hand, or written by another qnn version)",
+			planPath, firstDiff(file, rebuilt))
 	}
 	return p, nil
 }

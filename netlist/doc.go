@@ -28,6 +28,11 @@
 // Fast a bit-packed, batched, multi-core one; tests require them to agree on
 // every output of every layer.
 //
+// Fast runs its dot products on popcount tile kernels (kernel.go) chosen at
+// run time: AVX-512 VPOPCNTQ or AVX2 assembly where the CPU has them
+// (detected with CPUID, no cgo), pure Go elsewhere; Kernels lists them and
+// Fast.WithKernel picks one, with identical results (docs/cpu-kernels.md).
+//
 // netlist imports only the Go standard library and must never import another
 // qnn package: every other stage imports it.
 package netlist

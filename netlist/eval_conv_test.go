@@ -10,10 +10,12 @@ import (
 
 // convChannels draws a channel count, now and then past one or two words.
 func convChannels(rng *rand.Rand) int {
-	switch rng.IntN(6) {
+	switch rng.IntN(7) {
 	case 0:
-		return 60 + rng.IntN(11) // around one word
+		return 64 * (1 + rng.IntN(2)) // whole words
 	case 1:
+		return 60 + rng.IntN(11) // around one word
+	case 2:
 		return 120 + rng.IntN(15) // around two words
 	default:
 		return 1 + rng.IntN(20)
@@ -116,6 +118,12 @@ func TestFastConvEqualsReference(t *testing.T) {
 		if err != nil {
 			t.Fatalf("network %d (%s): NewFast: %v", i, desc, err)
 		}
+		// Every kernel the CPU has, in turn.
+		kname := Kernels()[i%len(Kernels())]
+		if f, err = f.WithKernel(kname); err != nil {
+			t.Fatal(err)
+		}
+		desc += " kernel " + kname
 		in := n.InputLayer()
 		const images = 3
 		pixels := make([]byte, images*in.Shape.Size())

@@ -34,6 +34,7 @@ type Fast struct {
 	maxStride int // the largest per-image packed tensor, in words
 	maxCol    int // the largest gathered convolution window, in words
 	block     int // images per block
+	kern      *kernel
 }
 
 // fastStage is one compiled stage: a matrix layer with its consumer, or a
@@ -68,7 +69,7 @@ func NewFast(n *Network) (*Fast, error) {
 	if err := Validate(n); err != nil {
 		return nil, err
 	}
-	f := &Fast{nLayers: len(n.Layers)}
+	f := &Fast{nLayers: len(n.Layers), kern: kernels[0]}
 	c := &fastCompiler{n: n, f: f}
 	for li, l := range n.Layers {
 		c.li = li
@@ -89,8 +90,19 @@ const (
 	fastBlockWords = 1 << 14
 )
 
+// compileFast packs the input flat (one run of bits) for a dense layer, and
+// for a convolution whose pixels do not fill whole words (the 3 channels of
+// an RGB image), where a kernel row is then one run of bits; otherwise one
+// chunk per pixel.
 func (l *Input) compileFast(c *fastCompiler) {
-	_, flat := c.n.Layers[c.li+1].(*Dense)
+	var flat bool
+	switch next := c.n.Layers[c.li+1].(type) {
+	case *Dense:
+		flat = true
+	case *Conv2D:
+		flat = l.Shape.C%64 != 0
+		_ = next
+	}
 	c.f.in = newFastInput(l, flat)
 	c.tensor(c.f.in.out)
 }
@@ -153,6 +165,7 @@ func (f *Fast) Classes() int { return f.classes }
 
 // fastScratch is one worker's buffers.
 type fastScratch struct {
+	kern    *kernel
 	a, b    []uint64 // ping-pong activation buffers, block*maxStride words
 	acc     []int64  // entries*fastTile accumulators
 	corr    []int64  // per-entry correction term
@@ -162,11 +175,17 @@ type fastScratch struct {
 	col     []uint64 // gathered convolution windows
 }
 
-func (f *Fast) newScratch() *fastScratch {
-	ne := max(f.block, fastConvTile)
+// newScratch returns buffers for blocks of up to min(count, f.block) images.
+func (f *Fast) newScratch(count int) *fastScratch {
+	bs := max(1, min(count, f.block))
+	ne := bs
+	if f.maxCol > 0 {
+		ne = max(bs, fastConvTile)
+	}
 	return &fastScratch{
-		a:       make([]uint64, f.block*f.maxStride),
-		b:       make([]uint64, f.block*f.maxStride),
+		kern:    f.kern,
+		a:       make([]uint64, bs*f.maxStride),
+		b:       make([]uint64, bs*f.maxStride),
 		acc:     make([]int64, ne*fastTile),
 		corr:    make([]int64, ne),
 		base:    make([]int, ne),
@@ -196,7 +215,7 @@ func (f *Fast) Layers(pixels []byte) ([][]int64, error) {
 		return nil, err
 	}
 	outs := make([][]int64, f.nLayers)
-	sc := f.newScratch()
+	sc := f.newScratch(1)
 	res := []Result{{Scores: make([]int64, f.classes)}}
 	f.runBlock(sc, pixels, 1, res, outs)
 	return outs, nil
@@ -230,7 +249,7 @@ func (f *Fast) Eval(pixels []byte, count int, workers int) ([]Result, error) {
 		f.runBlock(sc, pixels[i0*size:i1*size], i1-i0, res[i0:i1], nil)
 	}
 	if workers == 1 {
-		sc := f.newScratch()
+		sc := f.newScratch(count)
 		for blk := 0; blk < nblocks; blk++ {
 			work(sc, blk)
 		}
@@ -239,7 +258,7 @@ func (f *Fast) Eval(pixels []byte, count int, workers int) ([]Result, error) {
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
-				sc := f.newScratch()
+				sc := f.newScratch(count)
 				for {
 					blk := int(next.Add(1) - 1)
 					if blk >= nblocks {
@@ -272,7 +291,7 @@ func Eval(n *Network, pixels []byte, count int) ([]Result, error) {
 // layer's output there.
 func (f *Fast) runBlock(sc *fastScratch, pixels []byte, nimg int, res []Result, outs [][]int64) {
 	src, dst := sc.a, sc.b
-	f.in.pack(pixels, nimg, src)
+	f.in.pack(sc.kern, pixels, nimg, src)
 	if outs != nil {
 		outs[0] = f.in.out.decode(src)
 	}

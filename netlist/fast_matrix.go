@@ -31,10 +31,12 @@ type fastMatrix struct {
 	wE  fastEnc // weight encoding
 	xor bool    // both operands bipolar: acc = n - 2*popcount(w^x)
 
-	wStride  int      // words per weight row: len(wE.c)*nw
-	w        []uint64 // rows of wStride words: plane p of row o at o*wStride+p*nw
-	rowConst []int64  // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
-	coef     []int64  // wc[p]*xc[q] at p*len(x.c)+q
+	wStride  int               // words per weight row: len(wE.c)*nw
+	w        []uint64          // rows of wStride words: plane p of row o at o*wStride+p*nw
+	rowConst []int64           // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
+	coef     []int64           // wc[p]*xc[q] at p*len(x.c)+q
+	km       *kernelMatrix     // w for the tile kernels
+	kt       *kernelThresholds // t for the quantize kernels (thrBits > 1)
 
 	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.
 	thrBits int
@@ -51,7 +53,8 @@ type fastConv struct {
 	pad            Padding
 	inH, inW       int
 	outH, outW     int
-	padChunk       []uint64 // the pad value's chunk: len(x.c) planes of in.cw words
+	padChunk       []uint64 // the pad value's chunk: len(x.c) planes of padCW words
+	padCW          int      // words of one pixel's channels, fastWords(InC)
 }
 
 func newFastMatrix(li int, rows, n int, wbits int, in fastTensor) *fastMatrix {
@@ -80,18 +83,18 @@ func newFastDense(li int, d *Dense, in fastTensor) *fastMatrix {
 // channels (the first layer's 3) takes few words.
 func newFastConv(li int, l *Conv2D, in fastTensor) *fastMatrix {
 	s := newFastMatrix(li, l.OutC, l.RowLen(), l.WeightBits, in)
-	cw := in.cw
 	s.nw = fastWords(l.RowLen())
 	os := l.OutShape(in.shape.H, in.shape.W)
 	s.conv = &fastConv{kh: l.KH, kw: l.KW, stride: l.Stride, pad: l.Pad,
 		inH: in.shape.H, inW: in.shape.W, outH: os.H, outW: os.W}
-	nq := len(s.x.c)
-	s.conv.padChunk = make([]uint64, nq*cw)
+	nq, pcw := len(s.x.c), fastWords(l.InC)
+	s.conv.padCW = pcw
+	s.conv.padChunk = make([]uint64, nq*pcw)
 	pb := s.x.bits(l.PadValue)
 	for q := 0; q < nq; q++ {
 		if pb>>q&1 == 1 {
 			for c := 0; c < l.InC; c++ {
-				s.conv.padChunk[q*cw+c>>6] |= 1 << uint(c&63)
+				s.conv.padChunk[q*pcw+c>>6] |= 1 << uint(c&63)
 			}
 		}
 	}
@@ -121,6 +124,7 @@ func (s *fastMatrix) packWeights(wbits int, row func(int) []int8, pos func(int) 
 		}
 		s.rowConst[o] = rc
 	}
+	s.km = newKernelMatrix(s.w, s.rows, s.wStride, s.nw, np)
 	s.coef = make([]int64, np*len(s.x.c))
 	for p, cw := range s.wE.c {
 		for q, cx := range s.x.c {
@@ -162,6 +166,7 @@ func (s *fastMatrix) setThreshold(t *Threshold) {
 		return
 	}
 	s.out = pixelTensor(s.outShape(), unsignedEnc(int64(t.Base), t.Bits))
+	s.kt = newKernelThresholds(s.t, s.rev, t.Channels, s.tk)
 }
 
 func (s *fastMatrix) setOutput(o *Output) {

@@ -5,7 +5,8 @@ package netlist
 // class scores are scores[j].
 type fastSink struct {
 	dst         []uint64
-	base        []int
+	base        []int // base[j] = base[0] + j*stride
+	stride      int
 	planeStride int
 	scores      [][]int64
 	rec         []int64 // accumulators of every element (Layers only), or nil
@@ -21,7 +22,7 @@ func (s *fastMatrix) run(src, dst []uint64, nimg int, sc *fastScratch, res []Res
 		s.runConv(src, dst, nimg, sc, res, rec)
 		return
 	}
-	sink := fastSink{dst: dst, base: sc.base[:nimg], planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:nimg]}
+	sink := fastSink{dst: dst, base: sc.base[:nimg], stride: s.out.stride(), planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:nimg]}
 	if s.thrBits == 0 {
 		sink.scores = sc.scores[:nimg]
 	}
@@ -46,7 +47,7 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 		for p0 := 0; p0 < npix; p0 += fastConvTile {
 			p1 := min(p0+fastConvTile, npix)
 			ne := p1 - p0
-			sink := fastSink{dst: dst, base: sc.base[:ne], planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:ne]}
+			sink := fastSink{dst: dst, base: sc.base[:ne], stride: s.out.cw, planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:ne]}
 			if s.thrBits == 0 {
 				sink.scores = sc.scores[:ne]
 			}
@@ -68,6 +69,14 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 // col[q*nw], element (k, c) at bit k*C + c. Each pixel chunk (C bits in cw
 // words, unused bits zero) is shifted into place and ORed.
 func (s *fastMatrix) gather(img []uint64, oh, ow int, col []uint64) {
+	if s.in.chunks == 1 {
+		s.gatherFlat(img, oh, ow, col)
+		return
+	}
+	if s.in.chunk == 64*s.in.cw {
+		s.gatherAligned(img, oh, ow, col)
+		return
+	}
 	cv := s.conv
 	cw, pw, nc := s.in.cw, s.in.planeWords(), s.in.chunk
 	clear(col)
@@ -88,6 +97,81 @@ func (s *fastMatrix) gather(img []uint64, oh, ow int, col []uint64) {
 				orBits(col[q*s.nw:(q+1)*s.nw], chunk, off)
 			}
 		}
+	}
+}
+
+// gatherAligned is gather for whole-word pixel chunks (C a multiple of 64):
+// every kernel position starts on a word, and the positions of one kernel
+// row that lie inside the input are one contiguous run of words.
+func (s *fastMatrix) gatherAligned(img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	cw, pw := s.in.cw, s.in.planeWords()
+	iw0 := ow*cv.stride - cv.pad.Left
+	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
+	for kh := 0; kh < cv.kh; kh++ {
+		ih := oh*cv.stride - cv.pad.Top + kh
+		rowInside := ih >= 0 && ih < cv.inH
+		for q := range s.x.c {
+			d := col[q*s.nw+kh*cv.kw*cw : q*s.nw+(kh+1)*cv.kw*cw]
+			pad := cv.padChunk[q*cw : (q+1)*cw]
+			for kw := 0; kw < cv.kw; kw++ {
+				if !rowInside || kw < lo || kw >= hi {
+					copy(d[kw*cw:(kw+1)*cw], pad)
+				}
+			}
+			if rowInside && lo < hi {
+				o := q*pw + (ih*cv.inW+iw0+lo)*cw
+				copy(d[lo*cw:hi*cw], img[o:o+(hi-lo)*cw])
+			}
+		}
+	}
+}
+
+// gatherFlat is gather from a flat-packed input (the input image of a
+// first convolution with few channels): the elements of one kernel row
+// inside the input are one contiguous run of bits.
+func (s *fastMatrix) gatherFlat(img []uint64, oh, ow int, col []uint64) {
+	cv := s.conv
+	c, pw := s.in.shape.C, s.in.planeWords()
+	iw0 := ow*cv.stride - cv.pad.Left
+	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
+	clear(col)
+	for kh := 0; kh < cv.kh; kh++ {
+		ih := oh*cv.stride - cv.pad.Top + kh
+		rowInside := ih >= 0 && ih < cv.inH
+		for q := range s.x.c {
+			d := col[q*s.nw : (q+1)*s.nw]
+			for kw := 0; kw < cv.kw; kw++ {
+				if !rowInside || kw < lo || kw >= hi {
+					orBits(d, cv.padChunk[q*cv.padCW:(q+1)*cv.padCW], (kh*cv.kw+kw)*c)
+				}
+			}
+			if rowInside && lo < hi {
+				copyBits(d, (kh*cv.kw+lo)*c, img[q*pw:(q+1)*pw], (ih*cv.inW+iw0+lo)*c, (hi-lo)*c)
+			}
+		}
+	}
+}
+
+// copyBits ORs the n bits of src starting at bit so into dst starting at bit
+// do; the destination bits must be zero.
+func copyBits(dst []uint64, do int, src []uint64, so, n int) {
+	for n > 0 {
+		k := min(n, 64)
+		w, b := so>>6, uint(so&63)
+		v := src[w] >> b
+		if b != 0 && w+1 < len(src) {
+			v |= src[w+1] << (64 - b)
+		}
+		if k < 64 {
+			v &= 1<<uint(k) - 1
+		}
+		dw, db := do>>6, uint(do&63)
+		dst[dw] |= v << db
+		if db != 0 && dw+1 < len(dst) {
+			dst[dw+1] |= v >> (64 - db)
+		}
+		so, do, n = so+k, do+k, n-k
 	}
 }
 
@@ -130,9 +214,9 @@ func (s *fastMatrix) entries(src []uint64, st, ne int, sc *fastScratch, sink *fa
 	for o0 := 0; o0 < s.rows; o0 += fastTile {
 		o1 := min(o0+fastTile, s.rows)
 		if s.xor {
-			s.dotsXor(src, st, ne, o0, o1, acc)
+			s.dotsXor(sc.kern, src, st, ne, o0, o1, acc)
 		} else {
-			s.dotsPlanes(src, st, ne, o0, o1, corr, acc)
+			s.dotsPlanes(sc.kern, src, st, ne, o0, o1, corr, acc)
 		}
 		if sink.rec != nil {
 			for j := 0; j < ne; j++ {
@@ -141,9 +225,9 @@ func (s *fastMatrix) entries(src []uint64, st, ne int, sc *fastScratch, sink *fa
 		}
 		switch {
 		case s.thrBits == 1:
-			s.binarize(acc, ne, o0, o1, sink)
+			sc.kern.binarize(acc, fastTile, ne, o1-o0, s.mask[o0:o1], s.u[o0:o1], sink.dst[sink.base[0]:], sink.stride, o0/64)
 		case s.thrBits > 1:
-			s.quantize(acc, ne, o0, o1, sink)
+			sc.kern.quantize(acc, fastTile, ne, o0, o1-o0, s.kt, s.thrBits, sink.dst[sink.base[0]:], sink.stride, sink.planeStride, o0/64)
 		default:
 			for j := 0; j < ne; j++ {
 				a := acc[j*fastTile : j*fastTile+o1-o0]
@@ -159,74 +243,25 @@ func (s *fastMatrix) entries(src []uint64, st, ne int, sc *fastScratch, sink *fa
 
 // dotsXor computes acc[b*fastTile+o-o0] = n - 2*popcount(w_o ^ x_b) for
 // rows o0..o1 and entries 0..nimg (x_b = src[b*st:], nw words), both
-// operands bipolar single planes.
-func (s *fastMatrix) dotsXor(src []uint64, st int, nimg, o0, o1 int, acc []int64) {
-	nw, n := s.nw, int64(s.n)
-	for o := o0; o < o1; o++ {
-		xorAccImages(s.w[o*nw:(o+1)*nw], src, st, nimg, n, acc[o-o0:])
-	}
+// operands bipolar single planes, with the tile kernel k.
+func (s *fastMatrix) dotsXor(k *kernel, src []uint64, st int, nimg, o0, o1 int, acc []int64) {
+	k.xor(s.km, o0, o1, src, st, nimg, int64(s.n), acc, fastTile)
 }
 
 // dotsPlanes computes the accumulators of rows o0..o1 for entries 0..nimg
 // from the AND popcounts of every (weight plane, input plane) pair; plane q
 // of entry b is src[b*st+q*nw:], corr[b] its correction term.
-func (s *fastMatrix) dotsPlanes(src []uint64, st int, nimg, o0, o1 int, corr []int64, acc []int64) {
+func (s *fastMatrix) dotsPlanes(k *kernel, src []uint64, st int, nimg, o0, o1 int, corr []int64, acc []int64) {
 	nw, nq := s.nw, len(s.x.c)
-	for o := o0; o < o1; o++ {
-		row := s.w[o*s.wStride : (o+1)*s.wStride]
-		rc := s.rowConst[o]
-		a := acc[o-o0:]
-		for b, c := range corr[:nimg] {
-			a[b*fastTile] = rc + c
-		}
-		for p := range s.wE.c {
-			wp := row[p*nw : (p+1)*nw]
-			for q := 0; q < nq; q++ {
-				andAccImages(wp, src[q*nw:], st, nimg, s.coef[p*nq+q], a)
-			}
+	for b, c := range corr[:nimg] {
+		a := acc[b*fastTile : b*fastTile+o1-o0]
+		for i, rc := range s.rowConst[o0:o1] {
+			a[i] = rc + c
 		}
 	}
-}
-
-// binarize turns the accumulators of rows o0..o1 into one word of 1-bit
-// activations per entry.
-func (s *fastMatrix) binarize(acc []int64, ne, o0, o1 int, sink *fastSink) {
-	m, u := s.mask[o0:o1], s.u[o0:o1]
-	wi := o0 / 64
-	for j := 0; j < ne; j++ {
-		a := acc[j*fastTile : j*fastTile+len(m)]
-		u := u[:len(a)]
-		var word uint64
-		for i, v := range a {
-			word |= uint64(u[i]-(v^m[i])) >> 63 << (i & 63)
-		}
-		sink.dst[sink.base[j]+wi] = word
-	}
-}
-
-// quantize turns the accumulators of rows o0..o1 into one word of every
-// level plane per entry.
-func (s *fastMatrix) quantize(acc []int64, ne, o0, o1 int, sink *fastSink) {
-	k, nq := s.tk, s.thrBits
-	half := (k + 1) / 2
-	wi := o0 / 64
-	for j := 0; j < ne; j++ {
-		var planes [MaxActBits]uint64
-		for i, v := range acc[j*fastTile : j*fastTile+o1-o0] {
-			c := o0 + i
-			t := s.t[c*k : (c+1)*k]
-			var level int
-			if s.rev[c] {
-				level = k - fastCountLE(t, v-1, half) // thresholds >= v
-			} else {
-				level = fastCountLE(t, v, half) // thresholds <= v
-			}
-			for q := 0; q < nq; q++ {
-				planes[q] |= uint64(level>>q&1) << (i & 63)
-			}
-		}
+	for p := range s.wE.c {
 		for q := 0; q < nq; q++ {
-			sink.dst[sink.base[j]+q*sink.planeStride+wi] = planes[q]
+			k.and(s.km, p, o0, o1, src[q*nw:], st, nimg, s.coef[p*nq+q], acc, fastTile)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package netlist
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -103,7 +104,19 @@ func (p *prefixless) Unwrap() error { return p.err }
 
 // Read decodes a netlist from r and validates it.
 func Read(r io.Reader) (*Network, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	br := bufio.NewReaderSize(r, prefixCheck)
+	if err := checkJSONPrefix(br); err != nil {
+		return nil, fmt.Errorf("netlist: %w", err)
+	}
+	var buf bytes.Buffer
+	if f, ok := r.(*os.File); ok {
+		// Read a regular file into one allocation of its size.
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxFileSize {
+			buf.Grow(int(fi.Size()) + bytes.MinRead)
+		}
+	}
+	_, err := buf.ReadFrom(io.LimitReader(br, MaxFileSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("netlist: %w", err)
 	}
@@ -120,6 +133,28 @@ func Read(r io.Reader) (*Network, error) {
 	return n, nil
 }
 
+// prefixCheck is how much of a file checkJSONPrefix scans.
+const prefixCheck = 64 << 10
+
+// checkJSONPrefix fails at once on a file that does not start like a JSON
+// object (/dev/urandom, /dev/zero, a binary file), before reading up to
+// MaxFileSize of it.
+func checkJSONPrefix(br *bufio.Reader) error {
+	head, _ := br.Peek(prefixCheck)
+	dec := json.NewDecoder(bytes.NewReader(head))
+	for {
+		_, err := dec.Token()
+		if err == nil {
+			continue
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return err
+		}
+		return nil // the end of the prefix (or of a short file)
+	}
+}
+
 // Unmarshal decodes a netlist without validating its contents beyond what
 // decoding needs. Most callers want Read or Load.
 func Unmarshal(data []byte) (*Network, error) {
@@ -133,12 +168,15 @@ func Unmarshal(data []byte) (*Network, error) {
 	if h.Version < 1 || h.Version > Version {
 		return nil, fmt.Errorf("netlist: version: unsupported version %d (this qnn reads versions 1 to %d)", h.Version, Version)
 	}
+	if err := checkNames(&h); err != nil {
+		return nil, fmt.Errorf("netlist: %w", err)
+	}
 	n := &Network{Name: h.Name, Meta: h.Meta}
 	for i, raw := range h.Layers {
 		l, err := decodeLayer(raw, h.Version)
 		if err != nil {
 			var op fileOp
-			if json.Unmarshal(raw, &op) == nil && op.Name != "" {
+			if json.Unmarshal(raw, &op) == nil && op.Name != "" && len(op.Name) <= MaxNameLen {
 				return nil, fmt.Errorf("netlist: layer %d %q: %w", i, op.Name, err)
 			}
 			return nil, fmt.Errorf("netlist: layer %d: %w", i, err)
@@ -146,6 +184,27 @@ func Unmarshal(data []byte) (*Network, error) {
 		n.Layers = append(n.Layers, l)
 	}
 	return n, nil
+}
+
+// Bounds on names and metadata: they are copied into every generated
+// file's header and report.
+const (
+	MaxNameLen = 1024
+	maxMetaLen = 64 << 10
+)
+
+// checkNames bounds the network's name and metadata.
+func checkNames(h *fileHeader) error {
+	if len(h.Name) > MaxNameLen {
+		return fmt.Errorf("name: %d bytes long, at most %d", len(h.Name), MaxNameLen)
+	}
+	for k, v := range h.Meta {
+		if len(k) > MaxNameLen || len(v) > maxMetaLen {
+			return fmt.Errorf("meta: entry %.40q... too long (key %d bytes, at most %d; value %d bytes, at most %d)",
+				k, len(k), MaxNameLen, len(v), maxMetaLen)
+		}
+	}
+	return nil
 }
 
 func strictDecode(data []byte, v any) error {
@@ -185,6 +244,9 @@ func decodeLayer(raw json.RawMessage, version int) (Layer, error) {
 	if err := json.Unmarshal(raw, &op); err != nil {
 		return nil, err
 	}
+	if len(op.Name) > MaxNameLen {
+		return nil, fmt.Errorf("name: %d bytes long, at most %d", len(op.Name), MaxNameLen)
+	}
 	if op.Op == "" {
 		return nil, errors.New("op: missing")
 	}
@@ -222,6 +284,13 @@ func decodeDense(raw json.RawMessage) (Layer, error) {
 }
 
 func decodeThresholdOp(raw json.RawMessage) (Layer, error) {
+	var size struct{ Channels, Bits int }
+	if err := json.Unmarshal(raw, &size); err != nil {
+		return nil, err
+	}
+	if err := checkThresholdSize(len(raw), size.Channels, size.Bits); err != nil {
+		return nil, err
+	}
 	var f fileThreshold
 	if err := strictDecode(raw, &f); err != nil {
 		return nil, err
@@ -268,6 +337,21 @@ func decodeRows(hex []string, rows, cols, bits int, rowsName, colsName string) (
 	return w, nil
 }
 
+// checkThresholdSize refuses a threshold layer whose declared size cannot
+// fit in its bytes (each channel's row of 2^bits-1 numbers takes at least
+// 2 bytes per number), before decoding allocates for it.
+func checkThresholdSize(size, channels, bits int) error {
+	if bits < 1 || bits > MaxActBits || channels <= 0 || channels > 1<<24 {
+		return nil // decodeThreshold reports it
+	}
+	k := int64(1)<<bits - 1
+	if need := int64(channels) * 2 * k; int64(size) < need {
+		return fmt.Errorf("thresholds: %d channels of %d thresholds need at least %d bytes, the layer has %d",
+			channels, k, need, size)
+	}
+	return nil
+}
+
 func decodeThreshold(f *fileThreshold) (*Threshold, error) {
 	t := &Threshold{Name: f.Name, Channels: f.Channels, Bits: f.Bits, Base: f.Base}
 	if f.Bits < 1 || f.Bits > MaxActBits {
@@ -280,11 +364,15 @@ func decodeThreshold(f *fileThreshold) (*Threshold, error) {
 		return nil, fmt.Errorf("thresholds: have %d rows, want channels = %d", len(f.Thresholds), f.Channels)
 	}
 	k := t.PerChannel()
-	t.T = make([]int64, 0, k*f.Channels)
+	// Check every row before allocating: the allocation then follows the
+	// thresholds the file holds, not the channel count it declares.
 	for c, row := range f.Thresholds {
 		if len(row) != k {
 			return nil, fmt.Errorf("thresholds: channel %d has %d thresholds, want 2^%d-1 = %d", c, len(row), f.Bits, k)
 		}
+	}
+	t.T = make([]int64, 0, k*f.Channels)
+	for _, row := range f.Thresholds {
 		t.T = append(t.T, row...)
 	}
 	if len(f.Reversed) > 0 {

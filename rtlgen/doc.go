@@ -9,7 +9,11 @@
 //	mem/*.mem     $readmemh init files of the weight, threshold and score ROMs
 //	plan.json     the plan (hw.Save)
 //	netlist.json  the netlist the plan was derived from
-//	README.md     ports, reset, stream formats, how to simulate
+//	README.md     block diagram, ports, stream packing, timing, reset, how to
+//	              reproduce the numbers
+//	tb/           the kit (docs/kit.md): self-checking Verilog-2005 test bench,
+//	              its stimulus and expected beats (netlist.Eval), Makefile, README
+//	vivado/       create_project.tcl; yosys/: synth.ys (the run of qnn synth)
 //
 // Output is deterministic: the same plan, version and options give
 // byte-identical files. Generate writes into a temporary directory beside

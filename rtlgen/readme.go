@@ -7,7 +7,8 @@ import (
 	"github.com/qnn-dev/qnn/hw"
 )
 
-// readme is the design directory's README.md.
+// readme is the design directory's README.md: what a reader needs to use
+// the design without qnn.
 func readme(p *hw.Plan, opt Options) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -19,7 +20,10 @@ func readme(p *hw.Plan, opt Options) string {
 	w("- `rtl/%s.v`: the generated top module `%s` (Verilog-2005).\n", opt.top(), opt.top())
 	w("- `rtl/qnn_*.v`: qnn's parameterized library modules, instantiated by the top.\n")
 	w("- `mem/*.mem`: `$readmemh` images of the weight, threshold and score ROMs (one hex word per line, word 0 first).\n")
+	w("- `tb/`: the self-checking test bench kit (`tb/README.md`): `make -C tb sim-icarus sim-verilator lint synth-yosys`, no qnn needed.\n")
+	w("- `vivado/create_project.tcl`: a Vivado project (and optional IP) of the design; `yosys/synth.ys`: the Yosys synthesis of `qnn synth`.\n")
 	w("- `plan.json`: the hardware plan; `netlist.json`: the netlist.\n\n")
+	w("## Block diagram\n\n```\n%s```\n\n", blockDiagram(p, opt))
 	w("## Ports\n\n")
 	w("| port | dir | width | meaning |\n|---|---|---|---|\n")
 	w("| `clk` | in | 1 | clock, rising edge |\n")
@@ -51,13 +55,69 @@ func readme(p *hw.Plan, opt Options) string {
 	w("- After a reset in the middle of a frame, the rest of that frame arrives as a short frame and is dropped; beats accepted while `rst_n` is low are lost.\n\n")
 	w("## Timing\n\n")
 	w("Cycles per frame (steady state, no stalls): %d. Latency from a frame's first input handshake to its output handshake: %d cycles.\n\n", p.CyclesPerFrame, p.Latency)
+	readmeDetails(&b, p)
 	w("## Simulating\n\n")
-	w("The ROMs read their init files from the top's `MemDir` parameter (default `\"mem/\"`): run simulators from this directory or override it.\n\n")
+	w("The ROMs read their init files from the top's `MemDir` parameter (default `\"mem/\"`): run simulators from this directory or set it to the absolute path of `mem/` (with the trailing slash), as the kit does.\n\n")
+	w("- The kit: `make -C tb sim-icarus sim-verilator` (`tb/README.md`).\n")
 	w("- Co-simulation against qnn's cycle-accurate model: `qnn cosim . --dataset mnist --limit 100` (Verilator) or add `--simulator icarus`.\n")
 	w("- Lint: `verilator --lint-only -Wall --top-module %s rtl/*.v`.\n", opt.top())
 	w("- Icarus: `iverilog -g2005 -s %s -o sim.vvp rtl/*.v your_tb.v && vvp sim.vvp`.\n\n", opt.top())
 	w("## Plan\n\n```\n%s```\n", strings.TrimRight(p.Dump(), "\n")+"\n")
 	return b.String()
+}
+
+// blockDiagram draws the stages as text, one line each.
+func blockDiagram(p *hw.Plan, opt Options) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	in, out := p.Input, p.Output
+	w("s_axis  %d bits: %d pixels x 8 bits per beat, %d beats per frame\n", in.TDataBits, in.InPix, in.Beats)
+	if in.Bits == 1 {
+		w("  -> u_binarize (qnn_binarize): pixel >= %d is 1 (+1), else 0 (-1): %d x 1 bit per beat\n", in.Threshold, in.InPix)
+	} else {
+		w("  -> u_binarize (qnn_binarize): 8-bit pixels passed through: %d x 8 bits per beat\n", in.InPix)
+	}
+	for i, l := range p.Layers {
+		w("  -> u_mvtu%d (qnn_mvtu) %s: %d -> %d, %s, PE %d x SIMD %d, NF %d x SF %d = %d cycles/frame\n",
+			i, comment(l.Name), l.MW, l.MH, l.Kind, l.PE, l.SIMD, l.NF, l.SF, l.Cycles)
+		w("       ROMs %s%s (%d x %d%s), %s%s (%d x %d%s)\n", MemDir+"/", weightFile(i), l.WeightMem.Depth, l.WeightMem.Width, styleNote(l.WeightMem),
+			MemDir+"/", actFile(i, l), l.ThrMem.Depth, l.ThrMem.Width, styleNote(l.ThrMem))
+		w("       out: %d x %d bits per beat, %d beats per frame (%s)\n", l.PE, l.OutBits, l.NF, l.Mode)
+	}
+	w("  -> u_argmax (qnn_argmax): %d classes, %d beats of %d scores per frame\n", out.Classes, out.Beats, out.PE)
+	w("m_axis  %d bits: class [15:0], score c at [16 + c*%d +: %d], 1 beat per frame\n", out.TDataBits, out.SW, out.SW)
+	return b.String()
+}
+
+func styleNote(m hw.Mem) string {
+	if m.Style == hw.MemAuto {
+		return ""
+	}
+	return ", " + string(m.Style)
+}
+
+// readmeDetails writes the throughput, the stream packing, the reset
+// behaviour and how to reproduce the README's numbers.
+func readmeDetails(b *strings.Builder, p *hw.Plan) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	in, out := p.Input, p.Output
+	w("Throughput: one frame per %d cycles (the slowest stage: max(input beats %d, each MVTU's NF x SF)), e.g. %.0f frames/s at 100 MHz.\n\n",
+		p.CyclesPerFrame, in.Beats, 100e6/float64(p.CyclesPerFrame))
+	w("## AXI4-Stream packing\n\n")
+	w("- `s_axis`: the image's pixels in netlist order (pixel (h*W + w)*C + c); beat b of a frame carries pixels b*%d .. b*%d + %d, pixel b*%d + j at `s_axis_tdata[8*j +: 8]`, zeros past the image's last pixel. Frames may follow each other with no gap.\n",
+		in.InPix, in.InPix, in.InPix-1, in.InPix)
+	w("- `m_axis`: one beat per frame: class in `[15:0]`; score c, a %d-bit two's-complement value sign-extended to %d bits, at `[16 + c*%d +: %d]` (`m_axis_tdata` is 16 + %d x %d = %d bits).\n\n",
+		out.ScoreBits, out.SW, out.SW, out.SW, out.Classes, out.SW, out.TDataBits)
+	w("## Reset\n\n")
+	w("`rst_n` is synchronous and active low: hold it low for at least 2 rising edges of `clk`. It clears control state only (valid flags, ")
+	w("beat and fold counters, input-buffer bank flags); data registers and the ROM output registers are not reset, so `m_axis_tdata` is undefined until the first result. ")
+	w("`m_axis_tvalid` is 0 from the first reset edge on. `s_axis_tready` is not gated by reset: do not send while `rst_n` is low (a beat accepted then is lost). ")
+	w("The ROMs are initialised by `$readmemh` (FPGA configuration), not by reset.\n\n")
+	w("## Reproducing the numbers\n\n")
+	w("- Results, bit for bit: `make -C tb sim-icarus sim-verilator` (no qnn needed) runs the kit's images and compares every output beat with qnn's golden evaluator; `qnn cosim . --dataset mnist --limit 100` compares cycle for cycle with qnn's simulator.\n")
+	w("- Latency (%d) and cycles per frame (%d): the plan (`qnn gen`, docs/dataflow.md \"Timing (no stalls)\"); the kit's runs check frame 0's latency and print the measured cycles per frame, as does `qnn sim . --dataset mnist`.\n", p.Latency, p.CyclesPerFrame)
+	w("- Resources: the plan's estimate %s (`qnn gen`); Yosys for 7-series: `make -C tb synth-yosys` (`yosys/synth.ys`) or `qnn synth .`, which give the same counts.\n", p.Estimate)
+	w("- The kit's Vivado project: `vivado -mode batch -source vivado/create_project.tcl -tclargs PART CLOCK_NS [package_ip]` (not run by qnn).\n\n")
 }
 
 func mdEscape(s string) string {

@@ -1,6 +1,7 @@
 package rtlgen
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -37,6 +40,9 @@ type Options struct {
 	Top string
 	// Force replaces an existing destination directory.
 	Force bool
+	// Stimulus is the images of the test bench kit (tb/); nil means
+	// RandomStimulus(plan, DefaultFrames, 1).
+	Stimulus *Stimulus
 }
 
 func (o Options) top() string {
@@ -49,6 +55,15 @@ func (o Options) top() string {
 // ErrExists is returned (wrapped) by Generate when the destination exists
 // and Options.Force is false.
 var ErrExists = errors.New("destination exists")
+
+// ErrRefused is wrapped by Generate's error when Force would replace a
+// directory qnn gen did not write, the working directory or the root.
+var ErrRefused = errors.New("refused to replace")
+
+// ErrUnsupported is wrapped by errors about plans the library cannot build
+// for a reason of the network itself (e.g. more classes than the output
+// field holds), as opposed to an inconsistent plan.
+var ErrUnsupported = errors.New("not supported")
 
 // LibraryModules returns the names of the embedded library modules, sorted.
 func LibraryModules() []string {
@@ -100,6 +115,13 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 		files[MemDir+"/"+weightFile(i)] = weightMem(l)
 		files[MemDir+"/"+actFile(i, l)] = actMem(l)
 	}
+	kit, err := kitFiles(p, opt, files)
+	if err != nil {
+		return nil, err
+	}
+	for name, src := range kit {
+		files[name] = src
+	}
 	files[NetlistFile] = netlist.Marshal(p.Net)
 	files[ReadmeFile] = []byte(readme(p, opt))
 	return files, nil
@@ -135,7 +157,7 @@ func check(p *hw.Plan, opt Options) error {
 		}
 	}
 	if p.Output.Classes > 65535 {
-		return fmt.Errorf("rtlgen: %d classes do not fit the 16-bit class field", p.Output.Classes)
+		return fmt.Errorf("rtlgen: %d classes do not fit the 16-bit class field (at most 65535): %w", p.Output.Classes, ErrUnsupported)
 	}
 	return nil
 }
@@ -158,17 +180,37 @@ func validIdent(s string) bool {
 // Generate writes the design of p to dir (see the package documentation).
 // An existing dir is refused unless opt.Force.
 func Generate(p *hw.Plan, dir string, opt Options) error {
+	return GenerateContext(context.Background(), p, dir, opt)
+}
+
+// GenerateContext is Generate, stopped (with nothing written and the
+// temporary directory removed) when ctx is done before the design is in
+// place. With opt.Force it replaces only a directory qnn gen wrote (see
+// checkReplaceable), holding an exclusive lock on it (dirlock) meanwhile;
+// the working directory and its parents are never replaced.
+func GenerateContext(ctx context.Context, p *hw.Plan, dir string, opt Options) error {
 	files, err := Files(p, opt)
 	if err != nil {
 		return err
 	}
 	dir = filepath.Clean(dir)
+	if err := checkNotWorkingDir(dir); err != nil {
+		return err
+	}
 	exists := false
 	if _, err := os.Lstat(dir); err == nil {
 		if !opt.Force {
 			return fmt.Errorf("rtlgen: %s: %w (use --force to replace it)", dir, ErrExists)
 		}
 		exists = true
+		lock, err := dirlock.Exclusive(dir)
+		if err != nil {
+			return fmt.Errorf("rtlgen: %w", err)
+		}
+		defer lock.Unlock()
+		if err := checkReplaceable(dir); err != nil {
+			return err
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
@@ -186,6 +228,22 @@ func Generate(p *hw.Plan, dir string, opt Options) error {
 			os.RemoveAll(tmp)
 		}
 	}()
+	if err := writeDesign(ctx, tmp, files, p, opt); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	if err := install(tmp, dir, exists); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// writeDesign writes the files, the plan and, last, the manifest of every
+// file in tmp.
+func writeDesign(ctx context.Context, tmp string, files map[string][]byte, p *hw.Plan, opt Options) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
@@ -195,6 +253,9 @@ func Generate(p *hw.Plan, dir string, opt Options) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rtlgen: %w", err)
+		}
 		dst := filepath.Join(tmp, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("rtlgen: %w", err)
@@ -206,26 +267,59 @@ func Generate(p *hw.Plan, dir string, opt Options) error {
 	if err := hw.Save(tmp, p); err != nil {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
-	if exists {
-		old, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".old-")
-		if err != nil {
-			return fmt.Errorf("rtlgen: %w", err)
-		}
-		trash := filepath.Join(old, "d")
-		if err := os.Rename(dir, trash); err != nil {
-			os.RemoveAll(old)
-			return fmt.Errorf("rtlgen: replacing %s: %w", dir, err)
-		}
+	return writeManifest(tmp, opt.Version)
+}
+
+// install moves the finished design tmp to dir, replacing the old one if
+// exists. A dir that appeared meanwhile (another run) is ErrExists.
+func install(tmp, dir string, exists bool) error {
+	parent := filepath.Dir(dir)
+	if !exists {
 		if err := os.Rename(tmp, dir); err != nil {
-			_ = os.Rename(trash, dir)
-			os.RemoveAll(old)
+			if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+				return fmt.Errorf("rtlgen: %s: %w (created by another run meanwhile)", dir, ErrExists)
+			}
 			return fmt.Errorf("rtlgen: %w", err)
 		}
-		os.RemoveAll(old)
-	} else if err := os.Rename(tmp, dir); err != nil {
+		return nil
+	}
+	old, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".old-")
+	if err != nil {
 		return fmt.Errorf("rtlgen: %w", err)
 	}
-	ok = true
+	defer os.RemoveAll(old)
+	trash := filepath.Join(old, "d")
+	if err := os.Rename(dir, trash); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("rtlgen: %s was removed by another run meanwhile", dir)
+		}
+		return fmt.Errorf("rtlgen: replacing %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		_ = os.Rename(trash, dir)
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+			return fmt.Errorf("rtlgen: %s: %w (created by another run meanwhile)", dir, ErrExists)
+		}
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	return nil
+}
+
+// checkNotWorkingDir refuses "-o .", "-o /" and any directory holding the
+// working directory: replacing it would pull the ground from under the
+// shell that runs qnn.
+func checkNotWorkingDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("rtlgen: %w", err)
+	}
+	if abs == filepath.Dir(abs) || abs == wd || strings.HasPrefix(wd, abs+string(filepath.Separator)) {
+		return refusedf("rtlgen: %s is the root, the working directory or one of its parents, which --force never replaces; give a new directory for the design, e.g. -o design", dir)
+	}
 	return nil
 }
 

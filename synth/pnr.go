@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/qnn-dev/qnn/internal/proc"
 )
 
 // PnR is the result of placing and routing with nextpnr-ice40.
@@ -60,7 +61,7 @@ func runNextpnr(ctx context.Context, nextpnr string, o *Options) (*PnR, error) {
 		o.Progress("nextpnr-ice40 place and route")
 	}
 	report := filepath.Join(o.OutDir, pnrReport)
-	cmd := exec.CommandContext(ctx, nextpnr, nextpnrArgs(o)...)
+	cmd := proc.Command(ctx, nextpnr, nextpnrArgs(o)...)
 	cmd.Dir = o.Dir
 	start := time.Now()
 	out, err := runStreaming(cmd, o.Progress, nextpnrStage)

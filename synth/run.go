@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/qnn-dev/qnn/internal/proc"
 )
 
 // Run synthesizes the design described by opts and returns its report,
@@ -65,7 +67,7 @@ func runYosys(ctx context.Context, yosys string, o *Options) (*Report, error) {
 	if err := writeAtomic(script, []byte(o.script())); err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, yosys, "-l", filepath.Join(o.OutDir, logFile), "-s", script)
+	cmd := proc.Command(ctx, yosys, "-l", filepath.Join(o.OutDir, logFile), "-s", script)
 	cmd.Dir = o.Dir
 	logText, err := runStreaming(cmd, o.Progress, yosysStage)
 	if err != nil {

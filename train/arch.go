@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/qnn-dev/qnn/dataset"
 	"strconv"
 	"strings"
 )
@@ -144,10 +145,10 @@ type ConvShape struct {
 	PH, PW        int
 }
 
-// plan computes the shapes of the convolutions for a c x side x side input
-// and returns them with the number of features the first dense layer sees.
-func (st Stack) plan(c, side int) ([]ConvShape, int, error) {
-	h, w := side, side
+// plan computes the shapes of the convolutions for a (C,H,W) input and
+// returns them with the number of features the first dense layer sees.
+func (st Stack) plan(in dataset.Shape) ([]ConvShape, int, error) {
+	c, h, w := in.C, in.H, in.W
 	var out []ConvShape
 	for i, s := range st.Convs {
 		g := ConvShape{ConvSpec: s, InC: c, InH: h, InW: w}

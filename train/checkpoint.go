@@ -1,9 +1,11 @@
 package train
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 
@@ -64,15 +66,33 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	return nil
 }
 
+// MaxCheckpointSize bounds a checkpoint file: mlp4096 (the largest
+// architecture) with its optimizer state and best model is about 0.6 GB.
+const MaxCheckpointSize = 2 << 30
+
 // readCheckpoint decodes and checks a checkpoint file.
 func readCheckpoint(path string) (*checkpoint, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	// Stream from the file, bounded by its size: a device or a huge file
+	// is refused before anything is read.
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("train: checkpoint %s: not a regular file", path)
+	case fi.Size() > MaxCheckpointSize:
+		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, larger than any checkpoint (at most %d)", path, fi.Size(), int64(MaxCheckpointSize))
+	}
 	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: not a qnn training checkpoint: %w", path, err)
+	if err := gob.NewDecoder(bufio.NewReader(io.LimitReader(f, fi.Size()))).Decode(&ck); err != nil {
+		// gob's own message names Go types, not the user's problem.
+		return nil, fmt.Errorf("train: checkpoint %s: not a qnn training checkpoint (or one from an incompatible qnn version)", path)
 	}
 	if ck.Format != checkpointFormat || ck.Version != checkpointVersion {
 		return nil, fmt.Errorf("train: checkpoint %s: format %q version %d, want %q version %d",

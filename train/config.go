@@ -13,7 +13,7 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset string // "mnist", "fashion" or "cifar10" (dataset.Names)
+	Dataset string // "mnist", "fashion", "cifar10" or your own: images:DIR, idx:... (dataset.CheckName)
 	Arch    string // "tfc", "sfc", "lfc", "mlp4096", "cnv", "lenet" or "custom"
 	Hidden  []int  // hidden dense layer widths
 	// Layers is the layer string of a convolutional model (grammar in
@@ -143,6 +143,11 @@ func ParseHidden(s string) ([]int, error) {
 	return h, nil
 }
 
+// MaxLR bounds the learning rates Validate accepts: Adam's steps are about
+// the learning rate, and weights are clipped to [-1, 1], so anything above
+// is no schedule but noise (and Inf poisons every weight).
+const MaxLR = 10
+
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	check := func(ok bool, format string, args ...any) error {
@@ -152,7 +157,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: "+format, args...)
 	}
 	for _, err := range []error{
-		check(slices.Contains(dataset.Names, c.Dataset), "unknown data set %q (want %s)", c.Dataset, strings.Join(dataset.Names, ", ")),
+		wrap(dataset.CheckName(c.Dataset)),
 		check(len(c.Hidden) > 0, "need at least one hidden layer"),
 		check(c.WBits == 1 || c.WBits == 2 || c.WBits == 4, "weight bits %d (want 1, 2 or 4)", c.WBits),
 		check(c.ABits == 1 || c.ABits == 2 || c.ABits == 4, "activation bits %d (want 1, 2 or 4)", c.ABits),
@@ -162,6 +167,7 @@ func (c *Config) Validate() error {
 		check(c.Epochs > 0, "epochs must be positive, got %d", c.Epochs),
 		check(c.Batch >= 2 && c.Batch <= 65536, "batch size %d (want 2..65536)", c.Batch),
 		check(c.LR > 0 && c.LRFinal > 0, "learning rates must be positive (lr %g, lr-final %g)", c.LR, c.LRFinal),
+		check(c.LR <= MaxLR && c.LRFinal <= MaxLR, "learning rates must be at most %g (lr %g, lr-final %g)", float64(MaxLR), c.LR, c.LRFinal),
 		check(c.Limit >= 0, "limit must not be negative, got %d", c.Limit),
 		check(c.DropIn >= 0 && c.DropIn < 1 && c.Drop >= 0 && c.Drop < 1, "dropout must be in [0, 1)"),
 		check(c.Augment >= 0 && c.Augment <= 4, "augment shift %d (want 0..4 pixels)", c.Augment),
@@ -190,8 +196,16 @@ func (c *Config) validateLayers() error {
 	if !slices.Equal(st.Dense[:len(st.Dense)-1], c.Hidden) {
 		return fmt.Errorf("train: hidden widths %v differ from the layer string's dense layers %v", c.Hidden, st.Dense[:len(st.Dense)-1])
 	}
-	_, _, err = st.plan(c.inputChannels(), c.InputSide())
+	_, _, err = st.plan(c.InputShape())
 	return err
+}
+
+// wrap prefixes a dataset error with the package name.
+func wrap(err error) error {
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
 }
 
 // checkInputSize checks that the data set's images can be downsampled to
@@ -214,6 +228,15 @@ func (c *Config) dataShape() dataset.Shape {
 	return g
 }
 
+// classes is the number of classes of the data set (10 for the built-in
+// ones; an unreadable user data set is reported when it is loaded).
+func (c *Config) classes() int {
+	if in, err := dataset.DescribeDataSet(c.Dataset); err == nil && len(in.ClassNames) > 0 {
+		return len(in.ClassNames)
+	}
+	return dataset.Classes
+}
+
 // InputSide is the side of the model's square input images: InputSize, or
 // the data set's side (28 for MNIST) when it is 0.
 func (c *Config) InputSide() int {
@@ -224,9 +247,13 @@ func (c *Config) InputSide() int {
 }
 
 // InputShape is the shape of the model's input images: the data set's
-// channels, InputSide x InputSide.
+// (which may be rectangular for your own images) when InputSize is 0,
+// else its channels at InputSize x InputSize.
 func (c *Config) InputShape() dataset.Shape {
-	return dataset.Shape{C: c.dataShape().C, H: c.InputSide(), W: c.InputSide()}
+	if c.InputSize == 0 {
+		return c.dataShape()
+	}
+	return dataset.Shape{C: c.dataShape().C, H: c.InputSize, W: c.InputSize}
 }
 
 // inputPixels is the number of bytes of one input image (C*H*W).

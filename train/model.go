@@ -70,7 +70,7 @@ func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	sizes := append(append([]int{features}, cfg.Hidden...), 10)
+	sizes := append(append([]int{features}, cfg.Hidden...), cfg.classes())
 	for i := 0; i+1 < len(sizes); i++ {
 		l := &Layer{In: sizes[i], Out: sizes[i+1], WBits: cfg.WBits, InScale: inScale}
 		hidden := i+2 < len(sizes)
@@ -107,7 +107,7 @@ func (m *Model) addConvs(rng *rand.Rand) (int, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	shapes, features, err := st.plan(cfg.inputChannels(), cfg.InputSide())
+	shapes, features, err := st.plan(cfg.InputShape())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -264,7 +264,7 @@ func (m *Model) checkConvs() error {
 	if err != nil {
 		return err
 	}
-	shapes, _, err := st.plan(m.Cfg.inputChannels(), m.Cfg.InputSide())
+	shapes, _, err := st.plan(m.Cfg.InputShape())
 	if err != nil {
 		return err
 	}

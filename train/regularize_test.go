@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/qnn-dev/qnn/dataset"
 )
 
 // TestShiftImage compares shiftImage with a pixel-by-pixel definition.
@@ -20,7 +22,7 @@ func TestShiftImage(t *testing.T) {
 			for i := range dst {
 				dst[i] = 0xAA
 			}
-			shiftImage(dst, src, 28, 1, dx, dy)
+			shiftImage(dst, src, dataset.Shape{C: 1, H: 28, W: 28}, dx, dy)
 			for r := 0; r < 28; r++ {
 				for c := 0; c < 28; c++ {
 					sr, sc := r-dy, c-dx
@@ -59,7 +61,7 @@ func TestAugment(t *testing.T) {
 			found := false
 			for dy := -2; dy <= 2 && !found; dy++ {
 				for dx := -2; dx <= 2 && !found; dx++ {
-					shiftImage(buf, src, 28, 1, dx, dy)
+					shiftImage(buf, src, dataset.Shape{C: 1, H: 28, W: 28}, dx, dy)
 					if bytes.Equal(buf, got) {
 						shifts[[2]int{dx, dy}]++
 						found = true
@@ -125,18 +127,47 @@ func TestShiftImageChannels(t *testing.T) {
 	for i := range src {
 		src[i] = byte(1 + rng.IntN(255))
 	}
-	for _, d := range [][2]int{{0, 0}, {2, -1}, {-3, 3}, {8, 0}} {
+	for _, d := range [][2]int{{0, 0}, {2, -1}, {-3, 3}, {8, 0}, {-9, 1}} {
 		dst := bytes.Repeat([]byte{0xAA}, len(src))
-		shiftImage(dst, src, side, ch, d[0], d[1])
+		shiftImage(dst, src, dataset.Shape{C: ch, H: side, W: side}, d[0], d[1])
 		for z := range ch {
 			one, want := make([]byte, side*side), make([]byte, side*side)
 			for p := range one {
 				one[p] = src[p*ch+z]
 			}
-			shiftImage(want, one, side, 1, d[0], d[1])
+			shiftImage(want, one, dataset.Shape{C: 1, H: side, W: side}, d[0], d[1])
 			for p := range want {
 				if got := dst[p*ch+z]; got != want[p] {
 					t.Fatalf("shift %v channel %d pixel %d = %d, want %d", d, z, p, got, want[p])
+				}
+			}
+		}
+	}
+}
+
+// TestShiftImageRectangular compares shiftImage on a 2-channel 3x5 image
+// with the pixel-by-pixel definition.
+func TestShiftImageRectangular(t *testing.T) {
+	s := dataset.Shape{C: 2, H: 3, W: 5}
+	src := make([]byte, s.Size())
+	for i := range src {
+		src[i] = byte(1 + i)
+	}
+	for dy := -3; dy <= 3; dy++ {
+		for dx := -5; dx <= 5; dx++ {
+			dst := bytes.Repeat([]byte{0xAA}, s.Size())
+			shiftImage(dst, src, s, dx, dy)
+			for r := range s.H {
+				for c := range s.W {
+					for z := range s.C {
+						var want byte
+						if sr, sc := r-dy, c-dx; sr >= 0 && sr < s.H && sc >= 0 && sc < s.W {
+							want = src[(sr*s.W+sc)*s.C+z]
+						}
+						if got := dst[(r*s.W+c)*s.C+z]; got != want {
+							t.Fatalf("dx=%d dy=%d: (%d,%d,%d) = %d, want %d", dx, dy, r, c, z, got, want)
+						}
+					}
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -13,6 +14,11 @@ import (
 // ErrInterrupted is returned (wrapped) by Run when its context is cancelled;
 // the state was saved to the checkpoint first if one was configured.
 var ErrInterrupted = errors.New("train: interrupted")
+
+// ErrDiverged is wrapped by Run's error when a batch's loss or the
+// weights become NaN or infinite; the checkpoint on disk is then the last
+// good one (the diverged state is not saved).
+var ErrDiverged = errors.New("train: training diverged")
 
 // EpochStats is one line of the training log.
 type EpochStats struct {
@@ -156,6 +162,9 @@ func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 		}
 		t.gather(t.step)
 		loss, correct := t.model.TrainStep(t.pix, t.labs, t.cfg.Batch, lr, t.rng, t.x)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("%w: loss %g at epoch %d batch %d (learning rate %g): lower --lr", ErrDiverged, loss, t.epoch+1, t.step+1, lr)
+		}
 		t.lossSum += loss
 		t.correct += correct
 		t.step++
@@ -165,6 +174,9 @@ func (t *Trainer) runEpoch(ctx context.Context, h Hooks) error {
 				Loss: t.lossSum / float64(t.step), Elapsed: el,
 				ImagesPerSecond: float64((t.step-startStep)*t.cfg.Batch) / el.Seconds()})
 		}
+	}
+	if err := t.model.finite(); err != nil {
+		return fmt.Errorf("%w: %w at the end of epoch %d (learning rate %g): lower --lr", ErrDiverged, err, t.epoch+1, lr)
 	}
 	st := t.finishEpoch(lr)
 	st.Seconds = t.elapsed + time.Since(start).Seconds()
@@ -201,38 +213,43 @@ func (t *Trainer) gather(s int) {
 		dst := t.pix[b*sz : (b+1)*sz]
 		if a > 0 {
 			dx, dy := t.rng.IntN(2*a+1)-a, t.rng.IntN(2*a+1)-a
-			shiftImage(dst, t.train.Image(i), shape.H, shape.C, dx, dy)
+			shiftImage(dst, t.train.Image(i), shape, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
 		}
 		if t.cfg.Flip && t.rng.IntN(2) == 1 {
-			flipImage(dst, shape.H, shape.C)
+			flipImage(dst, shape)
 		}
 		t.labs[b] = t.train.Labels[i]
 	}
 }
 
-// shiftImage writes the side x side image src (ch channels, channel-
-// fastest) moved right by dx and down by dy pixels (negative: left, up) to
-// dst; pixels shifted in are 0 (background). This is the random crop of a
-// zero-padded image. Augmentation works on the raw pixels, before
-// binarization, so the model sees shifted images exactly as it would see
-// them in the data set.
-func shiftImage(dst, src []byte, side, ch, dx, dy int) {
-	clear(dst[:side*side*ch])
-	for r := max(0, dy); r < min(side, side+dy); r++ {
+// shiftImage writes the image src of shape s (channel-fastest) moved
+// right by dx and down by dy pixels (negative: left, up) to dst; pixels
+// shifted in are 0
+// (background). Augmentation works on the raw pixels, before binarization,
+// so the model sees shifted images exactly as it would see them in the
+// data set.
+func shiftImage(dst, src []byte, s dataset.Shape, dx, dy int) {
+	ch, w := s.C, s.W
+	clear(dst[:s.Size()])
+	for r := max(0, dy); r < min(s.H, s.H+dy); r++ {
 		sr := r - dy
-		c0, c1 := max(0, dx), min(side, side+dx)
-		copy(dst[(r*side+c0)*ch:(r*side+c1)*ch], src[(sr*side+c0-dx)*ch:(sr*side+c1-dx)*ch])
+		c0, c1 := max(0, dx), min(w, w+dx)
+		if c0 >= c1 {
+			continue
+		}
+		copy(dst[(r*w+c0)*ch:(r*w+c1)*ch], src[(sr*w+c0-dx)*ch:(sr*w+c1-dx)*ch])
 	}
 }
 
-// flipImage mirrors a side x side image (ch channels) left to right in
-// place.
-func flipImage(img []byte, side, ch int) {
-	for r := 0; r < side; r++ {
-		row := img[r*side*ch : (r+1)*side*ch]
-		for i, j := 0, side-1; i < j; i, j = i+1, j-1 {
+// flipImage mirrors an image of shape s (channel-fastest) left to right
+// in place.
+func flipImage(img []byte, s dataset.Shape) {
+	ch := s.C
+	for r := 0; r < s.H; r++ {
+		row := img[r*s.W*ch : (r+1)*s.W*ch]
+		for i, j := 0, s.W-1; i < j; i, j = i+1, j-1 {
 			for c := 0; c < ch; c++ {
 				row[i*ch+c], row[j*ch+c] = row[j*ch+c], row[i*ch+c]
 			}
@@ -272,4 +289,26 @@ func (t *Trainer) saveIfSet(path string) error {
 		return nil
 	}
 	return t.SaveCheckpoint(path)
+}
+
+// finite returns an error naming the first layer with a NaN or infinite
+// parameter.
+func (m *Model) finite() error {
+	for i, l := range m.Layers {
+		for _, p := range [][]float32{l.W, l.Gamma, l.Beta} {
+			for _, v := range p {
+				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+					return fmt.Errorf("layer %d has a parameter %g", i, f)
+				}
+			}
+		}
+		for _, p := range [][]float64{l.Mean, l.Var} {
+			for _, f := range p {
+				if math.IsNaN(f) || math.IsInf(f, 0) {
+					return fmt.Errorf("layer %d has a batch-norm statistic %g", i, f)
+				}
+			}
+		}
+	}
+	return nil
 }

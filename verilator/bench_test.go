@@ -63,7 +63,7 @@ func TestBenchCosim(t *testing.T) {
 		}
 		opt := verilator.Options{ResetSeed: 1}
 		start := time.Now()
-		rep, err := verilator.Cosim(t.Context(), d, set.Pixels[:m.frames*784], m.frames, opt)
+		rep, err := verilator.Cosim(t.Context(), d, set.Images()[:m.frames*set.ImageSize()], m.frames, opt)
 		if err != nil {
 			t.Fatalf("%s: %v", m.name, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/proc"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/sim"
@@ -311,7 +312,7 @@ func runRTL(ctx context.Context, d *Design, r rtlRun, opt Options, rep *Report) 
 				return nil, nil, fmt.Errorf("verilator: %w", err)
 			}
 		}
-		run = exec.CommandContext(ctx, bin, stim, outPath, statusPath,
+		run = proc.Command(ctx, bin, stim, outPath, statusPath,
 			strconv.FormatFloat(opt.StallIn, 'g', -1, 64), strconv.FormatFloat(opt.StallOut, 'g', -1, 64),
 			strconv.FormatUint(opt.Seed, 10), strconv.Itoa(r.frames), strconv.FormatInt(r.maxCycles, 10),
 			strconv.Itoa(d.Plan.Output.TDataBits), r.resetArg(), trace,
@@ -326,7 +327,7 @@ func runRTL(ctx context.Context, d *Design, r rtlRun, opt Options, rep *Report) 
 		if strings.HasSuffix(opt.Trace, ".fst") {
 			args = append(args, "-fst")
 		}
-		run = exec.CommandContext(ctx, "vvp", args...)
+		run = proc.Command(ctx, "vvp", args...)
 	default:
 		return nil, nil, fmt.Errorf("verilator: unknown simulator %q (want verilator or icarus)", opt.Simulator)
 	}
@@ -508,7 +509,7 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	if err != nil {
 		return "", false, 0, err
 	}
-	ver, err := exec.CommandContext(ctx, tool, "--version").Output()
+	ver, err := proc.Command(ctx, tool, "--version").Output()
 	if err != nil {
 		return "", false, 0, fmt.Errorf("verilator: verilator --version: %w", err)
 	}
@@ -534,6 +535,8 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	final := filepath.Join(root, key)
 	bin = filepath.Join(final, "harness")
 	if _, err := os.Stat(bin); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(final, now, now) // most recently used, for qnn cache's LRU cap
 		return bin, true, 0, nil
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -554,7 +557,7 @@ func BuildVerilator(ctx context.Context, d *Design, opt Options) (bin string, ca
 	}
 	args := append(append([]string{}, flags...), "-Mdir", filepath.Join(tmp, "obj"), "-o", "harness")
 	args = append(append(args, files...), harness)
-	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd := proc.Command(ctx, tool, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -65,7 +65,7 @@ func mnist(t *testing.T, frames int) []byte {
 		}
 		t.Skip(err)
 	}
-	return set.Pixels[:frames*set.Rows*set.Cols]
+	return set.Images()[:frames*set.ImageSize()]
 }
 
 func cosim(t *testing.T, d *verilator.Design, pixels []byte, frames int, opt verilator.Options) *verilator.Report {

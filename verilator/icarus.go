@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/qnn-dev/qnn/internal/proc"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/sim"
 )
@@ -180,7 +180,7 @@ func buildIcarus(ctx context.Context, d *Design, r rtlRun, f benchFiles, work st
 	}
 	vvp := filepath.Join(work, "cosim.vvp")
 	args := append([]string{"-g2005", "-s", "qnn_cosim_tb", "-o", vvp, tbPath}, files...)
-	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd := proc.Command(ctx, tool, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -209,7 +209,7 @@ func Lint(ctx context.Context, dir, top string) error {
 	if top == "" {
 		top = "qnn_top"
 	}
-	cmd := exec.CommandContext(ctx, tool, append([]string{"--lint-only", "-Wall", "--top-module", top}, files...)...)
+	cmd := proc.Command(ctx, tool, append([]string{"--lint-only", "-Wall", "--top-module", top}, files...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("verilator: lint %s: %w:\n%s", dir, err, out)

@@ -36,8 +36,7 @@ func permuteArgs(app *cli.App, args []string) []string {
 	if cmd == nil || len(cmd.Subcommands) > 0 {
 		return args
 	}
-	out = append(out, args[i])
-	var flags, positional []string
+	var flags, positional, global []string
 	rest := args[i+1:]
 	for j := 0; j < len(rest); j++ {
 		a := rest[j]
@@ -45,6 +44,14 @@ func permuteArgs(app *cli.App, args []string) []string {
 		case a == "--":
 			positional = append(positional, rest[j:]...)
 			j = len(rest)
+		case isFlag(a) && !hasFlag(cmd.Flags, a) && hasFlag(app.Flags, a):
+			// A global flag after the command (qnn sim DIR --log-level
+			// debug) goes before it.
+			global = append(global, a)
+			if needsValue(app.Flags, a) && j+1 < len(rest) {
+				global = append(global, rest[j+1])
+				j++
+			}
 		case isFlag(a):
 			flags = append(flags, a)
 			if needsValue(cmd.Flags, a) && j+1 < len(rest) {
@@ -55,8 +62,22 @@ func permuteArgs(app *cli.App, args []string) []string {
 			positional = append(positional, a)
 		}
 	}
+	out = append(append(out, global...), args[i])
 	out = append(out, flags...)
 	return append(out, positional...)
+}
+
+// hasFlag reports whether flag argument a names one of flags.
+func hasFlag(flags []cli.Flag, a string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isFlag reports whether a looks like a flag ("-x", "--x", "--x=v") or is

@@ -36,8 +36,15 @@ type badCase struct {
 	// pathEnv, if set, returns one more environment variable, e.g. a PATH
 	// without the hardware tools.
 	pathEnv func(t *testing.T) string
-	// interrupt sends SIGINT once stderr contains this text.
+	// interrupt sends SIGINT (or signal, if set) once stderr contains
+	// this text.
 	interrupt string
+	signal    syscall.Signal
+	// envIn, if set, returns more environment variables naming paths in
+	// dir (a cache or temporary directory the case watches).
+	envIn func(dir string) []string
+	// reject, if set, must not appear on stderr (Go internals).
+	reject string
 	// leaves lists the paths (relative to dir, prefixes) the command may
 	// create although it failed: the completed stages of a flow.
 	leaves []string
@@ -81,6 +88,11 @@ func qnnBinary(t *testing.T) string {
 // runBinary runs the real binary in dir; with interrupt set it sends
 // SIGINT once stderr contains that text.
 func runBinary(t *testing.T, dir string, env []string, interrupt string, args ...string) (stdout, stderr string, code int) {
+	return runBinarySignal(t, dir, env, interrupt, syscall.SIGINT, args...)
+}
+
+// runBinarySignal is runBinary sending sig.
+func runBinarySignal(t *testing.T, dir string, env []string, interrupt string, sig syscall.Signal, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(qnnBinary(t), args...)
 	cmd.Dir, cmd.Env = dir, env
@@ -100,7 +112,7 @@ func runBinary(t *testing.T, dir string, env []string, interrupt string, args ..
 			errBuf.WriteString(sc.Text() + "\n")
 			if interrupt != "" && !sent && strings.Contains(errBuf.String(), interrupt) {
 				time.Sleep(300 * time.Millisecond)
-				_ = cmd.Process.Signal(syscall.SIGINT)
+				_ = cmd.Process.Signal(sig)
 				sent = true
 			}
 		}
@@ -118,7 +130,8 @@ func runBinary(t *testing.T, dir string, env []string, interrupt string, args ..
 	return out.String(), errBuf.String(), code
 }
 
-// tree lists every path under dir with its size and mode.
+// tree lists every path under dir with its mode (and a file's time and
+// size).
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
@@ -131,9 +144,11 @@ func tree(t *testing.T, dir string) map[string]string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		m[rel] = fi.Mode().String() + " " + fi.ModTime().String()
+		// A directory's own time changes when a temporary file comes and
+		// goes; what it holds is checked entry by entry.
+		m[rel] = fi.Mode().String()
 		if !d.IsDir() {
-			m[rel] += fmt.Sprintf(" %d bytes", fi.Size())
+			m[rel] += " " + fi.ModTime().String() + fmt.Sprintf(" %d bytes", fi.Size())
 		}
 		return nil
 	})
@@ -237,7 +252,7 @@ func badCases() []badCase {
 	model := func(t *testing.T, dir, name string, edit func(m map[string]any)) string {
 		return modelVariant(t, dir, name, edit)
 	}
-	return []badCase{
+	return append([]badCase{
 		{name: "inspect corrupt netlist", setup: func(t *testing.T, dir string) []string {
 			return []string{"inspect", copyTo(t, dir, "m.json", []byte("\x00\x01garbage{"))}
 		}, code: 1, want: "m.json"},
@@ -396,7 +411,7 @@ func badCases() []badCase {
 		}, code: 1, want: `unknown stage "place"`},
 		{name: "Ctrl-C during flow training", setup: func(t *testing.T, dir string) []string {
 			return []string{"flow", "-o", "out", "--hidden", "64", "--epochs", "40", "--cosim-images", "0", "--target", "none"}
-		}, interrupt: "train: epoch 1/", code: 1, want: "interrupted", leaves: []string{"out"}, slow: true,
+		}, interrupt: "train: epoch 1/", code: exitInterrupted, want: "interrupted", leaves: []string{"out"}, slow: true,
 			after: func(t *testing.T, dir string, args, env []string) {
 				if _, err := os.Stat(filepath.Join(dir, "out/train/checkpoint.ckpt")); err != nil {
 					t.Fatalf("no checkpoint after Ctrl-C: %v", err)
@@ -404,23 +419,23 @@ func badCases() []badCase {
 				// Resume, interrupted again after one more epoch: the
 				// run continues from the checkpoint.
 				_, stderr, code := runBinary(t, dir, env, "train: epoch", args...)
-				if code != 1 || !strings.Contains(stderr, "resuming from") {
+				if code != exitInterrupted || !strings.Contains(stderr, "resuming from") {
 					t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
 				}
 			}},
 		{name: "Ctrl-C during qnn train", setup: func(t *testing.T, dir string) []string {
 			return []string{"train", "--hidden", "64", "--epochs", "40", "--out", "m.json"}
-		}, interrupt: "epoch   1/", code: 1, want: "interrupted; checkpoint saved", leaves: []string{"m.json", "m.json.ckpt"}, slow: true,
+		}, interrupt: "epoch   1/", code: exitInterrupted, want: "interrupted; checkpoint saved", leaves: []string{"m.json", "m.json.ckpt"}, slow: true,
 			after: func(t *testing.T, dir string, _, env []string) {
 				_, stderr, code := runBinary(t, dir, env, "epoch ", "train", "--resume", "m.json.ckpt")
-				if code != 1 || !strings.Contains(stderr, "interrupted") {
+				if code != exitInterrupted || !strings.Contains(stderr, "interrupted") {
 					t.Errorf("resume: exit %d, stderr:\n%s", code, stderr)
 				}
 			}},
 		{name: "Ctrl-C during flow cosim", setup: func(t *testing.T, dir string) []string {
 			return []string{"flow", "-o", "out", "--hidden", "16,16", "--epochs", "1", "--limit", "1000",
 				"--target-cycles", "128", "--cosim-images", "5", "--target", "none"}
-		}, pathEnv: freshCache, interrupt: "cosim: building", code: 1, want: "interrupted", leaves: []string{"out"}, slow: true,
+		}, pathEnv: freshCache, interrupt: "cosim: building", code: exitInterrupted, want: "interrupted", leaves: []string{"out"}, slow: true,
 			after: func(t *testing.T, dir string, args, env []string) {
 				stdout, stderr, code := runBinary(t, dir, env, "", args...)
 				if code != 0 {
@@ -435,7 +450,19 @@ func badCases() []badCase {
 					t.Errorf("re-run after Ctrl-C: cosim did not complete:\n%s", stdout)
 				}
 			}},
+	}, hardenCases(testModel)...)
+}
+
+// errorLines counts the lines of stderr that are qnn's error lines (log
+// lines, such as a warning, are not).
+func errorLines(stderr string) int {
+	n := 0
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "qnn: ") {
+			n++
+		}
 	}
+	return n
 }
 
 // lineOf is the first line of s starting with prefix.
@@ -470,8 +497,15 @@ func TestBadInputs(t *testing.T) {
 			if tc.pathEnv != nil {
 				env = append(env, tc.pathEnv(t))
 			}
+			if tc.envIn != nil {
+				env = append(env, tc.envIn(dir)...)
+			}
+			sig := tc.signal
+			if sig == 0 {
+				sig = syscall.SIGINT
+			}
 			before := tree(t, dir)
-			stdout, stderr, code := runBinary(t, dir, env, tc.interrupt, args...)
+			stdout, stderr, code := runBinarySignal(t, dir, env, tc.interrupt, sig, args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
 			}
@@ -479,8 +513,11 @@ func TestBadInputs(t *testing.T) {
 			if last == "" || !strings.Contains(last, tc.want) {
 				t.Errorf("stderr has no \"qnn: \" line containing %q:\n%s", tc.want, stderr)
 			}
-			if strings.Count(stderr, "qnn: ") != 1 {
-				t.Errorf("stderr has %d error lines, want one:\n%s", strings.Count(stderr, "qnn: "), stderr)
+			if tc.reject != "" && strings.Contains(stderr, tc.reject) {
+				t.Errorf("stderr contains %q:\n%s", tc.reject, stderr)
+			}
+			if n := errorLines(stderr); n != 1 {
+				t.Errorf("stderr has %d error lines, want one:\n%s", n, stderr)
 			}
 			after := tree(t, dir)
 			for p, v := range after {

@@ -44,7 +44,7 @@ func TestBrokenModels(t *testing.T) {
 		}, `"fc0": weights: row 0: have 195 hex digits, want 196`},
 		{"accumulator overflow", func(t *testing.T) string {
 			return writeModel(t, "acc.json", func(m map[string]any) { layer(t, m, 3)["acc_bits"] = 4 })
-		}, `layer 3 "fc1": acc_bits:`},
+		}, `layer 3 "fc1" (dense): acc_bits:`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/verilator"
 	"github.com/urfave/cli/v2"
 )
@@ -35,7 +34,7 @@ func cosimCommand(e *env) *cli.Command {
 		Usage:     "co-simulate a generated design (Verilator or Icarus) against qnn's cycle-accurate model, cycle for cycle",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
 			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images (default: all)"},
 			&cli.StringFlag{Name: "simulator", Value: verilator.Verilator, Usage: "RTL simulator: verilator|icarus"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0,1) that a pending input beat waits a cycle"},
@@ -44,6 +43,7 @@ func cosimCommand(e *env) *cli.Command {
 			&cli.Uint64Flag{Name: "reset-seed", Usage: "Verilator random initial value seed `N` (default: random, printed)"},
 			&cli.StringFlag{Name: "trace", Usage: "write a waveform to `FILE` (.vcd, or .fst)"},
 			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball (default: the installed copy)"},
+			allowEditedFlag(),
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -60,26 +60,24 @@ func cosimCommand(e *env) *cli.Command {
 			switch {
 			case name == "":
 				return userErrf("cosim: --dataset is required (%s)", datasetList())
-			case !slices.Contains(datasetNames, name):
+			case !validDataset(name):
 				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, datasetList())
 			case sim != verilator.Verilator && sim != verilator.Icarus:
 				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)
 			case c.IsSet("limit") && c.Int("limit") < 1:
 				return userErrf("cosim: --limit must be at least 1, got %d", c.Int("limit"))
-			case c.Float64("stall-in") < 0 || c.Float64("stall-in") >= 1 || c.Float64("stall-out") < 0 || c.Float64("stall-out") >= 1:
-				return userErrf("cosim: --stall-in and --stall-out must be in [0, 1)")
+			case !(c.Float64("stall-in") >= 0 && c.Float64("stall-in") < 1) || !(c.Float64("stall-out") >= 0 && c.Float64("stall-out") < 1):
+				return userErrf("cosim: --stall-in and --stall-out must be in [0, 1), got %g and %g", c.Float64("stall-in"), c.Float64("stall-out"))
 			}
 			trace := c.String("trace")
-			if trace != "" && !strings.HasSuffix(trace, ".vcd") && !strings.HasSuffix(trace, ".fst") {
-				return userErrf("cosim: --trace %q: the file name must end in .vcd or .fst", trace)
+			if err := checkTracePath(trace); err != nil {
+				return err
 			}
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return userErrf("cosim: %s is not a design directory (run qnn gen -o %s first)", dir, dir)
-			}
-			d, err := verilator.LoadDesign(dir)
+			d, err := openDesign(e, "cosim", dir, false, c.Bool("allow-edited"))
 			if err != nil {
-				return userErr(err)
+				return err
 			}
+			defer d.release()
 			p := d.Plan
 			size, err := modelInputSize("cosim", filepath.Join(dir, designNetlistFile), p.Net.InputLayer(), name)
 			if err != nil {
@@ -92,6 +90,9 @@ func cosimCommand(e *env) *cli.Command {
 			if l := c.Int("limit"); l > 0 && l < set.N {
 				set = set.Slice(0, l)
 			}
+			if err := checkTraceSize(trace, set.N, p); err != nil {
+				return err
+			}
 			if set, err = set.Resize(size); err != nil {
 				return userErr(err)
 			}
@@ -103,13 +104,27 @@ func cosimCommand(e *env) *cli.Command {
 				opt.Log = e.stderr
 			}
 			e.log.Debug("co-simulating", "dir", dir, "simulator", sim, "frames", set.N)
-			rep, err := verilator.Cosim(context.Background(), d, set.Images(), set.N, opt)
+			rep, err := verilator.Cosim(e.ctx, d.Design, set.Images(), set.N, opt)
 			var mm *verilator.Mismatch
-			if err != nil && !errors.As(err, &mm) {
-				if errors.Is(err, verilator.ErrNoTool) {
-					return userErr(err)
+			switch {
+			case e.ctx.Err() != nil:
+				kept := "nothing written (the simulator was stopped, its temporary build and run directories removed)"
+				if trace != "" && os.Remove(trace) == nil {
+					kept += "; the partial trace " + trace + " removed"
 				}
-				return err
+				return interrupted("cosim", kept)
+			case err != nil && !errors.As(err, &mm):
+				// A missing tool, a failing build or run of the RTL:
+				// the environment (or a hand-edited design).
+				return userErr(err)
+			}
+			if rep != nil && !rep.Cached && sim == verilator.Verilator {
+				capCache(e)
+			}
+			if trace != "" {
+				if _, err := os.Stat(trace); err != nil {
+					return fmt.Errorf("cosim: %s did not write the trace %s: %w", sim, trace, err)
+				}
 			}
 			r := cosimReport{Dir: dir, Name: p.Name, Dataset: name, StallIn: opt.StallIn, StallOut: opt.StallOut,
 				Seed: opt.Seed, Trace: trace, Match: mm == nil, Report: rep}
@@ -129,7 +144,7 @@ func cosimCommand(e *env) *cli.Command {
 				writeCosimText(e, &r)
 			}
 			if mm != nil {
-				return userErrf("cosim: %s differs from qnn sim: %v", sim, mm)
+				return d.disagreement(fmt.Errorf("cosim: %s differs from qnn sim: %w", sim, mm))
 			}
 			return nil
 		},
@@ -160,4 +175,44 @@ func writeCosimText(e *env, r *cosimReport) {
 	if r.Trace != "" {
 		fmt.Fprintf(w, "trace:      %s\n", r.Trace)
 	}
+}
+
+// traceBytesPerFFCycle is the VCD size per flip-flop (hw's estimate) and
+// simulated cycle: 6.46 MB for 510 cycles of the TFC test design at 64
+// cycles per frame with 4,400 flip-flops, i.e. 2.9 bytes, rounded up.
+const traceBytesPerFFCycle = 3
+
+// maxTraceBytes bounds the estimated size of a --trace.
+const maxTraceBytes = 1 << 30
+
+// checkTracePath checks --trace before anything runs: the suffix, and that
+// the file can be created (its directory exists and is writable, it is not
+// a directory).
+func checkTracePath(trace string) error {
+	if trace == "" {
+		return nil
+	}
+	if !strings.HasSuffix(trace, ".vcd") && !strings.HasSuffix(trace, ".fst") {
+		return userErrf("cosim: --trace %q: the file name must end in .vcd or .fst", trace)
+	}
+	if fi, err := os.Stat(trace); err == nil && fi.IsDir() {
+		return userErrf("cosim: --trace %s is a directory", trace)
+	}
+	if err := checkWritable(trace); err != nil {
+		return userErrf("cosim: --trace %s: cannot write: %w", trace, err)
+	}
+	return nil
+}
+
+// checkTraceSize refuses a trace estimated over maxTraceBytes.
+func checkTraceSize(trace string, frames int, p *hw.Plan) error {
+	if trace == "" {
+		return nil
+	}
+	perFrame := float64(max(p.CyclesPerFrame, 1)) * float64(max(p.Estimate.FF, 1000)) * traceBytesPerFFCycle
+	if est := float64(frames) * perFrame; est > maxTraceBytes {
+		return userErrf("cosim: --trace of %d frames would be about %.1f GB (%.1f MB per frame); trace fewer frames, e.g. --limit %d",
+			frames, est/1e9, perFrame/1e6, max(1, int(maxTraceBytes/perFrame)))
+	}
+	return nil
 }

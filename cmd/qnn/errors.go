@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
+	"github.com/qnn-dev/qnn/netlist"
 	"github.com/urfave/cli/v2"
 )
 
@@ -65,4 +68,65 @@ var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 // oneLine returns err's message on a single line.
 func oneLine(err error) string {
 	return lineBreaks.Replace(strings.TrimSpace(err.Error()))
+}
+
+// userMessage is a user error's one line, with Go's internal wording
+// replaced: a JSON type error names the field and the JSON types instead
+// of Go struct and type names, and a netlist with several problems lists
+// the next ones instead of only counting them.
+func userMessage(err error) string {
+	msg := oneLine(err)
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		msg = strings.Replace(msg, ute.Error(), describeTypeError(ute), 1)
+	}
+	var ve *netlist.ValidationError
+	if errors.As(err, &ve) && len(ve.Problems) > 1 {
+		more := fmt.Sprintf(" (and %d more problems)", len(ve.Problems)-1)
+		msg = strings.Replace(msg, more, moreProblems(ve.Problems[1:]), 1)
+	}
+	return msg
+}
+
+// moreProblems lists up to three further problems inline, and says how to
+// see the rest.
+func moreProblems(ps []netlist.Problem) string {
+	const inline = 3
+	var parts []string
+	for i, p := range ps {
+		if i == inline {
+			parts = append(parts, fmt.Sprintf("%d more: run with --log-level debug to list them all", len(ps)-inline))
+			break
+		}
+		parts = append(parts, p.String())
+	}
+	return fmt.Sprintf(" (and %d more problems: %s)", len(ps), strings.Join(parts, "; "))
+}
+
+// describeTypeError says what a JSON value should have been, in JSON's
+// words: `field "layers.in": got a JSON string, want an integer`.
+func describeTypeError(e *json.UnmarshalTypeError) string {
+	want := "a value of another type"
+	if e.Type != nil {
+		switch e.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			want = fmt.Sprintf("an integer (that fits %d bits)", e.Type.Bits())
+		case reflect.Float32, reflect.Float64:
+			want = "a number"
+		case reflect.String:
+			want = "a string"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Slice, reflect.Array:
+			want = "an array"
+		case reflect.Struct, reflect.Map, reflect.Pointer:
+			want = "an object"
+		}
+	}
+	where := "the top level"
+	if e.Field != "" {
+		where = fmt.Sprintf("field %q", e.Field)
+	}
+	return fmt.Sprintf("%s: got a JSON %s, want %s (byte offset %d)", where, e.Value, want, e.Offset)
 }

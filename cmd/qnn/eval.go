@@ -15,26 +15,26 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// The label count of both data sets eval reads (their images are 28x28,
-// downsampled to the model's input size: modelInputSize).
-var datasetClasses = 10
-
 var (
 	datasetNames = dataset.Names
 	splitNames   = []string{"test", "train"}
 )
 
-// datasetList names the data sets for messages: "mnist, fashion or cifar10".
+// datasetList names the data sets for messages.
 func datasetList() string {
-	n := datasetNames
-	return strings.Join(n[:len(n)-1], ", ") + " or " + n[len(n)-1]
+	return strings.Join(datasetNames, ", ") + ", images:DIR or idx:DIR (docs/datasets.md)"
 }
+
+// validDataset reports whether --dataset names a built-in data set or
+// your own (images:DIR, idx:...).
+func validDataset(name string) bool { return dataset.CheckName(name) == nil }
 
 // evalOptions are eval's checked flag values.
 type evalOptions struct {
 	model, dataset, split, dataDir string
-	limit                          int // 0: every image of the split
-	workers                        int // 0: GOMAXPROCS
+	predictions                    string // --predictions FILE, "" for none
+	limit                          int    // 0: every image of the split
+	workers                        int    // 0: GOMAXPROCS
 	json                           bool
 }
 
@@ -64,11 +64,12 @@ func evalCommand(e *env) *cli.Command {
 		Usage: "evaluate a netlist on MNIST or Fashion-MNIST: accuracy, confusion matrix, speed",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` to evaluate (required)"},
-			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + " (required)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|")},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1)", DefaultText: "all"},
 			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 			&cli.IntFlag{Name: "workers", Usage: "evaluate on `N` goroutines (0: one per CPU)"},
+			&cli.StringFlag{Name: "predictions", Usage: "write every image's label, predicted class and scores to CSV `FILE`"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -93,7 +94,7 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 	opt := evalOptions{
 		model: c.String("model"), dataset: c.String("dataset"), split: c.String("split"),
 		dataDir: c.String("data-dir"), limit: c.Int("limit"), workers: c.Int("workers"),
-		json: c.Bool("json"),
+		json: c.Bool("json"), predictions: c.String("predictions"),
 	}
 	switch {
 	case c.Args().Present():
@@ -102,7 +103,7 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 		return opt, userErrf("eval: --model is required (a netlist file)")
 	case opt.dataset == "":
 		return opt, userErrf("eval: --dataset is required (%s)", datasetList())
-	case !slices.Contains(datasetNames, opt.dataset):
+	case !validDataset(opt.dataset):
 		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case !slices.Contains(splitNames, opt.split):
 		return opt, userErrf("eval: --split: unknown split %q (want %s)", opt.split, strings.Join(splitNames, " or "))
@@ -110,6 +111,10 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 		return opt, userErrf("eval: --limit must be at least 1, got %d (omit it to evaluate every image)", opt.limit)
 	case opt.workers < 0:
 		return opt, userErrf("eval: --workers must be 0 (one per CPU) or more, got %d", opt.workers)
+	case opt.predictions != "":
+		if err := checkWritable(opt.predictions); err != nil {
+			return opt, userErrf("eval: --predictions %s: cannot write: %v", opt.predictions, err)
+		}
 	}
 	return opt, nil
 }
@@ -138,9 +143,18 @@ func runEval(log hclog.Logger, opt evalOptions) (*evalReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := score(results, set.Labels[:set.N])
+	r, err := score(results, set.Labels[:set.N], set.NumClasses())
 	if err != nil {
 		return nil, err
+	}
+	if opt.predictions != "" {
+		b, err := predictionsCSV(results, set.Labels, set.NumClasses(), set.Files)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(opt.predictions, b); err != nil {
+			return nil, userErrf("eval: --predictions %s: %v", opt.predictions, err)
+		}
 	}
 	r.Model, r.Dataset, r.Split, r.name, r.workers = opt.model, set.Name, set.Split, n.Name, workers
 	r.Seconds = elapsed.Seconds()
@@ -190,32 +204,37 @@ func loadImages(log hclog.Logger, opt evalOptions, size int) (*dataset.Set, erro
 	return set, nil
 }
 
-// checkModelFitsDataset checks that the model reads 1xNxN images with N
-// dividing 28 and scores 10 classes, and returns N; a mismatch is a user
-// error naming the field.
+// checkModelFitsDataset checks that the model reads the data set's
+// images (CxNxN with N dividing the data set's side, e.g. 1xNxN with N
+// dividing 28 for MNIST) and scores its classes, and returns N; a mismatch
+// is a user error naming the field.
 func checkModelFitsDataset(cmd string, opt evalOptions, n *netlist.Network) (int, error) {
 	in, out := n.InputLayer(), n.OutputLayer()
 	size, err := modelInputSize(cmd, opt.model, in, opt.dataset)
 	if err != nil {
 		return 0, err
 	}
-	if out.Classes != datasetClasses {
+	info, err := dataset.DescribeDataSet(opt.dataset)
+	if err != nil {
+		return 0, userErr(err)
+	}
+	if classes := len(info.ClassNames); out.Classes != classes {
 		return 0, userErrf("%s: %s: layer %d %q: classes: the model scores %d classes but %s has %d",
-			cmd, opt.model, len(n.Layers)-1, out.Name, out.Classes, opt.dataset, datasetClasses)
+			cmd, opt.model, len(n.Layers)-1, out.Name, out.Classes, opt.dataset, classes)
 	}
 	return size, nil
 }
 
-// score compares predictions with labels.
-func score(results []netlist.Result, labels []byte) (*evalReport, error) {
-	r := &evalReport{Images: len(results), Confusion: make([][]int, datasetClasses)}
+// score compares predictions with labels 0..classes-1.
+func score(results []netlist.Result, labels []byte, classes int) (*evalReport, error) {
+	r := &evalReport{Images: len(results), Confusion: make([][]int, classes)}
 	for t := range r.Confusion {
-		r.Confusion[t] = make([]int, datasetClasses)
+		r.Confusion[t] = make([]int, classes)
 	}
 	for i, res := range results {
 		t, p := int(labels[i]), res.Class
-		if t >= datasetClasses || p < 0 || p >= datasetClasses {
-			return nil, fmt.Errorf("eval: image %d: label %d or predicted class %d outside 0..%d", i, t, p, datasetClasses-1)
+		if t >= classes || p < 0 || p >= classes {
+			return nil, fmt.Errorf("eval: image %d: label %d or predicted class %d outside 0..%d", i, t, p, classes-1)
 		}
 		r.Confusion[t][p]++
 		if t == p {
@@ -225,7 +244,7 @@ func score(results []netlist.Result, labels []byte) (*evalReport, error) {
 	if r.Images > 0 {
 		r.Accuracy = float64(r.Correct) / float64(r.Images)
 	}
-	r.PerClassAccuracy = make([]*float64, datasetClasses)
+	r.PerClassAccuracy = make([]*float64, classes)
 	for t, row := range r.Confusion {
 		total := 0
 		for _, c := range row {

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/qnn-dev/qnn/flow"
 	"github.com/qnn-dev/qnn/hw"
@@ -31,10 +27,7 @@ func flowCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
-			rep, err := flow.Run(ctx, cfg)
+			rep, err := flow.Run(e.ctx, cfg)
 			if err != nil {
 				return flowError(cfg.Dir, rep, err)
 			}
@@ -52,7 +45,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "flow `DIR` (required; an existing one must be a flow directory, unless --force)"},
 		&cli.BoolFlag{Name: "force", Usage: "delete DIR first and run every stage"},
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|")},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096 (sets the training schedule)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
@@ -76,6 +69,8 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "target", Value: "xc7", Usage: "synthesis `TARGET`: xc7|ice40|none"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr (training epochs, tool stages)"},
 		&cli.BoolFlag{Name: "json", Usage: "print report.json on stdout (stage lines go to stderr)"},
+		&cli.StringFlag{Name: "from-onnx", Usage: "import QONNX / FINN-ONNX `MODEL.onnx` instead of training (see qnn import)"},
+		&cli.Float64Flag{Name: "pixel-divisor", Value: 1, Usage: "with --from-onnx: the graph's input is pixel/`D`"},
 	}
 }
 
@@ -135,6 +130,10 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 		return cfg, false, userErr(err)
 	}
 	cfg.Train = tc
+	cfg.ONNX, cfg.PixelDivisor = c.String("from-onnx"), c.Float64("pixel-divisor")
+	if !(cfg.PixelDivisor > 0) {
+		return cfg, false, userErrf("flow: --pixel-divisor must be positive, got %g", cfg.PixelDivisor)
+	}
 	return cfg, jsonOut, nil
 }
 
@@ -172,7 +171,11 @@ func flowError(dir string, rep *flow.Report, err error) error {
 	if rep != nil {
 		err = fmt.Errorf("%w (completed stages kept in %s; report %s)", err, dir, filepath.Join(dir, flow.ReportHTML))
 	}
-	if errors.Is(err, flow.ErrUser) || errors.Is(err, flow.ErrInterrupted) {
+	if errors.Is(err, flow.ErrInterrupted) {
+		msg := strings.Replace(oneLine(err), "flow: interrupted; ", "", 1)
+		return interrupted("flow", "in stage "+strings.TrimPrefix(msg, "flow: "))
+	}
+	if errors.Is(err, flow.ErrUser) {
 		return userErr(err)
 	}
 	return err

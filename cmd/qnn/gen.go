@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/internal/dirlock"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/urfave/cli/v2"
 )
@@ -22,16 +24,16 @@ type genReport struct {
 	InPix          int          `json:"in_pix"`
 	CyclesPerFrame int          `json:"cycles_per_frame"`
 	Latency        int          `json:"latency"`
-	Estimate       hw.Resources `json:"estimate"`
+	Estimate       estimateJSON `json:"estimate"`
 	Files          []string     `json:"files"`
 }
 
 func genCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "gen",
-		Usage:     "generate the Verilog dataflow accelerator of a netlist (rtl/, mem/, plan.json, README.md)",
+		Usage:     "generate the Verilog dataflow accelerator of a netlist (rtl/, mem/, plan.json, README.md) and its kit (tb/, vivado/, yosys/)",
 		ArgsUsage: " ",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` (required)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "design `DIR` to write (required; must not exist unless --force)"},
 			&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or \"auto\" (default: auto)"},
@@ -45,7 +47,7 @@ func genCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "pipeline-every", Usage: "compressor trees: a register rank every `N` stages (0: combinational)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
-		},
+		}, tbFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return userErrf("gen: takes no arguments, got %q (use --model FILE -o DIR)", c.Args().Slice())
@@ -69,32 +71,20 @@ func genCommand(e *env) *cli.Command {
 			if err != nil {
 				return userErr(err)
 			}
-			gopt := rtlgen.Options{Version: version, Force: c.Bool("force")}
-			if err := rtlgen.Generate(p, dir, gopt); err != nil {
-				// An existing or unwritable DIR is the user's to fix.
-				var pe *fs.PathError
-				if errors.Is(err, rtlgen.ErrExists) || errors.As(err, &pe) {
-					return userErr(err)
-				}
+			if err := checkAbsurd(e, p, c.IsSet("in-pix")); err != nil {
 				return err
+			}
+			stim, err := tbStimulus(c, e.log, model, p)
+			if err != nil {
+				return err
+			}
+			gopt := rtlgen.Options{Version: version, Force: c.Bool("force"), Stimulus: stim}
+			if err := rtlgen.GenerateContext(e.ctx, p, dir, gopt); err != nil {
+				return genError(e, dir, err)
 			}
 			e.log.Debug("wrote design", "dir", dir)
 			if c.Bool("json") {
-				files, err := rtlgen.Files(p, gopt)
-				if err != nil {
-					return err
-				}
-				r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
-					InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: p.Estimate}
-				for _, l := range p.Layers {
-					r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
-				}
-				for name := range files {
-					r.Files = append(r.Files, name)
-				}
-				r.Files = append(r.Files, hw.PlanFile)
-				slices.Sort(r.Files)
-				return writeJSON(e.stdout, r)
+				return writeGenJSON(e, model, dir, p)
 			}
 			_, err = fmt.Fprintf(e.stdout, "%s\nwrote %s (top %s)\n", p.Dump(), dir,
 				filepath.Join(dir, rtlgen.RTLDir, rtlgen.DefaultTop+".v"))
@@ -168,6 +158,72 @@ func popcountOptions(c *cli.Context, cmd string, opt *hw.Options) error {
 	}
 	if opt.PipelineEvery > 0 && opt.Popcount != hw.PopcountTree {
 		return userErrf("%s: --pipeline-every needs the compressor tree (--popcount tree or --target xc7)", cmd)
+	}
+	return nil
+}
+
+// genError classes Generate's errors: an interruption, and everything the
+// user can fix (an existing, locked, foreign or unwritable DIR, a network
+// the RTL library cannot build) are not internal.
+func genError(e *env, dir string, err error) error {
+	if e.ctx.Err() != nil {
+		return interrupted("gen", fmt.Sprintf("nothing written (%s unchanged, temporary files removed)", dir))
+	}
+	var pe *fs.PathError
+	var le *os.LinkError
+	for _, target := range []error{rtlgen.ErrExists, rtlgen.ErrRefused, rtlgen.ErrUnsupported, dirlock.ErrBusy} {
+		if errors.Is(err, target) {
+			return userErr(err)
+		}
+	}
+	if errors.As(err, &pe) || errors.As(err, &le) {
+		return userErr(err)
+	}
+	return err
+}
+
+// writeGenJSON prints gen's report; the file list is the manifest's, so it
+// names every file gen wrote.
+func writeGenJSON(e *env, model, dir string, p *hw.Plan) error {
+	m, err := rtlgen.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	r := genReport{Model: model, Dir: dir, Name: p.Name, NetlistSHA256: p.NetlistSHA256,
+		InPix: p.Input.InPix, CyclesPerFrame: p.CyclesPerFrame, Latency: p.Latency, Estimate: newEstimateJSON(p.Estimate)}
+	for _, l := range p.Layers {
+		r.Folds = append(r.Folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
+	}
+	for name := range m.Files {
+		r.Files = append(r.Files, name)
+	}
+	r.Files = append(r.Files, rtlgen.ManifestFile)
+	slices.Sort(r.Files)
+	return writeJSON(e.stdout, r)
+}
+
+// Bounds past which a design is no longer useful: more LUTs than the
+// largest FPGAs have (about 4M in a Virtex UltraScale+ VU19P), and more
+// than 0.1 s per frame at 100 MHz.
+const (
+	absurdLUTs   = 4_000_000
+	absurdCycles = 10_000_000
+)
+
+// checkAbsurd refuses an --in-pix wider than a frame and warns about
+// designs too large or too slow to be of use, with their numbers.
+func checkAbsurd(e *env, p *hw.Plan, inPixSet bool) error {
+	if size := p.Input.Shape.Size(); inPixSet && p.Input.InPix > size {
+		return userErrf("gen: --in-pix %d is more than the %d pixels of a frame (a %d-bit input bus); use at most %d",
+			p.Input.InPix, size, p.Input.TDataBits, size)
+	}
+	if p.Estimate.LUT > absurdLUTs {
+		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles)",
+			p.Estimate.LUT, absurdLUTs))
+	}
+	if p.CyclesPerFrame > absurdCycles {
+		e.log.Warn(fmt.Sprintf("the design takes %d cycles per frame (%.2f s at 100 MHz); unfold it (--target-cycles or --fold)",
+			p.CyclesPerFrame, float64(p.CyclesPerFrame)/100e6))
 	}
 	return nil
 }

@@ -29,6 +29,9 @@ func inputSizeValue(c *cli.Context, cmd string) (int, error) {
 		g = dataset.Shape{C: 1, H: dataset.Rows, W: dataset.Cols} // --dataset is reported elsewhere
 	}
 	if err := g.CheckSize(n); err != nil {
+		if g.H != g.W {
+			return 0, fmt.Errorf("%s: --input-size %d: the data set's images are %dx%d (height x width); only square images can be downsampled", cmd, n, g.H, g.W)
+		}
 		return 0, fmt.Errorf("%s: --input-size %d: must divide %d (one of %v)", cmd, n, g.H, g.Sizes())
 	}
 	if n == g.H {

@@ -45,17 +45,22 @@ func inspectCommand(e *env) *cli.Command {
 		Usage:     "summarise a netlist: layers, shapes, widths, parameter bits and MACs",
 		ArgsUsage: "MODEL",
 		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` (the same as the MODEL argument, as in eval and gen)"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
-			switch c.NArg() {
-			case 0:
+			path := c.String("model")
+			switch {
+			case path != "" && c.NArg() > 0:
+				return userErrf("inspect: give the model either as --model FILE or as the MODEL argument, not both")
+			case path != "":
+			case c.NArg() == 0:
 				return userErrf("inspect: missing MODEL argument (a netlist file)")
-			case 1:
+			case c.NArg() == 1:
+				path = c.Args().First()
 			default:
 				return userErrf("inspect: takes one MODEL argument, got %d: %q", c.NArg(), c.Args().Slice())
 			}
-			path := c.Args().First()
 			n, err := loadModel(e.log, path)
 			if err != nil {
 				return err

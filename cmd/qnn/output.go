@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/qnn-dev/qnn/hw"
 )
 
 // jsonFlagUsage is the usage text of every command's --json flag.
@@ -23,4 +25,17 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	return nil
+}
+
+// estimateJSON is hw.Resources with the snake_case keys of every --json
+// output (synth's "total" has "lut", "ff"; hw.Resources itself keeps the
+// CamelCase keys of plan.json).
+type estimateJSON struct {
+	LUT  int     `json:"lut"`
+	FF   int     `json:"ff"`
+	BRAM float64 `json:"bram36"`
+}
+
+func newEstimateJSON(r hw.Resources) estimateJSON {
+	return estimateJSON{LUT: r.LUT, FF: r.FF, BRAM: r.BRAM}
 }

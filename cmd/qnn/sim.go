@@ -10,9 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/qnn-dev/qnn/dataset"
-	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/sim"
 	"github.com/urfave/cli/v2"
@@ -27,7 +25,7 @@ type simOptions struct {
 	limit                        int // 0: every test image
 	stallIn, stallOut            float64
 	seed                         uint64
-	json                         bool
+	json, allowEdited            bool
 }
 
 // simLayer is one MVTU's cycle counts in the report.
@@ -72,13 +70,14 @@ func simCommand(e *env) *cli.Command {
 		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json). Every frame's\n" +
 			"class and scores must equal the netlist evaluator's; a difference is an error naming the frame.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + " (required; the test split is used)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required; the test split is used)"},
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
-			&cli.Uint64Flag{Name: "seed", Usage: "`SEED` of the splitmix64 stall schedule"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "`SEED` of the splitmix64 stall schedule (as cosim's --seed)"},
 			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball (default: the installed copy)"},
 			&cli.StringFlag{Name: "trace", Usage: "write every output handshake to `FILE`, one \"cycle tdata\" line each"},
+			allowEditedFlag(),
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -86,7 +85,7 @@ func simCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			r, err := runSim(e.log, opt)
+			r, err := runSim(e, opt)
 			if err != nil {
 				return err
 			}
@@ -103,7 +102,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 	opt := simOptions{
 		dataset: c.String("dataset"), dataDir: c.String("data-dir"), trace: c.String("trace"),
 		limit: c.Int("limit"), stallIn: c.Float64("stall-in"), stallOut: c.Float64("stall-out"),
-		seed: c.Uint64("seed"), json: c.Bool("json"),
+		seed: c.Uint64("seed"), json: c.Bool("json"), allowEdited: c.Bool("allow-edited"),
 	}
 	args := c.Args().Slice()
 	switch {
@@ -111,7 +110,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
 	case opt.dataset == "":
 		return opt, userErrf("sim: --dataset is required (%s)", datasetList())
-	case !slices.Contains(datasetNames, opt.dataset):
+	case !validDataset(opt.dataset):
 		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
@@ -120,34 +119,26 @@ func simFlags(c *cli.Context) (simOptions, error) {
 	case !(opt.stallOut >= 0 && opt.stallOut < 1):
 		return opt, userErrf("sim: --stall-out must be in [0, 1), got %g", opt.stallOut)
 	}
+	if opt.trace != "" {
+		if err := checkWritable(opt.trace); err != nil {
+			return opt, userErrf("sim: --trace %s: cannot write: %w", opt.trace, err)
+		}
+	}
 	opt.dir = args[0]
 	return opt, nil
 }
 
-// loadDesign reads a design directory's netlist and plan; every failure
-// is a user error naming the file.
-func loadDesign(log hclog.Logger, dir string) (*netlist.Network, *hw.Plan, error) {
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, nil, userErrf("sim: %s is not a design directory (want the output directory of 'qnn gen')", dir)
-	}
-	n, err := loadModel(log, filepath.Join(dir, designNetlistFile))
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := hw.Load(filepath.Join(dir, hw.PlanFile), n)
-	if err != nil {
-		return nil, nil, userErr(err)
-	}
-	return n, p, nil
-}
-
 // runSim loads the design and the data set, simulates the images, checks
 // every frame against netlist.Eval and writes the trace.
-func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
-	n, p, err := loadDesign(log, opt.dir)
+func runSim(e *env, opt simOptions) (*simReport, error) {
+	log := e.log
+	d, err := openDesign(e, "sim", opt.dir, false, opt.allowEdited)
 	if err != nil {
 		return nil, err
 	}
+	defer d.release()
+	p := d.Plan
+	n := p.Net
 	size, err := checkModelFitsDataset("sim", evalOptions{model: filepath.Join(opt.dir, designNetlistFile), dataset: opt.dataset}, n)
 	if err != nil {
 		return nil, err
@@ -188,8 +179,8 @@ func runSim(log hclog.Logger, opt simOptions) (*simReport, error) {
 		FirstLatency: res.FirstLatency, PlanLatency: p.Latency, Seconds: elapsed.Seconds()}
 	for f := range set.N {
 		if res.Classes[f] != want[f].Class || !slices.Equal(res.Scores[f], want[f].Scores) {
-			return nil, fmt.Errorf("sim: frame %d: the simulator gives class %d scores %v but netlist.Eval gives class %d scores %v (output handshake at cycle %d)",
-				f, res.Classes[f], res.Scores[f], want[f].Class, want[f].Scores, res.Beats[f].Cycle)
+			return nil, d.disagreement(fmt.Errorf("sim: frame %d: the simulator gives class %d scores %v but netlist.Eval gives class %d scores %v (output handshake at cycle %d)",
+				f, res.Classes[f], res.Scores[f], want[f].Class, want[f].Scores, res.Beats[f].Cycle))
 		}
 		if res.Classes[f] == int(set.Labels[f]) {
 			r.Correct++

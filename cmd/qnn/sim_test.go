@@ -69,7 +69,7 @@ func TestSimJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := netlist.Eval(p.Net, set.Pixels[:limit*784], limit)
+	want, err := netlist.Eval(p.Net, set.Images()[:limit*set.ImageSize()], limit)
 	if err != nil {
 		t.Fatal(err)
 	}

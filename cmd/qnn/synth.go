@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +15,6 @@ import (
 	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/synth"
-	"github.com/qnn-dev/qnn/verilator"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,7 +40,7 @@ type synthReport struct {
 	MACsPerCycleLUT float64      `json:"macs_per_cycle_per_lut"`
 	FINNSFCMax      float64      `json:"finn_sfc_max_macs_per_cycle_per_lut"`
 	FINNLFC         float64      `json:"finn_lfc_macs_per_cycle_per_lut"`
-	Estimate        hw.Resources `json:"estimate"`
+	Estimate        estimateJSON `json:"estimate"`
 	*synth.Report
 }
 
@@ -55,8 +54,9 @@ func synthCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "abc9", Usage: "map LUTs with Yosys' abc9 flow"},
 			&cli.BoolFlag{Name: "pnr", Usage: "place and route with nextpnr-ice40 (--target ice40) and report Fmax"},
 			&cli.StringFlag{Name: "device", Value: "hx8k", Usage: "iCE40 device for --pnr: hx8k|up5k"},
-			&cli.Float64Flag{Name: "freq-mhz", Value: 12, Usage: "nextpnr target clock `MHZ`"},
+			&cli.Float64Flag{Name: "freq-mhz", Aliases: []string{"clock-mhz"}, Value: 12, Usage: "nextpnr target clock `MHZ` (> 0; with --pnr)"},
 			&cli.IntFlag{Name: "dffe-min-ce-use", Usage: "ice40: fold clock enables of fewer than `N` flip-flops into LUTs (synth_ice40 -dffe_min_ce_use; 8 lets nextpnr place designs with many small enables)"},
+			allowEditedFlag(),
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -78,12 +78,11 @@ func synthCommand(e *env) *cli.Command {
 			if n := c.Int("dffe-min-ce-use"); n < 0 || (n > 0 && target != synth.ICE40) {
 				return userErrf("synth: --dffe-min-ce-use %d: needs --target ice40 and N >= 0", n)
 			}
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return userErrf("synth: %s is not a design directory (run qnn gen -o %s first)", dir, dir)
+			if f := c.Float64("freq-mhz"); !(f > 0 && f < 1e6) {
+				return userErrf("synth: --freq-mhz must be a positive number of MHz, got %g", f)
 			}
-			d, err := verilator.LoadDesign(dir)
-			if err != nil {
-				return userErr(err)
+			if c.IsSet("freq-mhz") && !c.Bool("pnr") {
+				return userErrf("synth: --freq-mhz is nextpnr's target clock: it needs --pnr")
 			}
 			tools := []string{"yosys"}
 			if c.Bool("pnr") {
@@ -94,19 +93,19 @@ func synthCommand(e *env) *cli.Command {
 					return userErrf("synth: %s not found on PATH; install it with scripts/setup.sh", tool)
 				}
 			}
+			d, err := openDesign(e, "synth", dir, true, c.Bool("allow-edited"))
+			if err != nil {
+				return err
+			}
+			defer d.release()
 			prog := newStageProgress(e.stderr, 3*time.Second)
 			opt := synth.Options{Dir: dir, Top: rtlgen.DefaultTop, Target: target, ABC9: c.Bool("abc9"),
 				PnR: c.Bool("pnr"), Device: c.String("device"), FreqMHz: c.Float64("freq-mhz"), MinCEUse: c.Int("dffe-min-ce-use"),
 				Progress: prog.stage}
-			rep, err := synth.Run(context.Background(), opt)
+			e.log.Debug("synthesizing", "dir", dir, "target", target)
+			rep, err := runSynth(e, opt)
 			prog.done()
 			if err != nil {
-				if errors.Is(err, synth.ErrDesign) || strings.Contains(err.Error(), "unknown iCE40 device") {
-					return userErr(err)
-				}
-				if strings.Contains(err.Error(), "Unable to find legal placement") && c.Int("dffe-min-ce-use") == 0 {
-					return fmt.Errorf("%w (many small clock-enable nets defeat nextpnr's legalizer: try --dffe-min-ce-use 8)", err)
-				}
 				return err
 			}
 			r := newSynthReport(dir, d.Plan, rep)
@@ -132,7 +131,7 @@ func MACsPerFrame(p *hw.Plan) (macs int64, binary bool) {
 func newSynthReport(dir string, p *hw.Plan, rep *synth.Report) *synthReport {
 	r := &synthReport{Dir: dir, Name: p.Name, ReportFile: filepath.Join(dir, "synth", "report.md"),
 		CyclesPerFrame: p.CyclesPerFrame, FINNSFCMax: finnSFCMaxMACsPerCycleLUT, FINNLFC: finnLFCMACsPerCycleLUT,
-		Estimate: p.Estimate, Report: rep}
+		Estimate: newEstimateJSON(p.Estimate), Report: rep}
 	r.MACsPerFrame, r.Binary = MACsPerFrame(p)
 	if rep.Total.LUT > 0 && p.CyclesPerFrame > 0 {
 		r.MACsPerCycleLUT = float64(r.MACsPerFrame) / float64(p.CyclesPerFrame) / float64(rep.Total.LUT)
@@ -242,3 +241,59 @@ func moduleName(name string) string {
 	}
 	return name
 }
+
+// runSynth runs Yosys (and nextpnr) into a temporary DIR/.synth.tmp-*,
+// moved to DIR/synth when the tools finish (with their logs when they
+// failed); an interruption removes it and keeps the previous DIR/synth.
+func runSynth(e *env, opt synth.Options) (*synth.Report, error) {
+	final := filepath.Join(opt.Dir, rtlgen.SynthDir)
+	tmp, err := os.MkdirTemp(opt.Dir, ".synth.tmp-")
+	if err != nil {
+		return nil, userErrf("synth: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	opt.OutDir = tmp
+	rep, err := synth.Run(e.ctx, opt)
+	if e.ctx.Err() != nil {
+		return nil, interrupted("synth", fmt.Sprintf("yosys/nextpnr stopped, nothing written (%s as it was)", final))
+	}
+	if ierr := replaceDir(tmp, final); ierr != nil {
+		return nil, userErrf("synth: %w", ierr)
+	}
+	if err != nil {
+		err = &renamedPathError{err: err, old: tmp, new: final}
+		if errors.Is(err, synth.ErrDesign) || strings.Contains(err.Error(), "unknown iCE40 device") {
+			return nil, userErr(err)
+		}
+		if strings.Contains(err.Error(), "Unable to find legal placement") && opt.MinCEUse == 0 {
+			err = fmt.Errorf("%w (many small clock-enable nets defeat nextpnr's legalizer: try --dffe-min-ce-use 8)", err)
+		}
+		// A tool that fails on the design (broken RTL, a design too big
+		// for the device) is the environment's or the input's, not qnn's.
+		return nil, userErr(err)
+	}
+	return rep, nil
+}
+
+// replaceDir moves dir tmp to final, replacing final (written by qnn synth).
+func replaceDir(tmp, final string) error {
+	old := tmp + ".old"
+	if err := os.Rename(final, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Rename(old, final)
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// renamedPathError is err with the temporary output directory's path
+// replaced by the final one (the logs it names were moved there).
+type renamedPathError struct {
+	err      error
+	old, new string
+}
+
+func (e *renamedPathError) Error() string { return strings.ReplaceAll(e.err.Error(), e.old, e.new) }
+func (e *renamedPathError) Unwrap() error { return e.err }

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -83,7 +80,7 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|"), DefaultText: "mnist, cifar10 for cnv"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)", DefaultText: "mnist, cifar10 for cnv"},
 		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv (FINN's CNV); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c64,c64,p2,c128k3p1,f512,f10 (c<F>[k<K>][s<S>][p<P>] conv, p<K> max-pool, f<N> dense; see docs/training.md)"},
@@ -97,7 +94,7 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "lr", Usage: "initial learning `RATE`", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "lr-final", Usage: "final learning `RATE` (exponential decay)", DefaultText: "per architecture"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same model file)"},
-		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "all training images: 50000 (MNIST), 45000 (CIFAR-10)"},
 		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way, i.e. pad by N and crop (0: off)", DefaultText: "per architecture"},
@@ -159,7 +156,11 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 		opt.checkpoint = opt.out + ".ckpt"
 	}
 	// Refuse unwritable outputs before training, not after it.
-	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint}} {
+	for _, f := range []struct{ flag, path string }{{"out", opt.out}, {"checkpoint", opt.checkpoint},
+		{"metrics", opt.metrics}, {"plot", opt.plot}} {
+		if f.path == "" {
+			continue
+		}
 		if err := checkWritable(f.path); err != nil {
 			return opt, userErr(fmt.Errorf("train: --%s %s: cannot write: %w", f.flag, f.path, err))
 		}
@@ -167,8 +168,12 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	return opt, nil
 }
 
-// checkWritable reports whether a file can be created next to path.
+// checkWritable reports whether a file can be created next to path, and
+// path itself is not a directory.
 func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("it is a directory")
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".qnn-write-check*")
 	if err != nil {
 		return err
@@ -302,9 +307,7 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 // trainLoop runs the trainer with the progress bar, epoch lines, model
 // saving and metrics; Ctrl-C saves a checkpoint and ends the command.
 func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills the process
+	ctx := e.ctx
 	bar := &progressBar{w: e.stderr, on: opt.progressBar}
 	var saveErr error
 	hooks := train.Hooks{Checkpoint: opt.checkpoint, Batch: bar.update}
@@ -324,8 +327,15 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	err := tr.Run(ctx, hooks)
 	bar.clear()
 	if errors.Is(err, train.ErrInterrupted) {
-		return userErrf("train: interrupted; checkpoint saved to %s (continue with --resume %s); best model so far in %s",
-			opt.checkpoint, opt.checkpoint, opt.out)
+		return interrupted("train", fmt.Sprintf("checkpoint saved to %s (continue with --resume %s); best model so far in %s",
+			opt.checkpoint, opt.checkpoint, opt.out))
+	}
+	if errors.Is(err, train.ErrDiverged) {
+		kept := "no checkpoint was written (no epoch finished)"
+		if len(tr.History()) > 0 {
+			kept = fmt.Sprintf("the checkpoint of the last good epoch (%d) is kept in %s", len(tr.History()), opt.checkpoint)
+		}
+		return userErr(fmt.Errorf("%w; %s", err, kept))
 	}
 	if err != nil {
 		return err
@@ -339,6 +349,10 @@ func trainLoop(e *env, opt trainOptions, tr *train.Trainer) error {
 	// Save again: a resumed run that had already finished has not saved.
 	if err := saveBest(opt, tr); err != nil {
 		return err
+	}
+	if _, acc, _ := tr.Best(); acc < 1.5/float64(dataset.Classes) {
+		e.log.Warn(fmt.Sprintf("the model did not learn: best validation accuracy %.2f%%, chance is %.0f%%; is the learning rate (--lr %g) too high?",
+			100*acc, 100/float64(dataset.Classes), opt.cfg.LR))
 	}
 	return writeMetrics(opt, tr.History())
 }

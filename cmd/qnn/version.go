@@ -30,20 +30,25 @@ func versionCommand(e *env) *cli.Command {
 			if c.Args().Present() {
 				return userErrf("version: takes no arguments, got %q", c.Args().Slice())
 			}
-			v := versionInfo{
-				Version:        version,
-				Go:             runtime.Version(),
-				OS:             runtime.GOOS,
-				Arch:           runtime.GOARCH,
-				NetlistFormat:  netlist.Format,
-				NetlistVersion: netlist.Version,
-			}
-			if c.Bool("json") {
-				return writeJSON(e.stdout, v)
-			}
-			_, err := fmt.Fprintf(e.stdout, "qnn %s\ngo: %s\nplatform: %s/%s\nnetlist format: %s version %d\n",
-				v.Version, v.Go, v.OS, v.Arch, v.NetlistFormat, v.NetlistVersion)
-			return err
+			return writeVersion(e, c.Bool("json"))
 		},
 	}
+}
+
+// writeVersion prints `qnn version` (also `qnn --version`).
+func writeVersion(e *env, jsonOut bool) error {
+	v := versionInfo{
+		Version:        version,
+		Go:             runtime.Version(),
+		OS:             runtime.GOOS,
+		Arch:           runtime.GOARCH,
+		NetlistFormat:  netlist.Format,
+		NetlistVersion: netlist.Version,
+	}
+	if jsonOut {
+		return writeJSON(e.stdout, v)
+	}
+	_, err := fmt.Fprintf(e.stdout, "qnn %s\ngo: %s\nplatform: %s/%s\nnetlist format: %s version %d\n",
+		v.Version, v.Go, v.OS, v.Arch, v.NetlistFormat, v.NetlistVersion)
+	return err
 }

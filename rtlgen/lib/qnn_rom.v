@@ -5,9 +5,17 @@
 // data_o shows mem[addr_i] from the cycle after a cycle with en_i = 1 and
 // holds while en_i = 0. This is the block-RAM inference template of common
 // synthesis tools. Style is the plan's choice (hw.MemStyle): 1 (block) sets
-// rom_style = "block" (Yosys, Vivado), 2 (lut) sets logic_block (Yosys: LUT
-// logic; a 64-deep ROM is one LUT6 per bit), 0 (auto) leaves it to the
-// tool.
+// rom_style = "block" (Yosys, Vivado), 2 (lut) sets logic_block for Yosys
+// (LUT logic; a 64-deep ROM is one LUT6 per bit) and rom_style =
+// "distributed" for every other tool (Vivado), 0 (auto) leaves it to the
+// tool. (Yosys 0.23 reads rom_style = "distributed" as LUT RAM only, which
+// it cannot map for a synchronous ROM, and prefers it over logic_block, so
+// Yosys, which defines YOSYS, sees logic_block alone.)
+//
+// In simulation (SYNTHESIS not defined) the init file must exist and hold
+// exactly Depth words: otherwise the ROM prints a line starting "FAIL:" and
+// ends the simulation ($fatal when QNN_FATAL is defined, else $finish), so
+// a wrong MemDir or a truncated file cannot pass as a ROM of zeros or X.
 module qnn_rom #(
   parameter integer Depth     = 1,
   parameter integer Width     = 1,
@@ -41,6 +49,43 @@ module qnn_rom #(
   // the unparameterised module (Yosys) accept it.
   reg [Width-1:0] data_q;
 
+`ifndef SYNTHESIS
+  // check_init_file: InitFile opens and holds exactly Depth hex words.
+  task check_init_file;
+    integer         fd, got, words;
+    reg [Width-1:0] unused_word;  // only counted
+    begin
+      fd = $fopen(InitFile, "r");
+      if (fd == 0) begin
+        $display("FAIL: ROM %m: cannot open init file %0s (the top's MemDir parameter must name the design's mem/ directory)", InitFile);
+        init_failed;
+      end else begin
+        words = 0;
+        got   = $fscanf(fd, "%h", unused_word);
+        while (got == 1) begin
+          words = words + 1;
+          got   = $fscanf(fd, "%h", unused_word);
+        end
+        $fclose(fd);
+        if (words != Depth) begin
+          $display("FAIL: ROM %m: init file %0s holds %0d words, want %0d", InitFile, words, Depth);
+          init_failed;
+        end
+      end
+    end
+  endtask
+
+  task init_failed;
+    begin
+`ifdef QNN_FATAL
+      $fatal(1, "qnn_rom: bad init file");
+`else
+      $finish;
+`endif
+    end
+  endtask
+`endif
+
   // The three branches differ only in the attribute on the memory: a
   // Verilog-2005 attribute value cannot come from a parameter.
   generate
@@ -48,6 +93,9 @@ module qnn_rom #(
       (* rom_style = "block" *) reg [Width-1:0] mem [0:Depth-1];
       if (InitFile != "") begin : gen_init
         initial begin
+`ifndef SYNTHESIS
+          check_init_file;
+`endif
           $readmemh(InitFile, mem);
         end
       end
@@ -57,9 +105,16 @@ module qnn_rom #(
         end
       end
     end else if (Style == 2) begin : gen_lut
+`ifdef YOSYS
       (* logic_block *) reg [Width-1:0] mem [0:Depth-1];
+`else
+      (* rom_style = "distributed" *) reg [Width-1:0] mem [0:Depth-1];
+`endif
       if (InitFile != "") begin : gen_init
         initial begin
+`ifndef SYNTHESIS
+          check_init_file;
+`endif
           $readmemh(InitFile, mem);
         end
       end
@@ -72,6 +127,9 @@ module qnn_rom #(
       reg [Width-1:0] mem [0:Depth-1];
       if (InitFile != "") begin : gen_init
         initial begin
+`ifndef SYNTHESIS
+          check_init_file;
+`endif
           $readmemh(InitFile, mem);
         end
       end

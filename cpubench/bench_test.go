@@ -1,0 +1,84 @@
+package cpubench
+
+import (
+	"math/rand/v2"
+	"os/exec"
+	"runtime"
+	"testing"
+
+	"github.com/qnn-dev/qnn/netlist"
+)
+
+// haveOpenBLAS skips the test unless cc can build the helper.
+func haveOpenBLAS(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no cc")
+	}
+	exe, err := BuildHelper(t.TempDir())
+	if err != nil {
+		t.Skipf("no OpenBLAS: %v", err)
+	}
+	return exe
+}
+
+// TestRunFloatAgrees checks that the float32 OpenBLAS inference computes
+// the netlist's function (every class equal to netlist.Eval's) on random
+// networks with 1-bit and multi-bit layers, reversed channels and both
+// input encodings, and that every kernel is measured at batch 1 and at the
+// large batch.
+func TestRunFloatAgrees(t *testing.T) {
+	haveOpenBLAS(t)
+	for i, cfg := range []netlist.RandomConfig{
+		{Input: netlist.Shape{C: 1, H: 7, W: 9}, InputBits: 1, Hidden: []int{70, 33}, Classes: 10},
+		{Input: netlist.Shape{C: 2, H: 5, W: 5}, InputBits: 8, Hidden: []int{40}, Classes: 7,
+			WeightBits: []int{2, 3}, ActBits: []int{2}},
+	} {
+		n, err := netlist.Random(rand.New(rand.NewPCG(uint64(i), 3)), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const images = 300
+		r, err := Run(n, Options{Images: images, MinSeconds: 0.02, Float: true, CacheDir: t.TempDir(), FloatBatches: []int{1, 7, 300, 5000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.FloatAgree != images {
+			t.Errorf("network %d: float32 classes agree with netlist on %d of %d images", i, r.FloatAgree, images)
+		}
+		if len(r.Float) != 3 || r.Float[0].Batch != 1 || r.Float[2].Batch != 300 {
+			t.Errorf("network %d: float32 batches %+v, want 1, 7, 300", i, r.Float)
+		}
+		if r.Float[0].Threads != 1 || r.Float[1].Threads != runtime.GOMAXPROCS(0) {
+			t.Errorf("network %d: float32 threads %d at batch 1 and %d at batch 7, want 1 and GOMAXPROCS", i, r.Float[0].Threads, r.Float[1].Threads)
+		}
+		if len(r.Binary) != 2*len(netlist.Kernels()) {
+			t.Fatalf("network %d: %d binary measurements for kernels %v", i, len(r.Binary), netlist.Kernels())
+		}
+		for _, b := range r.Binary {
+			if b.ImagesPerSecond <= 0 || b.Images < b.Batch || (b.Batch != 1 && b.Batch != images) {
+				t.Errorf("network %d: bad measurement %+v", i, b)
+			}
+		}
+		if r.SgemmCeilingGFLOPs <= 0 || r.Speedup <= 0 {
+			t.Errorf("network %d: ceiling %g GFLOP/s, speedup %g", i, r.SgemmCeilingGFLOPs, r.Speedup)
+		}
+	}
+}
+
+// TestRunBadOptions checks the option errors.
+func TestRunBadOptions(t *testing.T) {
+	n, err := netlist.Random(rand.New(rand.NewPCG(1, 1)), netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 1, W: 5}, InputBits: 1, Classes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []Options{{Images: 0, MinSeconds: 1}, {Images: 5, MinSeconds: 0}, {Images: 5, MinSeconds: 1, Workers: -1}}
+	if _, err := exec.LookPath("cc"); err == nil {
+		opts = append(opts, Options{Images: 5, MinSeconds: 0.01, Float: true, CacheDir: t.TempDir(), FloatBatches: []int{0, 6}})
+	}
+	for _, o := range opts {
+		if _, err := Run(n, o); err == nil {
+			t.Errorf("Run(%+v): no error", o)
+		}
+	}
+}
