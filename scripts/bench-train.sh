@@ -11,6 +11,14 @@
 #   QUICK=1 scripts/bench-train.sh          # 1 epoch on 5,000 images per row: checks the plumbing
 #   ROWS="tfc-w1a1 lfc-w1a1" scripts/bench-train.sh   # selected rows
 #   EPOCHS=3 ROWS=lfc-w1a1 scripts/bench-train.sh     # override the epoch count
+#   RESUME=1 ROWS=cnv-w1a1 scripts/bench-train.sh      # continue a row from its checkpoint
+#   STEP=1 scripts/bench-train.sh           # only BenchmarkTrainStep/arch=cnv (cnv s/epoch) against the sgemm ceiling
+#
+# The CNV rows take hours (CIFAR-10, about 150 minutes of CPU or more): a row
+# writes its checkpoint to $WORK/NAME.json.ckpt after every epoch (and on
+# Ctrl-C or SIGTERM), and RESUME=1 continues it from there (the configuration
+# comes from the checkpoint); the wall time of a resumed row is that of the
+# last invocation, the epoch times in its CSV are all epochs'.
 #
 # Every row's result is kept in $WORK/NAME.row (with its JSON report, log,
 # metrics CSV and model), and $OUT is rebuilt after every row from all the
@@ -46,7 +54,27 @@ ROWS_ALL=(
 	"lfc-w1a2|--arch lfc --abits 2|BNN-PYNQ LFC-w1a2 98.55% (target >= 98.5%)"
 	"lfc-w1a1-in8|--arch lfc --input-bits 8|reported"
 	"fashion-lfc-w1a1|--arch lfc --dataset fashion|reported"
+	"lenet-w1a1|--arch lenet|small conv net (target >= 99.3%)"
+	"fashion-lenet-w1a1|--arch lenet --dataset fashion|reported"
+	"cnv-w1a1|--arch cnv --dataset cifar10|BNN-PYNQ CNV-w1a1 79.22%, Brevitas 84.22% (target >= 80%)"
+	"cnv-w1a2|--arch cnv --dataset cifar10 --abits 2|Brevitas CNV-w1a2 87.80%"
+	"cnv-w2a2|--arch cnv --dataset cifar10 --wbits 2 --abits 2|Brevitas CNV-w2a2 89.03%"
 )
+
+if [[ -n "${STEP:-}" ]]; then
+	# One training step of cnv (batch 100, 32x32x3) as seconds per
+	# 45,000-image epoch, and its GFLOP/s as a fraction of OpenBLAS sgemm
+	# measured in the same run.
+	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+	ceil=$(/work/shared/tools/sgemm-ceiling.sh 2>/dev/null || ../shared/tools/sgemm-ceiling.sh)
+	ceil=${ceil#openblas_sgemm_gflops=}
+	out=$(go test ./train -run '^$' -bench 'TrainStep/arch=cnv' -benchtime 5x -count 1)
+	echo "$out" | grep Benchmark
+	gf=$(echo "$out" | sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p' | head -1)
+	echo "sgemm ceiling ${ceil} GFLOP/s; cnv step ${gf} GFLOP/s = $(awk "BEGIN { printf \"%.2f\", $gf / $ceil }") of it"
+	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+	exit 0
+fi
 
 go build -o "$WORK/qnn" ./cmd/qnn
 QNN="$WORK/qnn"
@@ -95,8 +123,13 @@ for row in "${ROWS_ALL[@]}"; do
 	start=$(date +%s)
 	l0=$(load1)
 	# shellcheck disable=SC2086 # flags are word lists
-	if ! "$QNN" train $flags "${extra[@]}" --quiet --json --out "$WORK/$name.json" \
-		--metrics "$WORK/$name.csv" > "$WORK/$name.report.json" 2> "$WORK/$name.log"; then
+	run=($flags "${extra[@]}")
+	if [[ -n "${RESUME:-}" && -f "$WORK/$name.json.ckpt" ]]; then
+		run=(--resume "$WORK/$name.json.ckpt")
+		echo "   resuming from $WORK/$name.json.ckpt" >&2
+	fi
+	if ! "$QNN" train "${run[@]}" --quiet --json --out "$WORK/$name.json" \
+		--metrics "$WORK/$name.csv" > "$WORK/$name.report.json" 2>> "$WORK/$name.log"; then
 		echo "| $name | \`$cmd\` | failed: see $WORK/$name.log | | | | | | | $anchor |" > "$WORK/$name.row"
 		table
 		continue

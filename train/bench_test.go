@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 )
 
@@ -26,6 +27,76 @@ func flopsPerImage(cfg Config) float64 {
 const openBLASFlops = 145e9
 
 var sinkLoss float64
+
+// convFlopsPerImage is the float-operation count of one training step per
+// image of a convolutional model: per convolution and dense layer the
+// forward product, the weight gradient and (except the first layer) the
+// input gradient, 2 operations per multiply-accumulate each.
+func convFlopsPerImage(m *Model) float64 {
+	var f float64
+	first := true
+	add := func(mac float64) {
+		f += 2 * mac * 2
+		if !first {
+			f += 2 * mac
+		}
+		first = false
+	}
+	for _, c := range m.Convs {
+		add(float64(c.pixels() * c.L.In * c.L.Out))
+	}
+	for _, l := range m.Layers {
+		add(float64(l.In * l.Out))
+	}
+	return f
+}
+
+// benchTrainStepConv (sub-benchmarks of BenchmarkTrainStep) measures a training step of the convolutional
+// architectures on random images: cnv on 32x32x3 (CIFAR-10 geometry),
+// reported as seconds per 45,000-image epoch, and lenet on 28x28. The
+// GEMM ceiling to compare GFLOP/s with is measured in the same run by
+// scripts/bench-train.sh (../shared/tools/sgemm-ceiling.sh).
+func benchTrainStepConv(b *testing.B) {
+	for _, r := range []struct {
+		arch, data string
+		batch      int
+		epoch      float64
+	}{{"cnv", "cifar10", 100, 45000}, {"lenet", "mnist", 100, 50000}} {
+		b.Run(fmt.Sprintf("arch=%s/batch=%d", r.arch, r.batch), func(b *testing.B) {
+			cfg, _ := DefaultConfig(r.arch)
+			cfg.Dataset, cfg.Batch = r.data, r.batch
+			rng := rand.New(rand.NewPCG(1, 2))
+			m, err := NewModel(cfg, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := cfg.inputPixels()
+			pix := make([]byte, cfg.Batch*n)
+			labs := make([]byte, cfg.Batch)
+			for i := range pix {
+				pix[i] = byte(rng.IntN(256))
+			}
+			for i := range labs {
+				labs[i] = byte(rng.IntN(10))
+			}
+			x := make([]float32, cfg.Batch*n)
+			m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x) // buffers
+			cpu0 := cpuSeconds()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l, _ := m.TrainStep(pix, labs, cfg.Batch, 1e-3, rng, x)
+				sinkLoss += l
+			}
+			imgs := float64(b.N*cfg.Batch) / b.Elapsed().Seconds()
+			b.ReportMetric(imgs, "images/s")
+			b.ReportMetric(imgs*convFlopsPerImage(m)/1e9, "GFLOP/s")
+			b.ReportMetric(r.epoch/imgs, "s/epoch")
+			// CPU seconds of the process per epoch: on a shared machine
+			// the wall time above scales with the load, this does not.
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N*cfg.Batch)*r.epoch, "cpu-s/epoch")
+		})
+	}
+}
 
 func BenchmarkTrainStep(b *testing.B) {
 	for _, r := range []struct {
@@ -61,6 +132,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.ReportMetric(50000/imgs, "s/epoch")
 		})
 	}
+	benchTrainStepConv(b)
 }
 
 func BenchmarkPredict(b *testing.B) {
@@ -82,4 +154,13 @@ func BenchmarkPredict(b *testing.B) {
 			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "images/s")
 		})
 	}
+}
+
+// cpuSeconds is the process's user plus system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

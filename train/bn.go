@@ -1,6 +1,9 @@
 package train
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Batch norm. Hidden layers normalize each channel with its own mean and
 // variance; the output layer normalizes each class with its own mean and a
@@ -36,25 +39,29 @@ func sqDev(d float64, shift bool) float64 {
 
 // bnForward normalizes the pre-activations in l.c.y (rows x Out) with batch
 // statistics, stores xhat, replaces y with gamma*xhat + beta and updates the
-// running statistics.
-func (l *Layer) bnForward(rows int, shift bool) {
+// running statistics. Large batches are split by channel across threads
+// goroutines; every channel's sums run over the batch in the same order
+// whatever the split, so the results do not depend on threads.
+func (l *Layer) bnForward(rows int, shift bool, threads int) {
 	ch := l.Out
 	y := l.c.y[:rows*ch]
 	mean := make([]float64, ch)
 	dev := make([]float64, ch)
-	for b := 0; b < rows; b++ {
-		for c, v := range y[b*ch : (b+1)*ch] {
-			mean[c] += float64(v)
+	channelRanges(rows, ch, threads, func(c0, c1 int) {
+		for b := 0; b < rows; b++ {
+			for c, v := range y[b*ch+c0 : b*ch+c1] {
+				mean[c0+c] += float64(v)
+			}
 		}
-	}
-	for c := range mean {
-		mean[c] /= float64(rows)
-	}
-	for b := 0; b < rows; b++ {
-		for c, v := range y[b*ch : (b+1)*ch] {
-			dev[c] += sqDev(float64(v)-mean[c], shift)
+		for c := c0; c < c1; c++ {
+			mean[c] /= float64(rows)
 		}
-	}
+		for b := 0; b < rows; b++ {
+			for c, v := range y[b*ch+c0 : b*ch+c1] {
+				dev[c0+c] += sqDev(float64(v)-mean[c0+c], shift)
+			}
+		}
+	})
 	nv := len(l.Var) // ch for hidden layers, 1 for the output layer
 	vars := make([]float64, nv)
 	for c, d := range dev {
@@ -77,31 +84,37 @@ func (l *Layer) bnForward(rows int, shift bool) {
 	for c := range gam {
 		gam[c], inv[c] = effGamma(l.Gamma[c%nv], shift), l.c.invstd[c%nv]
 	}
-	for b := 0; b < rows; b++ {
-		yb, xb := y[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
-		for c, v := range yb {
-			xh := float32(float64(v)-mean[c]) * inv[c]
-			xb[c] = xh
-			yb[c] = gam[c]*xh + l.Beta[c]
+	channelRanges(rows, ch, threads, func(c0, c1 int) {
+		for b := 0; b < rows; b++ {
+			yb, xb := y[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
+			for j, v := range yb {
+				c := c0 + j
+				xh := float32(float64(v)-mean[c]) * inv[c]
+				xb[j] = xh
+				yb[j] = gam[c]*xh + l.Beta[c]
+			}
 		}
-	}
+	})
 }
 
 // bnBackward turns dL/dy in d (rows x Out) into dL/dz in place and stores
 // the gradients of Gamma and Beta. For shift-based batch norm the power-of-
-// two approximations pass the gradient straight through.
-func (l *Layer) bnBackward(d []float32, rows int, shift bool) {
+// two approximations pass the gradient straight through. Threads as in
+// bnForward.
+func (l *Layer) bnBackward(d []float32, rows int, shift bool, threads int) {
 	ch, nv := l.Out, len(l.Var)
 	xhat := l.c.xhat[:rows*ch]
 	sdy := make([]float64, ch)
 	sdyx := make([]float64, ch)
-	for b := 0; b < rows; b++ {
-		db, xb := d[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
-		for c, dv := range db {
-			sdy[c] += float64(dv)
-			sdyx[c] += float64(dv) * float64(xb[c])
+	channelRanges(rows, ch, threads, func(c0, c1 int) {
+		for b := 0; b < rows; b++ {
+			db, xb := d[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
+			for j, dv := range db {
+				sdy[c0+j] += float64(dv)
+				sdyx[c0+j] += float64(dv) * float64(xb[j])
+			}
 		}
-	}
+	})
 	clear(l.gG)
 	for c := range sdy {
 		l.gB[c] = float32(sdy[c])
@@ -120,11 +133,28 @@ func (l *Layer) bnBackward(d []float32, rows int, shift bool) {
 		g[c] = float64(effGamma(l.Gamma[c%nv], shift)) * float64(l.c.invstd[c%nv])
 		my[c], mx[c] = sdy[c]/float64(rows), vsum[c%nv]/count
 	}
-	for b := 0; b < rows; b++ {
-		db, xb := d[b*ch:(b+1)*ch], xhat[b*ch:(b+1)*ch]
-		for c, dv := range db {
-			v := float64(dv) - my[c] - float64(xb[c])*mx[c]
-			db[c] = float32(g[c] * v)
+	channelRanges(rows, ch, threads, func(c0, c1 int) {
+		for b := 0; b < rows; b++ {
+			db, xb := d[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
+			for j, dv := range db {
+				c := c0 + j
+				v := float64(dv) - my[c] - float64(xb[j])*mx[c]
+				db[j] = float32(g[c] * v)
+			}
 		}
+	})
+}
+
+// channelRanges runs f over channel ranges [c0, c1) covering [0, ch), on
+// up to threads goroutines when the tensor (rows x ch) is large.
+func channelRanges(rows, ch, threads int, f func(c0, c1 int)) {
+	if threads <= 1 || ch < 2 || rows*ch < 1<<16 {
+		f(0, ch)
+		return
 	}
+	var wg sync.WaitGroup
+	for _, r := range split(ch, 8, threads) {
+		wg.Go(func() { f(r[0], r[1]) })
+	}
+	wg.Wait()
 }

@@ -26,7 +26,8 @@ type checkpoint struct {
 	Version   int
 	Cfg       Config
 	Model     *Model
-	Opt       [][]*optimState // per layer: W, Gamma, Beta
+	Opt       [][]*optimState // per dense layer: W, Gamma, Beta
+	ConvOpt   [][]*optimState // per convolution: W, Gamma, Beta
 	Best      *Model
 	BestAcc   float64
 	BestEpoch int
@@ -51,6 +52,9 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		Perm: t.perm, LossSum: t.lossSum, Correct: t.correct, Elapsed: t.elapsed, History: t.history}
 	for _, l := range t.model.Layers {
 		ck.Opt = append(ck.Opt, l.opt)
+	}
+	for _, c := range t.model.Convs {
+		ck.ConvOpt = append(ck.ConvOpt, c.L.opt)
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
@@ -97,7 +101,13 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if err := ck.Cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}
-	if ck.Model == nil || ck.Model.check() != nil || len(ck.Opt) != len(ck.Model.Layers) {
+	if ck.Model != nil {
+		ck.Model.Cfg = ck.Cfg
+	}
+	if ck.Best != nil {
+		ck.Best.Cfg = ck.Cfg
+	}
+	if ck.Model == nil || ck.Model.check() != nil || len(ck.Opt) != len(ck.Model.Layers) || len(ck.ConvOpt) != len(ck.Model.Convs) {
 		return nil, fmt.Errorf("train: checkpoint %s: inconsistent model", path)
 	}
 	if ck.Best != nil && ck.Best.check() != nil {
@@ -134,6 +144,12 @@ func Resume(path string, train, val *dataset.Set) (*Trainer, error) {
 			return nil, fmt.Errorf("train: checkpoint %s: layer %d: bad optimizer state", path, i)
 		}
 		l.opt = ck.Opt[i]
+	}
+	for i, c := range m.Convs {
+		if len(ck.ConvOpt[i]) != 3 {
+			return nil, fmt.Errorf("train: checkpoint %s: convolution %d: bad optimizer state", path, i)
+		}
+		c.L.opt = ck.ConvOpt[i]
 	}
 	m.prepare()
 	if ck.Best != nil {

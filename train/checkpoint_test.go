@@ -40,6 +40,20 @@ func smallConfig() Config {
 	return cfg
 }
 
+// smallConvConfig is smallConfig with convolutions (stride, padding, a
+// pool) and flips.
+func smallConvConfig() Config {
+	cfg := smallConfig()
+	cfg.Layers, cfg.Hidden, cfg.Flip = "c4k3s2p1,p2,c6,f24,f10", []int{24}, true
+	return cfg
+}
+
+// configs are the small configurations the determinism and resume tests
+// run.
+func configs() map[string]Config {
+	return map[string]Config{"mlp": smallConfig(), "conv": smallConvConfig()}
+}
+
 // trainedBytes trains cfg on synthetic data and returns the exported best
 // model's netlist file.
 func trainedBytes(t *testing.T, cfg Config, tr *Trainer, h Hooks) []byte {
@@ -64,7 +78,12 @@ func trainedBytes(t *testing.T, cfg Config, tr *Trainer, h Hooks) []byte {
 // TestDeterminism: the same seed gives a byte-identical model file, for
 // any thread count.
 func TestDeterminism(t *testing.T) {
-	cfg := smallConfig()
+	for name, cfg := range configs() {
+		t.Run(name, func(t *testing.T) { testDeterminism(t, cfg) })
+	}
+}
+
+func testDeterminism(t *testing.T, cfg Config) {
 	cfg.Threads = 1
 	a := trainedBytes(t, cfg, nil, Hooks{})
 	b := trainedBytes(t, cfg, nil, Hooks{})
@@ -85,7 +104,12 @@ func TestDeterminism(t *testing.T) {
 // TestResume: a run interrupted mid-epoch (as Ctrl-C does), saved and
 // resumed gives the same model as an uninterrupted run.
 func TestResume(t *testing.T) {
-	cfg := smallConfig()
+	for name, cfg := range configs() {
+		t.Run(name, func(t *testing.T) { testResume(t, cfg) })
+	}
+}
+
+func testResume(t *testing.T, cfg Config) {
 	want := trainedBytes(t, cfg, nil, Hooks{})
 
 	ck := filepath.Join(t.TempDir(), "run.ckpt")

@@ -13,9 +13,13 @@ import (
 // Config describes a training run. Zero values are not defaults: start from
 // DefaultConfig and override fields.
 type Config struct {
-	Dataset   string // "mnist", "fashion", "cifar10" or your own: images:DIR, idx:... (dataset.CheckName)
-	Arch      string // "tfc", "sfc", "lfc", "mlp4096" or "custom"
-	Hidden    []int  // hidden layer widths
+	Dataset string // "mnist", "fashion", "cifar10" or your own: images:DIR, idx:... (dataset.CheckName)
+	Arch    string // "tfc", "sfc", "lfc", "mlp4096", "cnv", "lenet" or "custom"
+	Hidden  []int  // hidden dense layer widths
+	// Layers is the layer string of a convolutional model (grammar in
+	// ParseLayers); "" for an MLP. Its dense widths must equal Hidden plus
+	// the output layer. Left out of JSON when empty (MLP hashes unchanged).
+	Layers    string `json:",omitempty"`
 	WBits     int    // weight width: 1 (sign), 2 or 4 (symmetric uniform)
 	ABits     int    // hidden activation width: 1 (sign), 2 or 4 (uniform on [0,1])
 	InputBits int    // 1: binarized pixels (pixel >= InputThreshold); 8: raw pixels
@@ -41,6 +45,9 @@ type Config struct {
 	// training image (horizontally and vertically, independently and
 	// uniformly in [-Augment, Augment]) before it is encoded; 0: none.
 	Augment int
+	// Flip mirrors every training image horizontally with probability 1/2
+	// (after the shift); off by default, on for CIFAR-style training.
+	Flip bool `json:",omitempty"`
 
 	Loss      string // "hinge" (squared hinge) or "xent" (softmax cross-entropy)
 	Optimizer string // "adam" or "shift-adamax" (shift-based AdaMax)
@@ -66,9 +73,12 @@ const (
 // DefaultConfig returns the default configuration (and schedule) for an
 // architecture name.
 func DefaultConfig(arch string) (Config, error) {
+	if layers, ok := ConvArchitectures[arch]; ok {
+		return defaultConvConfig(arch, layers)
+	}
 	h, ok := Architectures[arch]
 	if !ok {
-		return Config{}, fmt.Errorf("train: unknown architecture %q (want tfc, sfc, lfc or mlp4096)", arch)
+		return Config{}, fmt.Errorf("train: unknown architecture %q (want tfc, sfc, lfc, mlp4096, cnv or lenet)", arch)
 	}
 	c := Config{
 		Dataset: "mnist", Arch: arch, Hidden: slices.Clone(h),
@@ -88,6 +98,36 @@ func DefaultConfig(arch string) (Config, error) {
 		c.Epochs, c.LR, c.LRFinal, c.Augment = 60, 3e-3, 3e-6, 1
 	}
 	return c, nil
+}
+
+// defaultConvConfig is DefaultConfig for a convolutional architecture.
+func defaultConvConfig(arch, layers string) (Config, error) {
+	st, err := ParseLayers(layers)
+	if err != nil {
+		return Config{}, err
+	}
+	c := Config{
+		Dataset: "mnist", Arch: arch, Layers: layers, Hidden: slices.Clone(st.Dense[:len(st.Dense)-1]),
+		WBits: 1, ABits: 1, InputBits: 1, InputThreshold: 128,
+		Epochs: 20, Batch: 100, LR: 1e-2, LRFinal: 1e-5, Seed: 1, Augment: 1,
+		Loss: "hinge", Optimizer: "adam",
+	}
+	if arch == "cnv" {
+		// CIFAR-style: 8-bit pixels into the first convolution, pad-and-
+		// crop by 4 pixels and horizontal flips.
+		c.Dataset, c.InputBits, c.Augment, c.Flip = dataset.CIFAR10, 8, 4, true
+		c.Epochs, c.Batch, c.LR, c.LRFinal = 40, 100, 5e-3, 5e-6
+	}
+	return c, nil
+}
+
+// Stack returns the parsed layer string of a convolutional configuration
+// (the zero Stack for an MLP).
+func (c *Config) Stack() (Stack, error) {
+	if c.Layers == "" {
+		return Stack{}, nil
+	}
+	return ParseLayers(c.Layers)
 }
 
 // ParseHidden parses a comma-separated list of hidden layer widths.
@@ -140,7 +180,24 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.validateLayers()
+}
+
+// validateLayers checks a convolutional configuration's layer string
+// against Hidden and the input shape.
+func (c *Config) validateLayers() error {
+	if c.Layers == "" {
+		return nil
+	}
+	st, err := ParseLayers(c.Layers)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(st.Dense[:len(st.Dense)-1], c.Hidden) {
+		return fmt.Errorf("train: hidden widths %v differ from the layer string's dense layers %v", c.Hidden, st.Dense[:len(st.Dense)-1])
+	}
+	_, _, err = st.plan(c.InputShape())
+	return err
 }
 
 // wrap prefixes a dataset error with the package name.
@@ -201,6 +258,9 @@ func (c *Config) InputShape() dataset.Shape {
 
 // inputPixels is the number of bytes of one input image (C*H*W).
 func (c *Config) inputPixels() int { return c.InputShape().Size() }
+
+// inputChannels is the number of channels of the input images.
+func (c *Config) inputChannels() int { return c.InputShape().C }
 
 // threads is the number of goroutines for matrix products.
 func (c *Config) threads() int {

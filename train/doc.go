@@ -1,9 +1,14 @@
-// Package train trains binarized and quantized multilayer perceptrons (the
-// method of Hubara et al., "Quantized Neural Networks", 2016) on MNIST-like
-// data and exports them exactly to the netlist IR.
+// Package train trains binarized and quantized multilayer perceptrons and
+// convolutional networks (the method of Hubara et al., "Quantized Neural
+// Networks", 2016) on MNIST-like data and CIFAR-10 and exports them exactly
+// to the netlist IR.
 //
 // It owns:
-//   - Config and the per-architecture defaults (tfc, sfc, lfc, mlp4096);
+//   - Config and the per-architecture defaults (tfc, sfc, lfc, mlp4096,
+//     lenet, cnv) and the layer strings of convolutional models (arch.go);
+//   - the layer kinds, each with its forward, backward and export: dense
+//     (Layer: model.go, step.go, bn.go), convolution (Conv: conv.go,
+//     conv_infer.go, im2col on the GEMM) and max-pool (maxpool.go);
 //   - the float model (latent weights, batch norm, quantizers with the
 //     straight-through estimator, squared hinge or cross-entropy loss,
 //     Adam and shift-based AdaMax) and its training loop (Trainer);

@@ -19,6 +19,9 @@ func (inf *Inference) Export(name string, meta map[string]string) (*netlist.Netw
 		in.Threshold = cfg.InputThreshold
 	}
 	n := &netlist.Network{Name: name, Meta: meta, Layers: []netlist.Layer{in}}
+	for i, c := range inf.convs {
+		n.Layers = append(n.Layers, c.export(i)...)
+	}
 	for i, f := range inf.layers {
 		d := &netlist.Dense{Name: fmt.Sprintf("fc%d", i), In: f.in, Out: f.out, WeightBits: f.wbits, Weights: f.w}
 		lo, hi := make([]int64, f.out), make([]int64, f.out)
@@ -39,14 +42,7 @@ func (inf *Inference) Export(name string, meta map[string]string) (*netlist.Netw
 			n.Layers = append(n.Layers, o)
 			break
 		}
-		t := &netlist.Threshold{Name: fmt.Sprintf("act%d", i), Channels: f.out, Bits: f.abits,
-			T: make([]int64, 0, f.out*actLevels(f.abits)), Reversed: make([]bool, f.out)}
-		for c := 0; c < f.out; c++ {
-			row, rev := f.foldChannel(c, lo[c], hi[c])
-			t.T = append(t.T, row...)
-			t.Reversed[c] = rev
-		}
-		n.Layers = append(n.Layers, t)
+		n.Layers = append(n.Layers, f.thresholds(fmt.Sprintf("act%d", i), lo, hi))
 	}
 	if err := netlist.Validate(n); err != nil {
 		return nil, fmt.Errorf("train: exported netlist is invalid: %w", err)
@@ -88,6 +84,12 @@ func configMeta(cfg *Config) map[string]string {
 	}
 	if cfg.Augment > 0 {
 		m["augment"] = strconv.Itoa(cfg.Augment)
+	}
+	if cfg.Flip {
+		m["flip"] = "true"
+	}
+	if cfg.Layers != "" {
+		m["layers"] = cfg.Layers
 	}
 	if side := cfg.InputSide(); side != cfg.dataShape().H {
 		m["input_size"] = strconv.Itoa(side)

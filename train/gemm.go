@@ -6,16 +6,32 @@ import (
 
 // matView is a strided, read-only view of a float32 matrix: element (i, j)
 // is data[i*rs+j*cs]. Transposes are free: swap rs and cs.
+//
+// If patch is not nil the view is instead the im2col matrix of a batch of
+// images (patch.go), offset by r0 rows and c0 columns, and data, rs and cs
+// are unused: the packing routines read the patches from the images.
 type matView struct {
 	data   []float32
 	rs, cs int
+	patch  *patchView
+	r0, c0 int
 }
 
 // rowMajor views data as a row-major matrix with cols columns.
-func rowMajor(data []float32, cols int) matView { return matView{data, cols, 1} }
+func rowMajor(data []float32, cols int) matView { return matView{data: data, rs: cols, cs: 1} }
 
 // transposed views a row-major matrix with cols columns as its transpose.
-func transposed(data []float32, cols int) matView { return matView{data, 1, cols} }
+func transposed(data []float32, cols int) matView { return matView{data: data, rs: 1, cs: cols} }
+
+// sub is the view starting at row i0 and column j0.
+func (v matView) sub(i0, j0 int) matView {
+	if v.patch != nil {
+		v.r0, v.c0 = v.r0+i0, v.c0+j0
+		return v
+	}
+	v.data = v.data[i0*v.rs+j0*v.cs:]
+	return v
+}
 
 // Blocking of the GEMM (BLIS-style): a KC x NC block of B and an MC x KC
 // block of A are packed into micro-panels of NR columns and MR rows that the
@@ -66,8 +82,7 @@ func gemm(m, n, k int, a, b matView, c []float32, ldc int, acc bool, threads int
 	for _, jb := range jobs {
 		wg.Go(func() {
 			i0, i1, j0, j1 := jb[0], jb[1], jb[2], jb[3]
-			av := matView{a.data[i0*a.rs:], a.rs, a.cs}
-			bv := matView{b.data[j0*b.cs:], b.rs, b.cs}
+			av, bv := a.sub(i0, 0), b.sub(0, j0)
 			gemmSerial(i1-i0, j1-j0, k, av, bv, c[i0*ldc+j0:], ldc, acc)
 		})
 	}
@@ -156,6 +171,10 @@ func packA(dst []float32, a matView, ic, pc, mc, kc int) {
 		if rows < gemmMR {
 			clear(panel)
 		}
+		if a.patch != nil {
+			a.patch.packRows(panel, a.r0+ic+p*gemmMR, rows, a.c0+pc, kc)
+			continue
+		}
 		for r := 0; r < rows; r++ {
 			base := (ic+p*gemmMR+r)*a.rs + pc*a.cs
 			if a.cs == 1 {
@@ -180,6 +199,12 @@ func packB(dst []float32, b matView, pc, jc, kc, nc int) {
 		cols := min(gemmNR, nc-q*gemmNR)
 		if cols < gemmNR {
 			clear(panel)
+		}
+		if b.patch != nil {
+			for kk := 0; kk < kc; kk++ {
+				b.patch.row(panel[kk*gemmNR:kk*gemmNR+cols], b.r0+pc+kk, b.c0+jc+q*gemmNR)
+			}
+			continue
 		}
 		if b.cs == 1 {
 			for kk := 0; kk < kc; kk++ {

@@ -72,7 +72,7 @@ func TestDenseBNGradient(t *testing.T) {
 			forward := func() float64 {
 				copy(l.wq, l.W) // unquantized: the linear part alone
 				l.forwardLinear(x, rows, 1)
-				l.bnForward(rows, tt.shift)
+				l.bnForward(rows, tt.shift, 1)
 				var s float64
 				for i, v := range l.c.y[:rows*out] {
 					s += float64(r[i] * v)
@@ -82,7 +82,7 @@ func TestDenseBNGradient(t *testing.T) {
 			forward()
 			d := l.c.dz[:rows*out]
 			copy(d, r)
-			l.bnBackward(d, rows, tt.shift)
+			l.bnBackward(d, rows, tt.shift, 1)
 			dx := make([]float32, rows*in)
 			l.backwardLinear(d, rows, dx, 1)
 			gW, gG, gB := append([]float32(nil), l.gW...), append([]float32(nil), l.gG...), append([]float32(nil), l.gB...)

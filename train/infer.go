@@ -17,6 +17,7 @@ import (
 // norm with its shared scale, rounded to integers; see docs/training.md).
 type Inference struct {
 	cfg    Config
+	convs  []*infConv
 	layers []*infLayer
 }
 
@@ -46,36 +47,56 @@ func (m *Model) Inference() *Inference {
 	if m.Cfg.InputBits == 8 {
 		xmin, xmax = 0, 255
 	}
+	for _, c := range m.Convs {
+		f := newInfLayer(c.L, xmin, xmax, m.Cfg.ShiftBN)
+		pad := int64(math.Round(float64(c.PadValue) / c.L.InScale))
+		inf.convs = append(inf.convs, &infConv{ConvShape: c.ConvShape, pad: pad, f: f})
+		xmin, xmax = f.actRange()
+	}
 	for _, l := range m.Layers {
-		f := &infLayer{in: l.In, out: l.Out, wbits: l.WBits, abits: l.ABits, xmin: xmin, xmax: xmax,
-			sc: l.InScale * weightScale(l.WBits), mean: slices.Clone(l.Mean)}
-		f.w = make([]int8, len(l.W))
-		f.wf = make([]float32, len(l.W))
-		for i, w := range l.W {
-			f.w[i] = weightInt(w, l.WBits)
-			f.wf[i] = float32(f.w[i])
-		}
-		f.beta = make([]float64, l.Out)
-		for c, b := range l.Beta {
-			f.beta[c] = float64(b)
-		}
-		if l.Hidden() {
-			f.gamma = make([]float64, l.Out)
-			f.inv = make([]float64, l.Out)
-			for c := range f.gamma {
-				f.gamma[c] = float64(effGamma(l.Gamma[c], m.Cfg.ShiftBN))
-				f.inv[c] = invStd(l.Var[c], m.Cfg.ShiftBN)
-			}
-			xmin, xmax = -1, 1
-			if l.ABits > 1 {
-				xmin, xmax = 0, int64(actLevels(l.ABits))
-			}
-		} else {
-			f.outputOffsets(float64(effGamma(l.Gamma[0], m.Cfg.ShiftBN)), invStd(l.Var[0], m.Cfg.ShiftBN))
-		}
+		f := newInfLayer(l, xmin, xmax, m.Cfg.ShiftBN)
 		inf.layers = append(inf.layers, f)
+		xmin, xmax = f.actRange()
 	}
 	return inf
+}
+
+// newInfLayer is the inference form of a dense layer (or of a
+// convolution's patch-wise dense view) whose input elements lie in
+// [xmin, xmax].
+func newInfLayer(l *Layer, xmin, xmax int64, shift bool) *infLayer {
+	f := &infLayer{in: l.In, out: l.Out, wbits: l.WBits, abits: l.ABits, xmin: xmin, xmax: xmax,
+		sc: l.InScale * weightScale(l.WBits), mean: slices.Clone(l.Mean)}
+	f.w = make([]int8, len(l.W))
+	f.wf = make([]float32, len(l.W))
+	for i, w := range l.W {
+		f.w[i] = weightInt(w, l.WBits)
+		f.wf[i] = float32(f.w[i])
+	}
+	f.beta = make([]float64, l.Out)
+	for c, b := range l.Beta {
+		f.beta[c] = float64(b)
+	}
+	if !l.Hidden() {
+		f.outputOffsets(float64(effGamma(l.Gamma[0], shift)), invStd(l.Var[0], shift))
+		return f
+	}
+	f.gamma = make([]float64, l.Out)
+	f.inv = make([]float64, l.Out)
+	for c := range f.gamma {
+		f.gamma[c] = float64(effGamma(l.Gamma[c], shift))
+		f.inv[c] = invStd(l.Var[c], shift)
+	}
+	return f
+}
+
+// actRange is the range of the integer values a hidden layer's
+// activations take.
+func (f *infLayer) actRange() (int64, int64) {
+	if f.abits > 1 {
+		return 0, int64(actLevels(f.abits))
+	}
+	return -1, 1
 }
 
 // outputOffsets folds the output batch norm y_c = g*inv*(z_c*sc - mean_c) +
@@ -121,17 +142,24 @@ func (f *infLayer) level(c int, z int64) int { return actLevelOf(f.bnOut(c, z), 
 // returns the predicted classes and, for information, the classes the
 // output batch norm would give without rounding its offsets to integers.
 func (inf *Inference) Predict(pixels []byte, count int) (classes, unrounded []int) {
-	const chunk = 500
+	chunk := inf.chunk()
 	classes = make([]int, count)
 	unrounded = make([]int, count)
 	th := inf.cfg.threads()
 	sz := inf.cfg.inputPixels()
-	var bufA, bufB []float32
+	var bufA, bufB, scratch []float32
 	for lo := 0; lo < count; lo += chunk {
 		rows := min(chunk, count-lo)
 		bufA = growF32(bufA, rows*sz)
 		encodeInput(bufA, pixels[lo*sz:(lo+rows)*sz], &inf.cfg, true)
 		x := bufA
+		for _, c := range inf.convs {
+			scratch = growF32(scratch, rows*c.OH*c.OW*c.Out)
+			bufB = growF32(bufB, rows*c.OH*c.OW*c.Out)
+			c.forward(bufB, x, scratch, rows, th)
+			bufA, bufB = bufB, bufA
+			x = bufA
+		}
 		for _, f := range inf.layers {
 			bufB = growF32(bufB, rows*f.out)
 			z := bufB

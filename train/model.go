@@ -53,7 +53,8 @@ func (l *Layer) Hidden() bool { return l.ABits > 0 }
 // Model is the float model: latent weights and batch-norm parameters.
 type Model struct {
 	Cfg    Config
-	Layers []*Layer
+	Convs  []*Conv  // convolution stages, before the dense layers (none for an MLP)
+	Layers []*Layer // dense layers, the output layer last
 
 	inMask []float32 // input dropout multipliers, reused across steps
 }
@@ -65,11 +66,11 @@ func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Cfg: cfg}
-	sizes := append(append([]int{cfg.inputPixels()}, cfg.Hidden...), cfg.classes())
-	inScale := 1.0
-	if cfg.InputBits == 8 {
-		inScale = 1.0 / 255
+	features, inScale, err := m.addConvs(rng)
+	if err != nil {
+		return nil, err
 	}
+	sizes := append(append([]int{features}, cfg.Hidden...), cfg.classes())
 	for i := 0; i+1 < len(sizes); i++ {
 		l := &Layer{In: sizes[i], Out: sizes[i+1], WBits: cfg.WBits, InScale: inScale}
 		hidden := i+2 < len(sizes)
@@ -93,17 +94,75 @@ func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
 	return m, nil
 }
 
+// addConvs appends the configuration's convolution stages and returns the
+// number of features the first dense layer sees and the real value of one
+// integer unit of them.
+func (m *Model) addConvs(rng *rand.Rand) (int, float64, error) {
+	cfg := &m.Cfg
+	inScale := 1.0
+	if cfg.InputBits == 8 {
+		inScale = 1.0 / 255
+	}
+	st, err := cfg.Stack()
+	if err != nil {
+		return 0, 0, err
+	}
+	shapes, features, err := st.plan(cfg.InputShape())
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(shapes) == 0 {
+		return cfg.inputPixels(), inScale, nil
+	}
+	for i, g := range shapes {
+		m.Convs = append(m.Convs, newConv(g, cfg.WBits, cfg.ABits, convInScale(cfg, i), convPad(cfg, i), rng))
+	}
+	inScale = actScale(cfg.ABits)
+	return features, inScale, nil
+}
+
+// convInScale is the real value of one integer unit of convolution i's
+// input: the pixels' for the first, the activations' after.
+func convInScale(cfg *Config, i int) float64 {
+	switch {
+	case i > 0:
+		return actScale(cfg.ABits)
+	case cfg.InputBits == 8:
+		return 1.0 / 255
+	}
+	return 1
+}
+
+// convPad is convolution i's padding value in the real domain of its
+// input: +1 for bipolar values (binarized pixels, 1-bit activations), 0
+// for 8-bit pixels and k-bit activations (level 0).
+func convPad(cfg *Config, i int) float32 {
+	if (i == 0 && cfg.InputBits == 8) || (i > 0 && cfg.ABits > 1) {
+		return 0
+	}
+	return 1
+}
+
 // prepare allocates gradients and optimizer state (after NewModel or
 // decoding a checkpoint).
 func (m *Model) prepare() {
+	for _, c := range m.Convs {
+		c.L.prepare()
+	}
 	for _, l := range m.Layers {
-		l.wq = make([]float32, len(l.W))
-		l.gW = make([]float32, len(l.W))
-		l.gG = make([]float32, len(l.Gamma))
-		l.gB = make([]float32, len(l.Beta))
-		if l.opt == nil {
-			l.opt = []*optimState{newOptimState(len(l.W)), newOptimState(len(l.Gamma)), newOptimState(len(l.Beta))}
-		}
+		l.prepare()
+	}
+}
+
+// prepare allocates the layer's gradients and, if missing, its optimizer
+// state.
+func (l *Layer) prepare() {
+	l.wq = make([]float32, len(l.W))
+	l.gW = make([]float32, len(l.W))
+	l.gG = make([]float32, len(l.Gamma))
+	l.gB = make([]float32, len(l.Beta))
+	if l.opt == nil {
+		l.opt = []*optimState{newOptimState(len(l.W)), newOptimState(len(l.Gamma)), newOptimState(len(l.Beta))}
 	}
 }
 
@@ -152,21 +211,32 @@ func parallelRange(n, threads int, f func(lo, hi int)) {
 func (m *Model) Clone() *Model {
 	c := &Model{Cfg: m.Cfg}
 	c.Cfg.Hidden = slices.Clone(m.Cfg.Hidden)
+	for _, cv := range m.Convs {
+		c.Convs = append(c.Convs, &Conv{ConvShape: cv.ConvShape, PadValue: cv.PadValue, L: cv.L.clone()})
+	}
 	for _, l := range m.Layers {
-		c.Layers = append(c.Layers, &Layer{
-			In: l.In, Out: l.Out, WBits: l.WBits, ABits: l.ABits, InScale: l.InScale,
-			W: slices.Clone(l.W), Gamma: slices.Clone(l.Gamma), Beta: slices.Clone(l.Beta),
-			Mean: slices.Clone(l.Mean), Var: slices.Clone(l.Var),
-		})
+		c.Layers = append(c.Layers, l.clone())
 	}
 	c.prepare()
 	return c
+}
+
+// clone returns a copy of the layer's parameters.
+func (l *Layer) clone() *Layer {
+	return &Layer{
+		In: l.In, Out: l.Out, WBits: l.WBits, ABits: l.ABits, InScale: l.InScale,
+		W: slices.Clone(l.W), Gamma: slices.Clone(l.Gamma), Beta: slices.Clone(l.Beta),
+		Mean: slices.Clone(l.Mean), Var: slices.Clone(l.Var),
+	}
 }
 
 // check verifies that decoded parameters have consistent sizes.
 func (m *Model) check() error {
 	if len(m.Layers) < 2 {
 		return fmt.Errorf("train: model has %d layers, want at least 2", len(m.Layers))
+	}
+	if err := m.checkConvs(); err != nil {
+		return err
 	}
 	for i, l := range m.Layers {
 		nvar := 1
@@ -177,8 +247,37 @@ func (m *Model) check() error {
 			len(l.Beta) != l.Out || len(l.Mean) != l.Out || len(l.Var) != nvar {
 			return fmt.Errorf("train: layer %d: inconsistent parameter sizes", i)
 		}
+		if i == 0 && len(m.Convs) > 0 && m.Convs[len(m.Convs)-1].outSize() != l.In {
+			return fmt.Errorf("train: dense layer 0 takes %d inputs, the last convolution has %d outputs", l.In, m.Convs[len(m.Convs)-1].outSize())
+		}
 		if i > 0 && m.Layers[i-1].Out != l.In {
 			return fmt.Errorf("train: layer %d takes %d inputs, previous layer has %d outputs", i, l.In, m.Layers[i-1].Out)
+		}
+	}
+	return nil
+}
+
+// checkConvs verifies the decoded convolution stages against the
+// configuration's layer string.
+func (m *Model) checkConvs() error {
+	st, err := m.Cfg.Stack()
+	if err != nil {
+		return err
+	}
+	shapes, _, err := st.plan(m.Cfg.InputShape())
+	if err != nil {
+		return err
+	}
+	if len(shapes) != len(m.Convs) {
+		return fmt.Errorf("train: model has %d convolutions, the layer string %d", len(m.Convs), len(shapes))
+	}
+	for i, c := range m.Convs {
+		l := c.L
+		if c.ConvShape != shapes[i] || l == nil || l.In != c.K*c.K*c.InC || l.Out != c.Out ||
+			len(l.W) != l.In*l.Out || len(l.Gamma) != l.Out || len(l.Beta) != l.Out ||
+			len(l.Mean) != l.Out || len(l.Var) != l.Out || l.ABits != m.Cfg.ABits || l.WBits != m.Cfg.WBits ||
+			l.InScale != convInScale(&m.Cfg, i) || c.PadValue != convPad(&m.Cfg, i) {
+			return fmt.Errorf("train: convolution %d: inconsistent parameter sizes", i)
 		}
 	}
 	return nil

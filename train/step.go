@@ -68,10 +68,13 @@ func (m *Model) forwardTrain(x []float32, rows int, rng *rand.Rand) []float32 {
 		dropout(x, m.inMask, cfg.DropIn, rng)
 	}
 	in := x
+	for _, c := range m.Convs {
+		in = c.forwardTrain(in, rows, cfg)
+	}
 	for _, l := range m.Layers {
 		l.quantizeWeights(th)
 		l.forwardLinear(in, rows, th)
-		l.bnForward(rows, cfg.ShiftBN)
+		l.bnForward(rows, cfg.ShiftBN, th)
 		if !l.Hidden() {
 			return l.c.y[:rows*l.Out]
 		}
@@ -104,15 +107,25 @@ func (m *Model) backward(rows int, rng *rand.Rand) {
 			}
 			activateGrad(d, l.c.y, l.ABits)
 		}
-		l.bnBackward(d, rows, cfg.ShiftBN)
+		l.bnBackward(d, rows, cfg.ShiftBN, th)
 		if cfg.GBits > 0 {
 			quantizeGrad(d, cfg.GBits, rng)
 		}
 		var dx []float32
-		if i > 0 {
+		switch {
+		case i > 0:
 			dx = m.Layers[i-1].c.dz
+		case len(m.Convs) > 0:
+			dx = m.Convs[len(m.Convs)-1].da
 		}
 		l.backwardLinear(d, rows, dx, th)
+	}
+	for i := len(m.Convs) - 1; i >= 0; i-- {
+		var dx []float32
+		if i > 0 {
+			dx = m.Convs[i-1].da
+		}
+		m.Convs[i].backward(rows, dx, cfg, rng)
 	}
 }
 
@@ -138,6 +151,12 @@ func (l *Layer) backwardLinear(d []float32, rows int, dx []float32, threads int)
 func (m *Model) update(lr float64) {
 	cfg := &m.Cfg
 	th := cfg.threads()
+	for _, c := range m.Convs {
+		l := c.L
+		l.opt[0].step(cfg.Optimizer, l.W, l.gW, lr*c.lrScale(), true, th)
+		l.opt[1].step(cfg.Optimizer, l.Gamma, l.gG, lr, false, th)
+		l.opt[2].step(cfg.Optimizer, l.Beta, l.gB, lr, false, th)
+	}
 	for _, l := range m.Layers {
 		l.opt[0].step(cfg.Optimizer, l.W, l.gW, lr*l.lrScale(), true, th)
 		l.opt[1].step(cfg.Optimizer, l.Gamma, l.gG, lr, false, th)

@@ -203,7 +203,8 @@ func (t *Trainer) startEpoch() {
 
 // gather copies batch s of the epoch's permutation into the batch buffers,
 // shifting every image by a random offset if the configuration asks for
-// augmentation (in pixels of the model's input, after downsampling).
+// augmentation (in pixels of the model's input, after downsampling), and
+// mirroring it with probability 1/2 if it asks for flips.
 func (t *Trainer) gather(s int) {
 	a, shape := t.cfg.Augment, t.cfg.InputShape()
 	sz := shape.Size()
@@ -215,6 +216,9 @@ func (t *Trainer) gather(s int) {
 			shiftImage(dst, t.train.Image(i), shape, dx, dy)
 		} else {
 			copy(dst, t.train.Image(i))
+		}
+		if t.cfg.Flip && t.rng.IntN(2) == 1 {
+			flipImage(dst, shape)
 		}
 		t.labs[b] = t.train.Labels[i]
 	}
@@ -236,6 +240,20 @@ func shiftImage(dst, src []byte, s dataset.Shape, dx, dy int) {
 			continue
 		}
 		copy(dst[(r*w+c0)*ch:(r*w+c1)*ch], src[(sr*w+c0-dx)*ch:(sr*w+c1-dx)*ch])
+	}
+}
+
+// flipImage mirrors an image of shape s (channel-fastest) left to right
+// in place.
+func flipImage(img []byte, s dataset.Shape) {
+	ch := s.C
+	for r := 0; r < s.H; r++ {
+		row := img[r*s.W*ch : (r+1)*s.W*ch]
+		for i, j := 0, s.W-1; i < j; i, j = i+1, j-1 {
+			for c := 0; c < ch; c++ {
+				row[i*ch+c], row[j*ch+c] = row[j*ch+c], row[i*ch+c]
+			}
+		}
 	}
 }
 

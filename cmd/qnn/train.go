@@ -19,7 +19,7 @@ import (
 
 // trainFlagNames are the flags that define a run; --resume takes them from
 // the checkpoint instead.
-var trainFlagNames = []string{"dataset", "arch", "hidden", "wbits", "abits", "input-bits", "input-threshold", "input-size",
+var trainFlagNames = []string{"dataset", "arch", "hidden", "layers", "augment-style", "wbits", "abits", "input-bits", "input-threshold", "input-size",
 	"epochs", "batch", "lr", "lr-final", "seed", "limit", "dropout", "dropout-in", "augment", "loss", "optimizer",
 	"gbits", "shift-bn"}
 
@@ -39,6 +39,7 @@ type trainReport struct {
 	Name          string  `json:"name"`
 	Dataset       string  `json:"dataset"`
 	Hidden        []int   `json:"hidden"`
+	Layers        string  `json:"layers,omitempty"` // layer string of a conv net
 	WeightBits    int     `json:"weight_bits"`
 	ActBits       int     `json:"act_bits"`
 	InputBits     int     `json:"input_bits"`
@@ -58,7 +59,7 @@ type trainReport struct {
 func trainCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
-		Usage: "train a binarized or quantized MLP and export it exactly as a netlist",
+		Usage: "train a binarized or quantized MLP or conv net and export it exactly as a netlist",
 		Flags: trainFlags(),
 		Action: func(c *cli.Context) error {
 			opt, err := trainFlagValues(c, e)
@@ -79,12 +80,13 @@ func trainCommand(e *env) *cli.Command {
 
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
-		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3); sets the default schedule"},
+		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)", DefaultText: "mnist, cifar10 for cnv"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv (FINN's CNV); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
+		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c64,c64,p2,c128k3p1,f512,f10 (c<F>[k<K>][s<S>][p<P>] conv, p<K> max-pool, f<N> dense; see docs/training.md)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
-		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)", DefaultText: "1, 8 for cifar10"},
+		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8 (raw pixels)", DefaultText: "1, 8 for cifar10 and cnv"},
 		&cli.IntFlag{Name: "input-threshold", Value: 128, Usage: "pixel binarization `THRESHOLD` for --input-bits 1"},
 		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "number of `EPOCHS`", DefaultText: "per architecture"},
@@ -95,7 +97,8 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "all training images: 50000 (MNIST), 45000 (CIFAR-10)"},
 		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input", DefaultText: "per architecture"},
-		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way (0: off)", DefaultText: "per architecture"},
+		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way, i.e. pad by N and crop (0: off)", DefaultText: "per architecture"},
+		&cli.StringFlag{Name: "augment-style", Usage: "`STYLE` of augmentation: crop (random crop only) or crop-flip (and horizontal flips)", DefaultText: "crop-flip for cnv, else crop"},
 		&cli.StringFlag{Name: "loss", Value: "hinge", Usage: "`LOSS`: hinge (squared hinge) or xent (cross-entropy)"},
 		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "`OPT`: adam or shift-adamax (shift-based AdaMax)"},
 		&cli.IntFlag{Name: "gbits", Usage: "quantize gradients to `BITS` bits (stochastic rounding); 0: off"},
@@ -187,14 +190,43 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	if c.IsSet("hidden") && c.IsSet("layers") {
+		return cfg, fmt.Errorf("train: --hidden and --layers cannot be combined (--layers holds the dense widths too)")
+	}
 	if c.IsSet("hidden") {
 		if cfg.Hidden, err = train.ParseHidden(c.String("hidden")); err != nil {
 			return cfg, err
 		}
-		cfg.Arch = "custom"
+		cfg.Arch, cfg.Layers = "custom", ""
 	}
-	cfg.Dataset, cfg.Seed, cfg.Limit = c.String("dataset"), c.Uint64("seed"), c.Int("limit")
-	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), inputBitsValue(c)
+	if c.IsSet("layers") {
+		st, err := train.ParseLayers(c.String("layers"))
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Arch, cfg.Layers, cfg.Hidden = "custom", c.String("layers"), st.Dense[:len(st.Dense)-1]
+	}
+	if c.IsSet("augment-style") {
+		switch c.String("augment-style") {
+		case "crop":
+			cfg.Flip = false
+		case "crop-flip":
+			cfg.Flip = true
+		default:
+			return cfg, fmt.Errorf("train: unknown augmentation style %q (want crop or crop-flip)", c.String("augment-style"))
+		}
+	}
+	if c.IsSet("dataset") || cfg.Dataset == "" {
+		cfg.Dataset = c.String("dataset") // else the architecture's (cifar10 for cnv)
+	}
+	cfg.Seed, cfg.Limit = c.Uint64("seed"), c.Int("limit")
+	cfg.WBits, cfg.ABits = c.Int("wbits"), c.Int("abits")
+	switch {
+	case c.IsSet("input-bits"):
+		cfg.InputBits = c.Int("input-bits")
+	case cfg.Dataset == dataset.CIFAR10:
+		cfg.InputBits = 8
+	} // else the architecture's default
 	cfg.InputThreshold, cfg.Loss, cfg.Optimizer = c.Int("input-threshold"), c.String("loss"), c.String("optimizer")
 	cfg.GBits, cfg.ShiftBN = c.Int("gbits"), c.Bool("shift-bn")
 	if cfg.InputSize, err = inputSizeValue(c, "train"); err != nil {
@@ -362,7 +394,7 @@ func finalReport(opt trainOptions, tr *train.Trainer, test *dataset.Set) (*train
 	classes, unrounded := best.Inference().Predict(test.Pixels, test.N)
 	cfg := tr.Config()
 	r := &trainReport{Model: opt.out, Checkpoint: opt.checkpoint, Name: n.Name, Dataset: cfg.Dataset,
-		Hidden: cfg.Hidden, WeightBits: cfg.WBits, ActBits: cfg.ABits, InputBits: cfg.InputBits,
+		Hidden: cfg.Hidden, Layers: cfg.Layers, WeightBits: cfg.WBits, ActBits: cfg.ABits, InputBits: cfg.InputBits,
 		Epochs: cfg.Epochs, BestEpoch: epoch, ValAccuracy: acc, TestImages: test.N, History: tr.History()}
 	correct := 0
 	for i, x := range res {
