@@ -104,8 +104,8 @@ func prove(t testing.TB, o Options, engine string, mutate func(string) string) (
 // reportProof logs one proof as a line that scripts/bench-formal.sh
 // collects into its table.
 func reportProof(t *testing.T, o Options, engine string, wall, cpu time.Duration, verdict string) {
-	t.Logf("formal-result: n=%d xnor=%v pipeline=%d engine=%q wall=%.1f cpu=%.1f verdict=%s",
-		o.N, o.XNOR, o.PipelineEvery, engine, wall.Seconds(), cpu.Seconds(), verdict)
+	t.Logf("formal-result: n=%d xnor=%v pipeline=%d engine=%q wall=%.1f cpu=%.1f verdict=%s%s",
+		o.N, o.XNOR, o.PipelineEvery, engine, wall.Seconds(), cpu.Seconds(), verdict, productTag(o))
 }
 
 // TestFormalEquivalence proves the compressor tree equal to the behavioural
@@ -261,10 +261,10 @@ func TestFormalPipelined(t *testing.T) {
 func delayed(tr *Tree, ref string) string {
 	var b strings.Builder
 	w, l := tr.Width, tr.Latency()
-	fmt.Fprintf(&b, "module gold (\n  input wire clk_i,\n  input wire en_i,\n  input wire [%d:0] a_i,\n", tr.N-1)
+	fmt.Fprintf(&b, "module gold (\n  input wire clk_i,\n  input wire en_i,\n  input wire [%d:0] a_i,\n", tr.ABits()-1)
 	bport := ""
-	if tr.XNOR {
-		fmt.Fprintf(&b, "  input wire [%d:0] b_i,\n", tr.N-1)
+	if tr.BBits() > 0 {
+		fmt.Fprintf(&b, "  input wire [%d:0] b_i,\n", tr.BBits()-1)
 		bport = ", .b_i(b_i)"
 	}
 	fmt.Fprintf(&b, "  output wire [%d:0] count_o\n);\n", w-1)
