@@ -126,9 +126,31 @@ func (o Options) terms() [][]Term {
 }
 
 // LaneValue is one lane's contribution to count_o for weight code w (the
-// WBits-bit field) and input code x (the XBits-bit field): the sum of its
-// planes.
+// WBits-bit field) and input code x (the XBits-bit field), computed
+// arithmetically (the lane-value formulas of Product); it equals the sum of
+// the lane's planes (tests check both).
 func (o Options) LaneValue(w, x int) int64 {
+	half := int64(1) << (o.WBits - 1)
+	x &= 1<<o.XBits - 1
+	switch o.Product {
+	case ProductW1:
+		if w&1 == 1 {
+			return int64(x)
+		}
+		return int64(1<<o.XBits - 1 - x)
+	case ProductX1:
+		if x&1 == 1 {
+			return signed(w, o.WBits) + half
+		}
+		return half
+	case ProductMul:
+		return signed(w, o.WBits)*int64(x) + half*(1<<o.XBits-1)
+	}
+	return 0
+}
+
+// planeValue is the lane value as the sum of its planes.
+func (o Options) planeValue(w, x int) int64 {
 	var v int64
 	for _, p := range o.planes() {
 		if p.Op.Eval(w>>p.A&1 == 1, x>>p.B&1 == 1) {
@@ -137,6 +159,9 @@ func (o Options) LaneValue(w, x int) int64 {
 	}
 	return v
 }
+
+// Planes is the number of bit planes of a lane value (0 for a popcount).
+func (o Options) Planes() int { return len(o.planes()) }
 
 // LaneMax is the largest lane value.
 func (o Options) LaneMax() int64 {

@@ -74,6 +74,9 @@ func TestLaneIdentity(t *testing.T) {
 				for w := 0; w < 1<<wb; w++ {
 					for x := 0; x < 1<<xb; x++ {
 						v := o.LaneValue(w, x)
+						if pv := o.planeValue(w, x); pv != v {
+							t.Fatalf("%s w=%d x=%d: value %d, planes %d", o.Name(), w, x, v, pv)
+						}
 						if o.LaneScale()*v != o.LaneProduct(w, x)+o.LaneOffset(w) || v < 0 || v > o.LaneMax() {
 							t.Fatalf("%s w=%d x=%d: value %d, product %d, offset %d", o.Name(), w, x, v, o.LaneProduct(w, x), o.LaneOffset(w))
 						}
