@@ -240,7 +240,7 @@ func cutYosysScript(tree, ref, chk, gate string, wires []cutLevelWire, aig strin
 		// two level wires one net.
 		cut = fmt.Sprintf("insbuf; expose -cut -sep _ %s; ", strings.Join(sel, " "))
 	}
-	return fmt.Sprintf("read_verilog %s; hierarchy -check -top %s; proc -norom; flatten; %s"+
+	return fmt.Sprintf("read_verilog %s; hierarchy -check -top %s; setattr -mod -unset keep_hierarchy; proc -norom; flatten; %s"+
 		"read_verilog %s %s; hierarchy -check -top chk; proc -norom; flatten; opt; setundef -zero; techmap; opt -fast; aigmap; opt_clean; "+
 		"select -assert-count 1 o:bad; write_aiger -zinit %s", tree, gate, cut, ref, chk, aig)
 }

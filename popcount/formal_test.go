@@ -22,7 +22,7 @@ func miterScript(files []string, gold, gate string, assert bool) string {
 	if assert {
 		mk = " -make_assert"
 	}
-	return fmt.Sprintf("read_verilog %s; proc -norom; opt_clean; miter -equiv -flatten%s %s %s miter; hierarchy -top miter",
+	return fmt.Sprintf("read_verilog %s; setattr -mod -unset keep_hierarchy; proc -norom; opt_clean; miter -equiv -flatten%s %s %s miter; hierarchy -top miter",
 		strings.Join(files, " "), mk, gold, gate)
 }
 
@@ -79,10 +79,7 @@ const (
 func prove(t testing.TB, o Options, engine string, mutate func(string) string) (time.Duration, error) {
 	requireTool(t, "yosys")
 	dir := t.(interface{ TempDir() string }).TempDir()
-	gate, gv, err := Compressor(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gate, gv := treeSource(t, o)
 	if mutate != nil {
 		gv = mutate(gv)
 	}
@@ -243,7 +240,7 @@ func TestFormalPipelined(t *testing.T) {
 				t.Fatalf("%s is not pipelined", o.Name())
 			}
 			dir := t.TempDir()
-			gate, gv := tr.Verilog()
+			gate, gv := treeSource(t, o)
 			ref, rv, _ := Reference(o)
 			files := []string{writeModule(t, dir, gate, gv), writeModule(t, dir, ref, rv),
 				writeModule(t, dir, "gold", delayed(tr, ref))}

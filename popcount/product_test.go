@@ -262,7 +262,7 @@ func TestFormalProductsPipelined(t *testing.T) {
 		t.Fatalf("%s is not pipelined", o.Name())
 	}
 	dir := t.TempDir()
-	gate, gv := tr.Verilog()
+	gate, gv := treeSource(t, o)
 	ref, rv, _ := Reference(o)
 	files := []string{writeModule(t, dir, gate, gv), writeModule(t, dir, ref, rv),
 		writeModule(t, dir, "gold", delayed(tr, ref))}
@@ -272,4 +272,19 @@ func TestFormalProductsPipelined(t *testing.T) {
 		t.Fatal(err)
 	}
 	reportProof(t, o, fmt.Sprintf("yosys sat -seq %d", tr.Latency()+3), time.Since(start), cpu, "proven (bounded)")
+}
+
+// treeSource is the tree for o and the counter modules it instantiates, in
+// one source text (for the tests; rtlgen writes one module per file).
+func treeSource(t testing.TB, o Options) (string, string) {
+	t.Helper()
+	tr, err := Plan(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, v := tr.Verilog()
+	for _, m := range tr.CounterModules() {
+		v += "\n" + m[1]
+	}
+	return name, v
 }

@@ -35,7 +35,7 @@ func simulate(t *testing.T, o Options, k int, seed int64) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	name, v := tr.Verilog()
+	name, v := treeSource(t, o)
 	writeModule(t, dir, name, v)
 	r := rand.New(rand.NewSource(seed))
 	var ha, hb, he, hx strings.Builder

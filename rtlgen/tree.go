@@ -64,6 +64,9 @@ func treeNames(trees map[string]*popcount.Tree, files map[string][]byte) []strin
 	for _, n := range names {
 		_, src := trees[n].Verilog()
 		files[RTLDir+"/"+n+".v"] = []byte(src)
+		for _, m := range trees[n].CounterModules() { // same name, same module
+			files[RTLDir+"/"+m[0]+".v"] = []byte(m[1])
+		}
 	}
 	return names
 }
