@@ -75,13 +75,13 @@ func (l *Layer) estimate() Resources {
 // laneLUTs is one PE's lane products and reduction tree.
 func (l *Layer) laneLUTs() int {
 	n := l.SIMD
+	if l.Tree { // the generated tree: XNORs (or plane gates) folded into its first level
+		if t, err := l.tree(l.PipelineEvery); err == nil {
+			return t.LUTs()
+		}
+	}
 	switch l.Kind {
 	case KindXnor: // XNORs two per LUT6_2, then a compressor tree of about one LUT per input
-		if l.Tree { // the generated tree: XNORs folded into its first level
-			if t, err := l.tree(l.PipelineEvery); err == nil {
-				return t.LUTs()
-			}
-		}
 		if n == 1 {
 			return 1
 		}

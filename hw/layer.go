@@ -57,6 +57,7 @@ type Layer struct {
 	thr      []int64 // MHp*NumThr hardware thresholds (threshold mode)
 	reversed []bool  // MHp
 	scoreAdd []int64 // MHp (score mode)
+	planned  *popcount.Tree
 }
 
 // denseSpec is what NewPlan reads from the netlist for one dense layer.
@@ -130,48 +131,150 @@ func newLayer(i int, s denseSpec, f Fold) *Layer {
 	if l.Kind == KindXnor || l.Kind == KindX1 {
 		l.PadX = 1
 	}
+	l.WeightMem = Mem{Depth: l.NF * l.SF, Width: l.PE * l.SIMD * l.WBits}
+	l.domain()
+	return l
+}
+
+// domain derives what depends on the hardware domain of the accumulator
+// (the lane product kind, and for k-bit kinds whether the PE is a
+// lane-product tree): the accumulator range and width, the thresholds or
+// score constants and the activation ROM.
+func (l *Layer) domain() {
+	s := l.spec
 	l.accRange()
 	l.AccWidth = netlist.SignedBits(l.AccMin, l.AccMax)
-	l.WeightMem = Mem{Depth: l.NF * l.SF, Width: l.PE * l.SIMD * l.WBits}
 	if s.thr != nil {
 		l.Mode, l.ActName = ModeThreshold, s.thr.Name
 		l.OutBits, l.NumThr = s.thr.Bits, s.thr.PerChannel()
 		l.ThrWidth = netlist.SignedBits(l.AccMin-1, l.AccMax+1)
-		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * (l.NumThr*l.ThrWidth + 1)}
+		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * (l.NumThr*l.ThrWidth + 1), Style: l.ThrMem.Style}
 		l.hwThresholds()
 	} else {
 		l.Mode, l.ActName = ModeScore, s.out.Name
-		l.OutBits, l.ScoreMul = s.out.ScoreBits, 1
-		if l.Kind == KindXnor {
-			l.ScoreMul = 2
-		}
-		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * l.OutBits}
+		l.OutBits, l.ScoreMul = s.out.ScoreBits, l.LaneScale()
+		l.ThrMem = Mem{Depth: l.NF, Width: l.PE * l.OutBits, Style: l.ThrMem.Style}
 		l.scoreAdds()
 	}
-	return l
 }
 
-// usePopcount selects the compressor tree for an xnor layer of a
-// PopcountTree plan and sets PipeDepth to its latency.
+// usePopcount selects the compressor tree for the layer of a PopcountTree
+// plan and sets PipeDepth to its latency: the XNOR popcount for xnor
+// layers; for the k-bit kinds the lane-product tree (popcount.Product),
+// when it is estimated cheaper than the signed adder tree, which moves the
+// layer into the lane-tree hardware domain (docs/dataflow.md).
 func (l *Layer) usePopcount(pc Popcount, every int) error {
-	if pc != PopcountTree || l.Kind != KindXnor {
+	if pc != PopcountTree {
+		return nil
+	}
+	// A lane-product tree costs at least 4/3 LUT per plane and lane (three
+	// terms per first-level counter of two LUTs): skip planning trees that
+	// cannot win.
+	if o := l.treeOptions(every); l.Kind != KindXnor && 4*o.Planes()*l.SIMD >= 3*l.laneLUTs() {
 		return nil
 	}
 	t, err := l.tree(every)
 	if err != nil {
 		return fmt.Errorf("hw: layer %d %q: %w", l.Index, l.Name, err)
 	}
+	if l.Kind != KindXnor && t.LUTs() >= l.laneLUTs() {
+		return nil
+	}
 	l.Tree, l.PipelineEvery, l.PipeDepth = true, every, t.Latency()
+	if l.Kind != KindXnor {
+		l.domain()
+	}
 	return nil
 }
 
 // PopcountOptions is the compressor tree of a Tree layer.
 func (l *Layer) PopcountOptions() popcount.Options {
-	return popcount.Options{N: l.SIMD, XNOR: true, PipelineEvery: l.PipelineEvery}
+	return l.treeOptions(l.PipelineEvery)
 }
 
+// treeOptions is the layer's compressor tree with a register rank every
+// `every` stages: the XNOR popcount, or the lane-product tree of the k-bit
+// kinds.
+func (l *Layer) treeOptions(every int) popcount.Options {
+	o := popcount.Options{N: l.SIMD, PipelineEvery: every}
+	switch l.Kind {
+	case KindXnor:
+		o.XNOR = true
+	case KindW1:
+		o.Product, o.WBits, o.XBits = popcount.ProductW1, 1, l.XBits
+	case KindX1:
+		o.Product, o.WBits, o.XBits = popcount.ProductX1, l.WBits, 1
+	default:
+		o.Product, o.WBits, o.XBits = popcount.ProductMul, l.WBits, l.XBits
+	}
+	return o
+}
+
+// tree plans the layer's compressor tree (the last one planned is kept:
+// planning a wide tree takes milliseconds).
 func (l *Layer) tree(every int) (*popcount.Tree, error) {
-	return popcount.Plan(popcount.Options{N: l.SIMD, XNOR: true, PipelineEvery: every})
+	o := l.treeOptions(every)
+	if l.planned != nil && l.planned.Options == o {
+		return l.planned, nil
+	}
+	t, err := popcount.Plan(o)
+	if err == nil {
+		l.planned = t
+	}
+	return t, err
+}
+
+// LaneTree reports whether the layer is in the lane-tree domain: a k-bit
+// kind reduced by a lane-product tree (Tree set, kind not xnor).
+func (l *Layer) LaneTree() bool { return l.Tree && l.Kind != KindXnor }
+
+// LaneScale is S of the hardware domain: the netlist accumulator is
+// S*acc_hw - RowOffset(neuron) + Base*rowsum (docs/dataflow.md "Hardware
+// domain"): 2 for xnor and for x1 lane trees, else 1. In score mode it is
+// ScoreMul.
+func (l *Layer) LaneScale() int64 {
+	switch {
+	case l.Kind == KindXnor:
+		return 2
+	case l.LaneTree():
+		return l.PopcountOptions().LaneScale()
+	}
+	return 1
+}
+
+// LaneOffset is lane col's share of the offset between the lane product p
+// and the hardware-domain lane value v of neuron's weight at col:
+// LaneScale()*v = p + LaneOffset, for every input the lane can hold (the
+// pad element PadX at col >= MW, where p is 0). It is 0 for the signed
+// kinds without a lane tree, and for xnor 1 at real columns, 0 at padded
+// ones.
+func (l *Layer) LaneOffset(neuron, col int) int64 {
+	switch {
+	case l.Kind == KindXnor:
+		if col < l.MW {
+			return 1
+		}
+		return 0
+	case l.LaneTree():
+		return l.PopcountOptions().LaneOffset(l.Weight(neuron, col))
+	}
+	return 0
+}
+
+// RowOffset is the sum of LaneOffset over neuron's MWp columns.
+func (l *Layer) RowOffset(neuron int) int64 {
+	if l.Kind == KindXnor {
+		return int64(l.MW)
+	}
+	if !l.LaneTree() {
+		return 0
+	}
+	o := l.PopcountOptions()
+	var c int64
+	for col := 0; col < l.MWp; col++ {
+		c += o.LaneOffset(l.Weight(neuron, col))
+	}
+	return c
 }
 
 // xRange is the range of a hardware input element as a lane operand: the
@@ -202,6 +305,10 @@ func (l *Layer) accRange() {
 		l.AccMin, l.AccMax = 0, int64(l.MW)
 		return
 	}
+	if l.LaneTree() {
+		l.laneTreeRange()
+		return
+	}
 	xmin, xmax := l.xRange()
 	for o := 0; o < l.MHp; o++ {
 		var lo, hi int64
@@ -212,6 +319,33 @@ func (l *Layer) accRange() {
 			hi += max(a, b)
 		}
 		l.AccMin, l.AccMax = min(l.AccMin, lo), max(l.AccMax, hi)
+	}
+}
+
+// laneTreeRange is accRange in the lane-tree domain: lane values are >= 0,
+// so every partial sum is in [0, the row's sum of lane maxima], pad lanes
+// at their value for PadX.
+func (l *Layer) laneTreeRange() {
+	o := l.PopcountOptions()
+	xmax := 1<<o.XBits - 1
+	hi := make([]int64, 1<<o.WBits) // the largest lane value per weight code
+	for w := range hi {
+		for x := 0; x <= xmax; x++ {
+			hi[w] = max(hi[w], o.LaneValue(w, x))
+		}
+	}
+	l.AccMin, l.AccMax = 0, 0
+	for n := 0; n < l.MHp; n++ {
+		var sum int64
+		for col := 0; col < l.MWp; col++ {
+			w := l.Weight(n, col)
+			if col >= l.MW {
+				sum += o.LaneValue(w, l.PadX)
+				continue
+			}
+			sum += hi[w&(1<<o.WBits-1)]
+		}
+		l.AccMax = max(l.AccMax, sum)
 	}
 }
 
@@ -232,16 +366,17 @@ func (l *Layer) hwThresholds() {
 	for o := 0; o < l.MH; o++ {
 		rev := t.IsReversed(o)
 		l.reversed[o] = rev
-		shift := l.Base * l.rowSum(o)
+		// acc = S*acc_hw - RowOffset + Base*rowsum >= th (<= th reversed).
+		shift := l.Base*l.rowSum(o) - l.RowOffset(o)
+		scale := l.LaneScale()
 		for j, th := range t.Row(o) {
-			var h int64
+			h := th - shift
 			switch {
-			case l.Kind != KindXnor:
-				h = th - shift
+			case scale == 1:
 			case rev:
-				h = floorDiv64(th+int64(l.MW), 2)
+				h = floorDiv64(h, scale)
 			default:
-				h = ceilDiv64(th+int64(l.MW), 2)
+				h = ceilDiv64(h, scale)
 			}
 			l.thr[o*l.NumThr+j] = min(max(h, l.AccMin-1), l.AccMax+1)
 		}
@@ -252,13 +387,7 @@ func (l *Layer) hwThresholds() {
 func (l *Layer) scoreAdds() {
 	l.scoreAdd = make([]int64, l.MHp)
 	for o := 0; o < l.MH; o++ {
-		add := l.spec.out.Offset(o)
-		if l.Kind == KindXnor {
-			add -= int64(l.MW)
-		} else {
-			add += l.Base * l.rowSum(o)
-		}
-		l.scoreAdd[o] = add
+		l.scoreAdd[o] = l.spec.out.Offset(o) + l.Base*l.rowSum(o) - l.RowOffset(o)
 	}
 }
 

@@ -43,16 +43,18 @@ func hwEval(t *testing.T, p *Plan, pixels []byte) [][]int64 {
 					xe = x[c]
 				}
 				w := int64(l.Weight(o, c))
-				switch l.Kind {
-				case KindXnor:
+				switch {
+				case l.LaneTree(): // the lane-tree domain: lane values
+					acc += l.PopcountOptions().LaneValue(int(w), int(xe))
+				case l.Kind == KindXnor:
 					if w == xe {
 						acc++
 					}
-				case KindW1:
+				case l.Kind == KindW1:
 					acc += (2*w - 1) * xe
-				case KindX1:
+				case l.Kind == KindX1:
 					acc += (2*xe - 1) * w
-				case KindMul:
+				default:
 					acc += w * xe
 				}
 				if acc < l.AccMin || acc > l.AccMax {
@@ -97,6 +99,9 @@ func randomPlan(rng *rand.Rand) (*Plan, error) {
 		if d, ok := l.(*netlist.Dense); ok {
 			opt.Folds = append(opt.Folds, Fold{PE: 1 + rng.IntN(d.Out), SIMD: 1 + rng.IntN(d.In)})
 		}
+	}
+	if rng.IntN(2) == 0 { // compressor trees: the lane-tree domain for k-bit kinds
+		opt.Popcount, opt.PipelineEvery = PopcountTree, rng.IntN(3)
 	}
 	return NewPlan(n, opt)
 }

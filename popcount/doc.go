@@ -14,6 +14,14 @@
 // XNOR gates cost nothing. Options.PipelineEvery inserts a register rank every
 // so many levels; Tree.Latency says how many cycles that adds.
 //
+// With Options.Product the tree sums k-bit lane products instead (product.go):
+// each lane's signed product is an affine image (LaneScale, LaneOffset) of a
+// non-negative lane value that is a weighted sum of bit planes, each plane a
+// gate (XNOR, AND, NAND) of one weight and one input bit; the tree is one
+// multi-column compressor tree whose first level folds the gates, and its
+// counters are kept as modules (Tree.CounterModules) so that synthesis keeps
+// one LUT per counter output.
+//
 // Plan builds the tree (cheap, no Verilog), so a hardware plan can ask for the
 // latency, the logic depth and the LUT count without generating code;
 // Tree.Verilog emits the module. Reference emits the behavioural popcount (a

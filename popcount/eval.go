@@ -3,12 +3,13 @@ package popcount
 import "fmt"
 
 // Eval computes the tree's count for one input, bit level by bit level, the
-// way the Verilog does: a[i] is lane i of a_i and, with XNOR, b[i] of b_i
-// (b is ignored otherwise). Tests compare it with a plain popcount; it is the
+// way the Verilog does: a[i] is bit i of a_i and b[i] bit i of b_i (b is
+// ignored when the module has no b_i). Tests compare it with a plain
+// popcount, or with the sum of LaneValue for a lane-product tree; it is the
 // tree's executable specification.
 func (t *Tree) Eval(a, b []bool) (int, error) {
-	if len(a) != t.N || (t.XNOR && len(b) != t.N) {
-		return 0, fmt.Errorf("popcount: Eval of %s needs %d lanes, got %d and %d", t.Name(), t.N, len(a), len(b))
+	if len(a) != t.ABits() || (t.BBits() > 0 && len(b) != t.BBits()) {
+		return 0, fmt.Errorf("popcount: Eval of %s needs %d and %d bits, got %d and %d", t.Name(), t.ABits(), t.BBits(), len(a), len(b))
 	}
 	// cols[c][i] is bit i of column c of the current level.
 	cols := [][]bool{append([]bool(nil), a...)}
@@ -20,9 +21,12 @@ func (t *Tree) Eval(a, b []bool) (int, error) {
 		for _, ctr := range lv.Counters {
 			sum := 0
 			for _, s := range ctr.In {
-				v := cols[s.Col][s.Index]
-				if ctr.XNOR {
-					v = a[s.Index] == b[s.Index]
+				var v bool
+				if ctr.Fold {
+					tm := t.Terms[s.Col][s.Index]
+					v = tm.Op.Eval(a[tm.A], b[tm.B])
+				} else {
+					v = cols[s.Col][s.Index]
 				}
 				if v {
 					sum++
@@ -33,8 +37,8 @@ func (t *Tree) Eval(a, b []bool) (int, error) {
 			}
 		}
 		for _, p := range lv.Passes {
-			if lvIdx == 0 && t.XNOR {
-				return 0, fmt.Errorf("popcount: internal error: %s passes a lane without its XNOR", t.Name())
+			if lvIdx == 0 && t.folded() {
+				return 0, fmt.Errorf("popcount: internal error: %s passes a lane term without its gate", t.Name())
 			}
 			next[p.To.Col][p.To.Index] = cols[p.From.Col][p.From.Index]
 		}

@@ -61,10 +61,7 @@ func cutChecker(tr *Tree, gate, ref string) ([]cutLevelWire, string, error) {
 		return nil, "", fmt.Errorf("cut proof: %s is pipelined", tr.Name())
 	}
 	w := tr.Width
-	nx := tr.N
-	if tr.XNOR {
-		nx = 2 * tr.N
-	}
+	nx := tr.ABits() + tr.BBits()
 	var wires []cutLevelWire
 	byName := map[[2]int]cutLevelWire{}
 	off := nx
@@ -82,20 +79,27 @@ func cutChecker(tr *Tree, gate, ref string) ([]cutLevelWire, string, error) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "module chk (\n  input  wire [%d:0] x,\n  output wire bad\n);\n", off-1)
-	// The lanes, interleaved in x (BDD order): a_i[j] = x[2j+1], b_i[j] = x[2j].
-	if tr.XNOR {
+	// The lanes, interleaved in x (BDD order): lane j's b bits, then its a
+	// bits (XNOR: a_i[j] = x[2j+1], b_i[j] = x[2j]).
+	if tr.BBits() > 0 {
+		wa, wb := tr.ABits()/tr.N, tr.BBits()/tr.N
 		var as, bs []string
 		for j := tr.N - 1; j >= 0; j-- {
-			as = append(as, fmt.Sprintf("x[%d]", 2*j+1))
-			bs = append(bs, fmt.Sprintf("x[%d]", 2*j))
+			base := j * (wa + wb)
+			for i := wa - 1; i >= 0; i-- {
+				as = append(as, fmt.Sprintf("x[%d]", base+wb+i))
+			}
+			for i := wb - 1; i >= 0; i-- {
+				bs = append(bs, fmt.Sprintf("x[%d]", base+i))
+			}
 		}
-		fmt.Fprintf(&b, "  wire [%d:0] a = {%s};\n  wire [%d:0] b = {%s};\n", tr.N-1, strings.Join(as, ", "), tr.N-1, strings.Join(bs, ", "))
+		fmt.Fprintf(&b, "  wire [%d:0] a = {%s};\n  wire [%d:0] b = {%s};\n", tr.ABits()-1, strings.Join(as, ", "), tr.BBits()-1, strings.Join(bs, ", "))
 	} else {
 		fmt.Fprintf(&b, "  wire [%d:0] a = x[%d:0];\n", tr.N-1, tr.N-1)
 	}
 	fmt.Fprintf(&b, "  wire [%d:0] cnt;\n", w-1)
 	conns := []string{".a_i(a)"}
-	if tr.XNOR {
+	if tr.BBits() > 0 {
 		conns = append(conns, ".b_i(b)")
 	}
 	conns = append(conns, ".count_o(cnt)")
@@ -162,7 +166,11 @@ func cutChecker(tr *Tree, gate, ref string) ([]cutLevelWire, string, error) {
 		}
 		var ps []producer
 		for _, c := range lv.Counters {
-			ps = append(ps, producer{[2]int{c.In[0].Col, c.In[0].Index}, c.Out})
+			key := [2]int{c.In[0].Col, c.In[0].Index}
+			if c.Fold { // level 1: in lane order (the order of x)
+				key = [2]int{tr.Terms[c.In[0].Col][c.In[0].Index].B / max(1, tr.BBits()/tr.N), c.In[0].Col}
+			}
+			ps = append(ps, producer{key, c.Out})
 		}
 		for _, p := range lv.Passes {
 			ps = append(ps, producer{[2]int{p.From.Col, p.From.Index}, []Sig{p.To}})
@@ -199,7 +207,7 @@ func cutChecker(tr *Tree, gate, ref string) ([]cutLevelWire, string, error) {
 	// The specification: the behavioural reference (Reference), on the
 	// same a and b.
 	bport := ""
-	if tr.XNOR {
+	if tr.BBits() > 0 {
 		bport = ", .b_i(b)"
 	}
 	fmt.Fprintf(&b, "  wire [%d:0] ref;\n  %s u_ref (.a_i(a)%s, .count_o(ref));\n", w-1, ref, bport)
@@ -232,7 +240,7 @@ func cutYosysScript(tree, ref, chk, gate string, wires []cutLevelWire, aig strin
 		// two level wires one net.
 		cut = fmt.Sprintf("insbuf; expose -cut -sep _ %s; ", strings.Join(sel, " "))
 	}
-	return fmt.Sprintf("read_verilog %s; hierarchy -check -top %s; proc -norom; flatten; %s"+
+	return fmt.Sprintf("read_verilog %s; hierarchy -check -top %s; setattr -mod -unset keep_hierarchy; proc -norom; flatten; %s"+
 		"read_verilog %s %s; hierarchy -check -top chk; proc -norom; flatten; opt; setundef -zero; techmap; opt -fast; aigmap; opt_clean; "+
 		"select -assert-count 1 o:bad; write_aiger -zinit %s", tree, gate, cut, ref, chk, aig)
 }

@@ -22,7 +22,7 @@ func miterScript(files []string, gold, gate string, assert bool) string {
 	if assert {
 		mk = " -make_assert"
 	}
-	return fmt.Sprintf("read_verilog %s; proc -norom; opt_clean; miter -equiv -flatten%s %s %s miter; hierarchy -top miter",
+	return fmt.Sprintf("read_verilog %s; setattr -mod -unset keep_hierarchy; proc -norom; opt_clean; miter -equiv -flatten%s %s %s miter; hierarchy -top miter",
 		strings.Join(files, " "), mk, gold, gate)
 }
 
@@ -79,10 +79,7 @@ const (
 func prove(t testing.TB, o Options, engine string, mutate func(string) string) (time.Duration, error) {
 	requireTool(t, "yosys")
 	dir := t.(interface{ TempDir() string }).TempDir()
-	gate, gv, err := Compressor(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gate, gv := treeSource(t, o)
 	if mutate != nil {
 		gv = mutate(gv)
 	}
@@ -104,8 +101,8 @@ func prove(t testing.TB, o Options, engine string, mutate func(string) string) (
 // reportProof logs one proof as a line that scripts/bench-formal.sh
 // collects into its table.
 func reportProof(t *testing.T, o Options, engine string, wall, cpu time.Duration, verdict string) {
-	t.Logf("formal-result: n=%d xnor=%v pipeline=%d engine=%q wall=%.1f cpu=%.1f verdict=%s",
-		o.N, o.XNOR, o.PipelineEvery, engine, wall.Seconds(), cpu.Seconds(), verdict)
+	t.Logf("formal-result: n=%d xnor=%v pipeline=%d engine=%q wall=%.1f cpu=%.1f verdict=%s%s",
+		o.N, o.XNOR, o.PipelineEvery, engine, wall.Seconds(), cpu.Seconds(), verdict, productTag(o))
 }
 
 // TestFormalEquivalence proves the compressor tree equal to the behavioural
@@ -243,7 +240,7 @@ func TestFormalPipelined(t *testing.T) {
 				t.Fatalf("%s is not pipelined", o.Name())
 			}
 			dir := t.TempDir()
-			gate, gv := tr.Verilog()
+			gate, gv := treeSource(t, o)
 			ref, rv, _ := Reference(o)
 			files := []string{writeModule(t, dir, gate, gv), writeModule(t, dir, ref, rv),
 				writeModule(t, dir, "gold", delayed(tr, ref))}
@@ -261,10 +258,10 @@ func TestFormalPipelined(t *testing.T) {
 func delayed(tr *Tree, ref string) string {
 	var b strings.Builder
 	w, l := tr.Width, tr.Latency()
-	fmt.Fprintf(&b, "module gold (\n  input wire clk_i,\n  input wire en_i,\n  input wire [%d:0] a_i,\n", tr.N-1)
+	fmt.Fprintf(&b, "module gold (\n  input wire clk_i,\n  input wire en_i,\n  input wire [%d:0] a_i,\n", tr.ABits()-1)
 	bport := ""
-	if tr.XNOR {
-		fmt.Fprintf(&b, "  input wire [%d:0] b_i,\n", tr.N-1)
+	if tr.BBits() > 0 {
+		fmt.Fprintf(&b, "  input wire [%d:0] b_i,\n", tr.BBits()-1)
 		bport = ", .b_i(b_i)"
 	}
 	fmt.Fprintf(&b, "  output wire [%d:0] count_o\n);\n", w-1)

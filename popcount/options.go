@@ -20,6 +20,11 @@ type Options struct {
 	// the final adder; no register follows the last stage. 0 is
 	// combinational. See Tree.Latency.
 	PipelineEvery int
+	// Product, when set, makes the module a lane-product tree (product.go):
+	// a_i holds N WBits-bit weights, b_i N XBits-bit inputs, and count_o
+	// the sum of their lane values. XNOR must be false.
+	Product      Product
+	WBits, XBits int
 }
 
 // Validate reports whether the options describe a module.
@@ -30,18 +35,25 @@ func (o Options) Validate() error {
 	if o.PipelineEvery < 0 {
 		return fmt.Errorf("popcount: PipelineEvery = %d is negative", o.PipelineEvery)
 	}
-	return nil
+	return o.validateProduct()
 }
 
 // Name is the module name of the compressor tree for these options, for
-// example qnn_popcount_n36_p0 or qnn_popcount_xnor_n64_p2.
+// example qnn_popcount_n36_p0, qnn_popcount_xnor_n64_p2 or (a lane-product
+// tree) qnn_lanes_w1_w1x2_n64_p2.
 func (o Options) Name() string {
+	if o.Product != ProductNone {
+		return fmt.Sprintf("qnn_lanes_%s_w%dx%d_n%d_p%d", o.Product, o.WBits, o.XBits, o.N, o.PipelineEvery)
+	}
 	return fmt.Sprintf("qnn_popcount_%sn%d_p%d", o.kindPrefix(), o.N, o.PipelineEvery)
 }
 
 // ReferenceName is the module name of the behavioural popcount for these
 // options (PipelineEvery is ignored), for example qnn_popcount_ref_xnor_n64.
 func (o Options) ReferenceName() string {
+	if o.Product != ProductNone {
+		return fmt.Sprintf("qnn_lanes_ref_%s_w%dx%d_n%d", o.Product, o.WBits, o.XBits, o.N)
+	}
 	return fmt.Sprintf("qnn_popcount_ref_%sn%d", o.kindPrefix(), o.N)
 }
 

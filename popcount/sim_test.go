@@ -35,15 +35,19 @@ func simulate(t *testing.T, o Options, k int, seed int64) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	name, v := tr.Verilog()
+	name, v := treeSource(t, o)
 	writeModule(t, dir, name, v)
 	r := rand.New(rand.NewSource(seed))
 	var ha, hb, he, hx strings.Builder
 	var enabled [][2][]bool // inputs at enabled clock edges
 	for c := 0; c < k; c++ {
-		a, b := randomLanes(r, o.N), randomLanes(r, o.N)
+		na, nb := o.ABits(), max(o.BBits(), o.N)
+		a, b := randomLanes(r, na), randomLanes(r, nb)
 		if c%7 == 0 { // edge cases: all ones, all zeros
-			a, b = allOnes(o.N), make([]bool, o.N)
+			a, b = allOnes(na), make([]bool, nb)
+		}
+		if c%7 == 3 {
+			a, b = make([]bool, na), allOnes(nb)
 		}
 		en := tr.Latency() == 0 || r.Intn(4) != 0
 		// Expected before this cycle's edge: the count of the input of the
@@ -51,10 +55,10 @@ func simulate(t *testing.T, o Options, k int, seed int64) {
 		check, want := true, 0
 		switch L := tr.Latency(); {
 		case L == 0:
-			want = wantCount(a, b, o.XNOR)
+			want = wantSum(o, a, b)
 		case len(enabled) >= L:
 			e := enabled[len(enabled)-L]
-			want = wantCount(e[0], e[1], o.XNOR)
+			want = wantSum(o, e[0], e[1])
 		default:
 			check = false
 		}
@@ -106,25 +110,25 @@ func hexBits(v []bool) string {
 // testbench applies vector c, checks count_o (when exp bit Width is set)
 // and then clocks.
 func testbench(tr *Tree, k int) string {
-	n, w := tr.N, tr.Width
+	n, nb, w := tr.ABits(), max(tr.BBits(), tr.N), tr.Width
 	var ports []string
 	if tr.Latency() > 0 {
 		ports = append(ports, ".clk_i(clk)", ".en_i(en)")
 	}
 	ports = append(ports, ".a_i(a)")
-	if tr.XNOR {
+	if tr.BBits() > 0 {
 		ports = append(ports, ".b_i(b)")
 	}
 	ports = append(ports, ".count_o(count)")
 	return fmt.Sprintf(`module tb;
   reg [%[1]d:0] va [0:%[3]d];
-  reg [%[1]d:0] vb [0:%[3]d];
+  reg [%[7]d:0] vb [0:%[3]d];
   reg [0:0] ven [0:%[3]d];
   reg [%[2]d:0] vexp [0:%[3]d];
   reg clk;
   reg en;
   reg [%[1]d:0] a;
-  reg [%[1]d:0] b;
+  reg [%[7]d:0] b;
   wire [%[4]d:0] count;
   integer c;
   integer errors;
@@ -155,5 +159,5 @@ func testbench(tr *Tree, k int) string {
     $finish;
   end
 endmodule
-`, n-1, w, k-1, w-1, tr.Name(), strings.Join(ports, ", "))
+`, n-1, w, k-1, w-1, tr.Name(), strings.Join(ports, ", "), nb-1)
 }

@@ -13,14 +13,15 @@ type Sig struct {
 	Level, Col, Index int
 }
 
-// Counter adds the bits In, all of weight 2^Col (with XNOR, the agreeing
-// lanes among In), and writes bit k of the sum to Out[k], in column Col+k.
-// Sum bits of weight 2^Width or more are always 0 and are not produced, so
-// len(Out) may be smaller than the bits of len(In). Each output is one LUT:
-// a function of at most six inputs.
+// Counter adds the bits In, all of weight 2^Col (with Fold, the level-0
+// lane terms Tree.Terms[Col][In[j].Index], each a gate of two input bits:
+// the XNOR of a lane, or a product tree's plane bit), and writes bit k of
+// the sum to Out[k], in column Col+k. Sum bits of weight 2^Width or more
+// are always 0 and are not produced, so len(Out) may be smaller than the
+// bits of len(In). Each output is one LUT: a function of at most six inputs.
 type Counter struct {
 	Col  int
-	XNOR bool
+	Fold bool
 	In   []Sig
 	Out  []Sig
 }
@@ -41,12 +42,15 @@ type Level struct {
 
 // Tree is a planned popcount tree. Levels are the counter levels; when
 // Adder is set a final binary adder adds the two rows left (and the third
-// bit of the lowest column as carry-in) to give the count.
+// bit of the lowest column as carry-in) to give the count. Terms is the
+// folded first level's input (XNOR trees and lane-product trees): column c
+// holds the terms Terms[c]; nil for a plain popcount (column 0 is a_i).
 type Tree struct {
 	Options
 	Width  int
 	Levels []Level
 	Adder  bool
+	Terms  [][]Term
 }
 
 // Plan builds the tree for opts: the fewest counter levels that reach the
@@ -56,10 +60,15 @@ func Plan(opts Options) (*Tree, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	t := &Tree{Options: opts, Width: Width(opts.N)}
+	t := &Tree{Options: opts, Width: opts.SumWidth(), Terms: opts.terms()}
 	h := []int{opts.N}
-	if opts.XNOR {
-		lv := t.reduce(h, []int{1}, true)
+	if opts.folded() {
+		h = make([]int, len(t.Terms))
+		ones := make([]int, t.Width)
+		for c, ts := range t.Terms {
+			h[c], ones[c] = len(ts), 1
+		}
+		lv := t.reduce(h, ones, true)
 		t.Levels = append(t.Levels, lv)
 		h = lv.Heights
 	}
@@ -254,7 +263,7 @@ func (lv *Level) luts() int {
 func (t *Tree) reduce(h, tg []int, first bool) Level {
 	lv := Level{Heights: make([]int, t.Width)}
 	in := len(t.Levels)
-	xnor := t.XNOR && first
+	xnor := t.folded() && first
 	for c, n := range h {
 		idx := 0
 		for n-idx >= 2 {
@@ -263,7 +272,7 @@ func (t *Tree) reduce(h, tg []int, first bool) Level {
 				break
 			}
 			k := t.counterSize(c, n-idx, e, xnor)
-			ctr := Counter{Col: c, XNOR: xnor}
+			ctr := Counter{Col: c, Fold: xnor}
 			for i := 0; i < k; i++ {
 				ctr.In = append(ctr.In, Sig{Level: in, Col: c, Index: idx + i})
 			}
@@ -277,8 +286,8 @@ func (t *Tree) reduce(h, tg []int, first bool) Level {
 		for ; idx < n; idx++ {
 			to := Sig{Level: in + 1, Col: c, Index: lv.Heights[c]}
 			lv.Heights[c]++
-			if xnor { // a lone lane still needs its XNOR: a 1:1 counter
-				lv.Counters = append(lv.Counters, Counter{Col: c, XNOR: true,
+			if xnor { // a lone term still needs its gate: a 1:1 counter
+				lv.Counters = append(lv.Counters, Counter{Col: c, Fold: true,
 					In: []Sig{{Level: in, Col: c, Index: idx}}, Out: []Sig{to}})
 				continue
 			}

@@ -77,11 +77,17 @@ func allOnes(n int) []bool {
 func checkWiring(t *testing.T, tr *Tree) {
 	t.Helper()
 	prev := []int{tr.N}
+	if tr.Terms != nil {
+		prev = make([]int, len(tr.Terms))
+		for c, ts := range tr.Terms {
+			prev[c] = len(ts)
+		}
+	}
 	for i, lv := range tr.Levels {
 		used := map[Sig]int{}
 		for _, c := range lv.Counters {
 			in := len(c.In)
-			if c.XNOR {
+			if c.Fold {
 				in *= 2
 			}
 			if in > 6 || len(c.Out) > bits.Len(uint(len(c.In))) {

@@ -142,9 +142,6 @@ func check(p *hw.Plan, opt Options) error {
 		if l.PipeDepth != 0 && !l.Tree {
 			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d without a compressor tree is not supported", i, l.Name, l.PipeDepth)
 		}
-		if l.Tree && l.Kind != hw.KindXnor {
-			return fmt.Errorf("rtlgen: layer %d (%s): a compressor tree needs kind xnor, not %q", i, l.Name, l.Kind)
-		}
 		if kindCode(l.Kind) < 0 {
 			return fmt.Errorf("rtlgen: layer %d (%s): unknown kind %q", i, l.Name, l.Kind)
 		}

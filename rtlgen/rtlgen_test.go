@@ -171,6 +171,19 @@ func designs(t *testing.T) []design {
 		Classes: 3, WeightBits: []int{4, 2}, ActBits: []int{4}}, []hw.Fold{{PE: 1, SIMD: 1}, {PE: 1, SIMD: 1}})
 	random("parallel", netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 4, W: 4}, InputBits: 8, Hidden: []int{9},
 		Classes: 4, WeightBits: []int{1, 1}, ActBits: []int{1}}, []hw.Fold{{PE: 9, SIMD: 16}, {PE: 4, SIMD: 9}})
+	// Lane-product trees (x1, w1, mul, pipelined) and the xnor tree.
+	lanes, err := netlist.Random(rng, netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 5, W: 6}, InputBits: 1,
+		Hidden: []int{20, 12, 9}, Classes: 4, WeightBits: []int{2, 1, 2, 1}, ActBits: []int{2, 2, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("lanes-p2", lanes, hw.Options{Folds: []hw.Fold{{PE: 2, SIMD: 16}, {PE: 3, SIMD: 20}, {PE: 2, SIMD: 6}, {PE: 2, SIMD: 9}},
+		Popcount: hw.PopcountTree, PipelineEvery: 2})
+	for _, l := range ds[len(ds)-1].plan.Layers[:3] {
+		if !l.LaneTree() || l.PipeDepth == 0 {
+			t.Fatalf("lanes-p2 layer %d (%s): lane tree %v, PipeDepth %d", l.Index, l.Kind, l.LaneTree(), l.PipeDepth)
+		}
+	}
 	return ds
 }
 

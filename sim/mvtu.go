@@ -185,6 +185,9 @@ func (m *mvtu) accumulate() {
 				for s, x := range m.bVals {
 					sum += int64(w[p*l.SIMD+s]) * int64(x)
 				}
+				if off := m.wrom.off; off != nil { // lane tree: the sum of lane values
+					sum = (sum + off[m.bWAddr*l.PE+p]) / m.wrom.scale
+				}
 				if m.bFirst {
 					m.acc[p] = 0
 				}

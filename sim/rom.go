@@ -12,6 +12,11 @@ type weightROM struct {
 	nw   int      // words of 64 bits per PE (xnor)
 	bits []uint64 // [(word*PE + p)*nw + w]
 	vals []int32  // [(word*PE + p)*SIMD + s]
+	// Lane-tree layers (hw.Layer.LaneTree): the PE sums lane values, and a
+	// word's sum of lane products p converts as (p + off)/scale, with off
+	// the word's sum of hw.Layer.LaneOffset.
+	off   []int64 // [word*PE + p]
+	scale int64
 }
 
 func newWeightROM(l *hw.Layer) *weightROM {
@@ -21,6 +26,9 @@ func newWeightROM(l *hw.Layer) *weightROM {
 		r.bits = make([]uint64, words*l.PE*r.nw)
 	} else {
 		r.vals = make([]int32, words*l.PE*l.SIMD)
+	}
+	if l.LaneTree() {
+		r.off, r.scale = make([]int64, words*l.PE), l.LaneScale()
 	}
 	for nf := 0; nf < l.NF; nf++ {
 		for sf := 0; sf < l.SF; sf++ {
@@ -35,6 +43,11 @@ func newWeightROM(l *hw.Layer) *weightROM {
 					continue
 				}
 				dst := r.vals[(word*l.PE+p)*l.SIMD : (word*l.PE+p+1)*l.SIMD]
+				if r.off != nil {
+					for s := range dst {
+						r.off[word*l.PE+p] += l.LaneOffset(neuron, col0+s)
+					}
+				}
 				for s := range dst {
 					w := l.Weight(neuron, col0+s)
 					if l.WBits == 1 {

@@ -108,6 +108,9 @@ func randomPlan(rng *rand.Rand, n *netlist.Network) (*hw.Plan, error) {
 	if rng.IntN(3) > 0 {
 		opt.InPix = 1 + rng.IntN(n.InputLayer().Shape.Size()+8)
 	}
+	if rng.IntN(2) == 0 { // compressor trees (k-bit kinds: the lane-tree domain)
+		opt.Popcount, opt.PipelineEvery = hw.PopcountTree, rng.IntN(3)
+	}
 	return hw.NewPlan(n, opt)
 }
 
@@ -121,7 +124,7 @@ func TestRandomNetworks(t *testing.T) {
 	if *long {
 		count = 2000
 	}
-	kinds := map[hw.Kind]int{}
+	kinds, laneTrees := map[hw.Kind]int{}, map[hw.Kind]int{}
 	padded := 0
 	for i := range count {
 		n, err := randomNetwork(rng, 300)
@@ -137,12 +140,20 @@ func TestRandomNetworks(t *testing.T) {
 			if l.MWp != l.MW || l.MHp != l.MH {
 				padded++
 			}
+			if l.LaneTree() {
+				laneTrees[l.Kind]++
+			}
 		}
 		frames := 1 + rng.IntN(5)
 		cfg := Config{StallIn: stallChoices[rng.IntN(5)], StallOut: stallChoices[rng.IntN(5)], Seed: rng.Uint64()}
 		checkAgainstEval(t, p, randomPixels(rng, p, frames), frames, cfg)
 	}
-	t.Logf("%d networks; layers per kind %v; %d padded layers", count, kinds, padded)
+	t.Logf("%d networks; layers per kind %v; %d padded layers; lane trees per kind %v", count, kinds, padded, laneTrees)
+	for _, k := range []hw.Kind{hw.KindW1, hw.KindX1, hw.KindMul} {
+		if laneTrees[k] == 0 {
+			t.Errorf("no %s lane-tree layer drawn", k)
+		}
+	}
 	for _, k := range []hw.Kind{hw.KindXnor, hw.KindW1, hw.KindX1, hw.KindMul} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s layer drawn", k)

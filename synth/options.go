@@ -191,6 +191,9 @@ func (o *Options) script() string {
 	}
 	b.WriteString("check\n")
 	fmt.Fprintf(&b, "tee -q -o %s stat -json -top %s\n", quote(filepath.Join(o.OutDir, statFile)), o.Top)
+	// The depth netlist is flat: keep_hierarchy modules too (the counters
+	// of lane-product trees), whose LUTs would otherwise hide in cells.
+	b.WriteString("setattr -mod -unset keep_hierarchy\n")
 	b.WriteString("flatten\n")
 	fmt.Fprintf(&b, "write_json %s\n", quote(filepath.Join(o.OutDir, netlistFile)))
 	return b.String()

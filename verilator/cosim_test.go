@@ -150,6 +150,57 @@ func TestCosimTreeIcarus(t *testing.T) {
 	}
 }
 
+// laneNetwork is a small network with every k-bit kind (x1, w1, mul, then
+// xnor) on lane-product trees, padded, a register rank every `every`
+// stages.
+func laneNetwork(t *testing.T, every int) *verilator.Design {
+	t.Helper()
+	n, err := netlist.Random(rand.New(rand.NewPCG(11, 11)), netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 5, W: 7},
+		InputBits: 1, Hidden: []int{30, 17, 11}, ActBits: []int{2, 2, 1}, WeightBits: []int{2, 1, 2, 1}, Classes: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := generate(t, n, hw.Options{Folds: []hw.Fold{{PE: 4, SIMD: 16}, {PE: 3, SIMD: 30}, {PE: 2, SIMD: 7}, {PE: 6, SIMD: 11}}, InPix: 5,
+		Popcount: hw.PopcountTree, PipelineEvery: every})
+	for _, l := range d.Plan.Layers[:3] {
+		if !l.LaneTree() {
+			t.Fatalf("layer %d (%s) is not a lane tree", l.Index, l.Kind)
+		}
+	}
+	return d
+}
+
+// TestCosimLaneTreesVerilator: lane-product trees (the lane-tree hardware
+// domain) with a register rank every stage through Verilator, lint-clean,
+// with and without stalls: cycle for cycle equal to sim, first-frame
+// latency the plan's.
+func TestCosimLaneTreesVerilator(t *testing.T) {
+	needTool(t, "verilator")
+	rng := rand.New(rand.NewPCG(3, 3))
+	px := randomPixels(rng, 16*35)
+	d := laneNetwork(t, 1)
+	if err := verilator.Lint(context.Background(), d.Dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	rep := cosim(t, d, px, 16, verilator.Options{QuickBuild: true})
+	if got := rep.Sim.FirstLatency; got != int64(d.Plan.Latency) {
+		t.Errorf("first-frame latency %d, plan says %d", got, d.Plan.Latency)
+	}
+	cosim(t, d, px, 16, verilator.Options{QuickBuild: true, StallIn: 0.5, StallOut: 0.5, Seed: 9})
+}
+
+// TestCosimLaneTreesIcarus: combinational and 2-stage-pipelined lane trees
+// through Icarus with stalls.
+func TestCosimLaneTreesIcarus(t *testing.T) {
+	needTool(t, "iverilog")
+	rng := rand.New(rand.NewPCG(3, 4))
+	px := randomPixels(rng, 8*35)
+	for _, every := range []int{0, 2} {
+		d := laneNetwork(t, every)
+		cosim(t, d, px, 8, verilator.Options{Simulator: verilator.Icarus, StallIn: 0.4, StallOut: 0.4, Seed: uint64(every)})
+	}
+}
+
 // TestCosimTFCIcarus: the same through Icarus, with and without stalls.
 func TestCosimTFCIcarus(t *testing.T) {
 	needTool(t, "iverilog")
@@ -212,7 +263,11 @@ func randomNetwork(t *testing.T, rng *rand.Rand, maxWidth, maxLanes, maxCycles i
 		folds = append(folds, f)
 		mw = mh
 	}
-	return n, hw.Options{Folds: folds, InPix: 1 + rng.IntN(8)}
+	opt := hw.Options{Folds: folds, InPix: 1 + rng.IntN(8)}
+	if rng.IntN(2) == 0 { // compressor trees: lane-product trees for the k-bit kinds
+		opt.Popcount, opt.PipelineEvery = hw.PopcountTree, rng.IntN(3)
+	}
+	return n, opt
 }
 
 func randomPixels(rng *rand.Rand, n int) []byte {

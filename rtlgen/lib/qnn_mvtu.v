@@ -7,11 +7,13 @@
 // the output register. en = !out_valid_q || out_ready_i holds the whole
 // compute pipeline; the input buffer's write side runs independently.
 //
-// Kind: 0 xnor, 1 w1, 2 x1, 3 mul (see qnn_pe). Tree = 1 (xnor only)
-// reduces with the design's generated compressor tree qnn_pe_tree (Simd
-// lanes, a register rank every PipeEvery stages, latency PipeDepth); the
-// stage B control (valid, first, last, nf) is delayed by PipeDepth enabled
-// registers to meet its count. Tree = 0 needs PipeDepth = 0. Mode: 0 threshold (OutBits
+// Kind: 0 xnor, 1 w1, 2 x1, 3 mul (see qnn_pe). Tree = 1 reduces with the
+// design's generated compressor tree: qnn_pe_tree (xnor: the XNOR popcount)
+// or qnn_pe_lanes (k-bit kinds: the lane-product tree, whose sum is the
+// lane-tree hardware domain of docs/dataflow.md); Simd lanes, a register
+// rank every PipeEvery stages, latency PipeDepth. The stage B control
+// (valid, first, last, nf) is delayed by PipeDepth enabled registers to
+// meet its count. Tree = 0 needs PipeDepth = 0. Mode: 0 threshold (OutBits
 // = activation bits, NumThr = 2^OutBits - 1 thresholds of ThrWidth bits per
 // neuron), 1 score (OutBits = score bits, ScoreMul 1 or 2).
 module qnn_mvtu #(
@@ -78,8 +80,8 @@ module qnn_mvtu #(
     if (Sf * Simd < Mw || (Sf - 1) * Simd >= Mw) begin : gen_check_sf
       qnn_param_error_mvtu_sf_must_be_ceil_mw_over_simd u_param_error ();
     end
-    if ((Tree == 0 && (PipeDepth != 0 || PipeEvery != 0)) || (Tree != 0 && Kind != 0) || PipeDepth < 0) begin : gen_check_pipe_depth
-      qnn_param_error_mvtu_pipe_depth_needs_an_xnor_tree u_param_error ();
+    if ((Tree == 0 && (PipeDepth != 0 || PipeEvery != 0)) || PipeDepth < 0) begin : gen_check_pipe_depth
+      qnn_param_error_mvtu_pipe_depth_needs_a_tree u_param_error ();
     end
   endgenerate
 
@@ -254,7 +256,7 @@ module qnn_mvtu #(
   genvar p;
   generate
     for (p = 0; p < Pe; p = p + 1) begin : gen_pe
-      if (Tree != 0) begin : gen_tree
+      if (Tree != 0 && Kind == 0) begin : gen_tree
         qnn_pe_tree #(
           .Simd      (Simd),
           .PipeEvery (PipeEvery),
@@ -263,6 +265,21 @@ module qnn_mvtu #(
           .clk_i (clk_i),
           .en_i  (en),
           .w_i   (weights[p*Simd +: Simd]),
+          .x_i   (b_x_q),
+          .sum_o (sums[p*AccW +: AccW])
+        );
+      end else if (Tree != 0) begin : gen_lanes
+        qnn_pe_lanes #(
+          .Kind      (Kind),
+          .Simd      (Simd),
+          .WBits     (WBits),
+          .XBits     (XBits),
+          .PipeEvery (PipeEvery),
+          .SumWidth  (AccW)
+        ) u_pe (
+          .clk_i (clk_i),
+          .en_i  (en),
+          .w_i   (weights[p*Simd*WBits +: Simd*WBits]),
           .x_i   (b_x_q),
           .sum_o (sums[p*AccW +: AccW])
         );
