@@ -163,6 +163,13 @@ func (l *Layer) domain() {
 // layers; for the k-bit kinds the lane-product tree (popcount.Product),
 // when it is estimated cheaper than the signed adder tree, which moves the
 // layer into the lane-tree hardware domain (docs/dataflow.md).
+// MaxLanePlanes bounds the bit planes per lane of a lane-product tree
+// (w1 with k-bit inputs: k; x1: k; mul: kw*kx). Wider products (8-bit
+// pixels on a w1 layer, 4x8-bit mul) keep the signed adder tree: their trees
+// are large generated netlists of counter modules whose Verilator builds take
+// minutes, for kinds that BNN-style networks rarely use.
+const MaxLanePlanes = 4
+
 func (l *Layer) usePopcount(pc Popcount, every int) error {
 	if pc != PopcountTree {
 		return nil
@@ -170,7 +177,7 @@ func (l *Layer) usePopcount(pc Popcount, every int) error {
 	// A lane-product tree costs at least 4/3 LUT per plane and lane (three
 	// terms per first-level counter of two LUTs): skip planning trees that
 	// cannot win.
-	if o := l.treeOptions(every); l.Kind != KindXnor && 4*o.Planes()*l.SIMD >= 3*l.laneLUTs() {
+	if o := l.treeOptions(every); l.Kind != KindXnor && (o.Planes() > MaxLanePlanes || 4*o.Planes()*l.SIMD >= 3*l.laneLUTs()) {
 		return nil
 	}
 	t, err := l.tree(every)
