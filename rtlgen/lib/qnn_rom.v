@@ -50,21 +50,28 @@ module qnn_rom #(
   reg [Width-1:0] data_q;
 
 `ifndef SYNTHESIS
-  // check_init_file: InitFile opens and holds exactly Depth hex words.
+  // check_init_file: InitFile opens and holds exactly Depth hex words. It
+  // counts words character by character ($fgetc), so that ROMs of any width
+  // pass Verilator's 8192-bit limit on $fscanf arguments.
   task check_init_file;
-    integer         fd, got, words;
-    reg [Width-1:0] unused_word;  // only counted
+    integer fd, ch, words, in_word;
     begin
       fd = $fopen(InitFile, "r");
       if (fd == 0) begin
         $display("FAIL: ROM %m: cannot open init file %0s (the top's MemDir parameter must name the design's mem/ directory)", InitFile);
         init_failed;
       end else begin
-        words = 0;
-        got   = $fscanf(fd, "%h", unused_word);
-        while (got == 1) begin
-          words = words + 1;
-          got   = $fscanf(fd, "%h", unused_word);
+        words   = 0;
+        in_word = 0;
+        ch      = $fgetc(fd);
+        while (ch != -1) begin
+          if (ch == 32 || ch == 9 || ch == 10 || ch == 13) begin
+            in_word = 0;
+          end else if (in_word == 0) begin
+            words   = words + 1;
+            in_word = 1;
+          end
+          ch = $fgetc(fd);
         end
         $fclose(fd);
         if (words != Depth) begin
