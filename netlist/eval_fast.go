@@ -96,12 +96,11 @@ const (
 // chunk per pixel.
 func (l *Input) compileFast(c *fastCompiler) {
 	var flat bool
-	switch next := c.n.Layers[c.li+1].(type) {
+	switch c.n.Layers[c.li+1].(type) {
 	case *Dense:
 		flat = true
 	case *Conv2D:
 		flat = l.Shape.C%64 != 0
-		_ = next
 	}
 	c.f.in = newFastInput(l, flat)
 	c.tensor(c.f.in.out)
@@ -165,15 +164,13 @@ func (f *Fast) Classes() int { return f.classes }
 
 // fastScratch is one worker's buffers.
 type fastScratch struct {
-	kern    *kernel
-	a, b    []uint64 // ping-pong activation buffers, block*maxStride words
-	acc     []int64  // entries*fastTile accumulators
-	corr    []int64  // per-entry correction term
-	base    []int    // per-entry output offsets
-	recBase []int
-	scores  [][]int64
-	col     []uint64 // gathered convolution windows
-	rows    []uint64 // kernel rows of a flat-packed convolution input (rowWords)
+	kern   *kernel
+	a, b   []uint64 // ping-pong activation buffers, block*maxStride words
+	acc    []int64  // entries*fastTile accumulators
+	corr   []int64  // per-entry correction term
+	scores [][]int64
+	col    []uint64 // gathered convolution windows
+	rows   []uint64 // kernel rows of a flat-packed convolution input (rowWords)
 }
 
 // newScratch returns buffers for blocks of up to min(count, f.block) images.
@@ -184,15 +181,13 @@ func (f *Fast) newScratch(count int) *fastScratch {
 		ne = max(bs, fastConvTile)
 	}
 	return &fastScratch{
-		kern:    f.kern,
-		a:       make([]uint64, bs*f.maxStride),
-		b:       make([]uint64, bs*f.maxStride),
-		acc:     make([]int64, ne*fastTile),
-		corr:    make([]int64, ne),
-		base:    make([]int, ne),
-		recBase: make([]int, ne),
-		scores:  make([][]int64, ne),
-		col:     make([]uint64, fastConvTile*f.maxCol),
+		kern:   f.kern,
+		a:      make([]uint64, bs*f.maxStride),
+		b:      make([]uint64, bs*f.maxStride),
+		acc:    make([]int64, ne*fastTile),
+		corr:   make([]int64, ne),
+		scores: make([][]int64, ne),
+		col:    make([]uint64, fastConvTile*f.maxCol),
 	}
 }
 

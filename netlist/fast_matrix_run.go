@@ -1,16 +1,17 @@
 package netlist
 
 // fastSink says where a batch of entries' outputs go: entry j's packed
-// threshold output starts at dst[base[j]] (plane q at +q*planeStride), or its
-// class scores are scores[j].
+// threshold output starts at dst[base+j*stride] (plane q at +q*planeStride),
+// or its class scores are scores[j]. Entry j's first element (in the layer's
+// output, channel-fastest) is elem+j*elemStride: it indexes rec and the
+// output offsets.
 type fastSink struct {
-	dst         []uint64
-	base        []int // base[j] = base[0] + j*stride
-	stride      int
-	planeStride int
-	scores      [][]int64
-	rec         []int64 // accumulators of every element (Layers only), or nil
-	recBase     []int   // entry j's first element in rec
+	dst              []uint64
+	base, stride     int
+	planeStride      int
+	scores           [][]int64
+	rec              []int64 // accumulators of every element (Layers only), or nil
+	elem, elemStride int
 }
 
 // run evaluates the layer and its consumer for nimg images: src holds the
@@ -22,14 +23,10 @@ func (s *fastMatrix) run(src, dst []uint64, nimg int, sc *fastScratch, res []Res
 		s.runConv(src, dst, nimg, sc, res, rec)
 		return
 	}
-	sink := fastSink{dst: dst, base: sc.base[:nimg], stride: s.out.stride(), planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:nimg]}
+	sink := fastSink{dst: dst, stride: s.out.stride(), planeStride: s.out.planeWords(), rec: rec}
 	if s.thrBits == 0 {
 		sink.scores = sc.scores[:nimg]
-	}
-	for b := 0; b < nimg; b++ {
-		sink.base[b] = b * s.out.stride()
-		sink.recBase[b] = 0
-		if s.thrBits == 0 {
+		for b := 0; b < nimg; b++ {
 			sink.scores[b] = res[b].Scores
 		}
 	}
@@ -48,7 +45,8 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 		for p0 := 0; p0 < npix; p0 += fastConvTile {
 			p1 := min(p0+fastConvTile, npix)
 			ne := p1 - p0
-			sink := fastSink{dst: dst, base: sc.base[:ne], stride: s.out.cw, planeStride: s.out.planeWords(), rec: rec, recBase: sc.recBase[:ne]}
+			sink := fastSink{dst: dst, base: b*s.out.stride() + p0*s.out.cw, stride: s.out.cw, planeStride: s.out.planeWords(),
+				rec: rec, elem: p0 * s.rows, elemStride: s.rows}
 			if s.thrBits == 0 {
 				sink.scores = sc.scores[:ne]
 			}
@@ -59,8 +57,6 @@ func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res [
 				} else {
 					s.gather(img, p/cv.outW, p%cv.outW, sc.col[j*colStride:(j+1)*colStride])
 				}
-				sink.base[j] = b*s.out.stride() + p*s.out.cw
-				sink.recBase[j] = p * s.rows
 				if s.thrBits == 0 {
 					sink.scores[j] = res[b].Scores[p*s.rows : (p+1)*s.rows]
 				}
@@ -279,19 +275,20 @@ func (s *fastMatrix) entries(src []uint64, st, ne int, sc *fastScratch, sink *fa
 		}
 		if sink.rec != nil {
 			for j := 0; j < ne; j++ {
-				copy(sink.rec[sink.recBase[j]+o0:sink.recBase[j]+o1], acc[j*fastTile:j*fastTile+o1-o0])
+				e := sink.elem + j*sink.elemStride
+				copy(sink.rec[e+o0:e+o1], acc[j*fastTile:j*fastTile+o1-o0])
 			}
 		}
 		switch {
 		case s.thrBits == 1:
-			sc.kern.binarize(acc, fastTile, ne, o1-o0, s.mask[o0:o1], s.u[o0:o1], sink.dst[sink.base[0]:], sink.stride, o0/64)
+			sc.kern.binarize(acc, fastTile, ne, o1-o0, s.mask[o0:o1], s.u[o0:o1], sink.dst[sink.base:], sink.stride, o0/64)
 		case s.thrBits > 1:
-			sc.kern.quantize(acc, fastTile, ne, o0, o1-o0, s.kt, s.thrBits, sink.dst[sink.base[0]:], sink.stride, sink.planeStride, o0/64)
+			sc.kern.quantize(acc, fastTile, ne, o0, o1-o0, s.kt, s.thrBits, sink.dst[sink.base:], sink.stride, sink.planeStride, o0/64)
 		default:
 			for j := 0; j < ne; j++ {
 				a := acc[j*fastTile : j*fastTile+o1-o0]
 				sco := sink.scores[j][o0:o1]
-				e0 := sink.recBase[j] // the first element's class index
+				e0 := sink.elem + j*sink.elemStride // the first element's class index
 				for i, v := range a {
 					sco[i] = v + s.offsets[e0+o0+i]
 				}

@@ -2,7 +2,6 @@ package netlist
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -89,37 +88,9 @@ func Random(rng *rand.Rand, cfg RandomConfig) (*Network, error) {
 }
 
 func randomThreshold(rng *rand.Rand, d *Dense, bits int, xmin, xmax int64) *Threshold {
-	t := &Threshold{Name: fmt.Sprintf("act%s", d.Name[2:]), Channels: d.Out, Bits: bits, Reversed: make([]bool, d.Out)}
-	if bits > 1 {
-		t.Base = -rng.IntN(2) // 0 (unsigned levels) or -1 (FINN-style)
-	}
+	t := &Threshold{Name: fmt.Sprintf("act%s", d.Name[2:]), Channels: d.Out, Bits: bits}
 	amin, amax := signedRange(d.AccBits)
-	// A dot product of random inputs has a spread of about
-	// sqrt(In) * |w| * |x|; place thresholds within it.
-	mid := float64(xmin+xmax) / 2
-	spread := math.Sqrt(float64(d.In)) * math.Max(1, float64(xmax-xmin)/2) * float64(int64(1)<<(d.WeightBits-1))
-	k := t.PerChannel()
-	for c := 0; c < d.Out; c++ {
-		var sum int64
-		for _, w := range d.Row(c) {
-			sum += int64(w)
-		}
-		center := float64(sum) * mid
-		row := make([]int64, k)
-		for j := range row {
-			v := int64(math.Round(center + spread*(rng.Float64()*2-1)))
-			if rng.IntN(50) == 0 { // now and then a constant channel
-				v = amin
-				if rng.IntN(2) == 0 {
-					v = amax
-				}
-			}
-			row[j] = min(max(v, amin), amax)
-		}
-		slices.Sort(row)
-		t.T = append(t.T, row...)
-		t.Reversed[c] = rng.IntN(4) == 0
-	}
+	randomThresholds(rng, t, func(o int) int64 { return sum8(d.Row(o)) }, d.In, d.WeightBits, xmin, xmax, [2]int64{amin, amax})
 	return t
 }
 

@@ -61,7 +61,7 @@ func Randomize(rng *rand.Rand, n *Network) error {
 		case *Threshold:
 			l.Channels = cur.Shape.C
 			l.Bits = max(l.Bits, 1)
-			randomThresholds(rng, l, rowSum, dotLen, wbits, cur.Min, cur.Max, signedRangeOf(l, lo, hi))
+			randomThresholds(rng, l, rowSum, dotLen, wbits, cur.Min, cur.Max, accLimits(lo, hi))
 			cur.Bipolar, cur.Min, cur.Max = l.Bits == 1, -1, 1
 			if l.Bits > 1 {
 				cur.Min, cur.Max = int64(l.Base), int64(l.Base+l.PerChannel())
@@ -83,9 +83,9 @@ func Randomize(rng *rand.Rand, n *Network) error {
 	return Validate(n)
 }
 
-// signedRangeOf returns the accumulator range [lo, hi] widened to the
-// declared width one bit wider than needed, which bounds thresholds.
-func signedRangeOf(_ *Threshold, lo, hi int64) [2]int64 {
+// accLimits returns the signed range of the accumulator width Randomize
+// declares for [lo, hi] (one bit wider than needed), which bounds thresholds.
+func accLimits(lo, hi int64) [2]int64 {
 	a, b := signedRange(SignedBits(lo, hi) + 1)
 	return [2]int64{a, b}
 }

@@ -195,14 +195,11 @@ func (v *validator) consumes(what, producers string, kinds ...Kind) bool {
 			return true
 		}
 	}
-	if v.in.Kind == 0 && v.prev.Op() == "" {
-		return false
-	}
 	v.addf("op", "%s must follow %s, not %q", what, producers, v.prev.Op())
 	return false
 }
 
-// matrixInput is what Dense and Conv2D accept.
+// matrixProducers names the layers whose output Dense and Conv2D accept.
 const matrixProducers = "an input, threshold or maxpool layer"
 
 // accProducers names the accumulating layers.
