@@ -209,6 +209,7 @@ module qnn_mvtu #(
   // aligned with the PE sums).
   wire               s_valid, s_first, s_last;
   wire [NfWidth-1:0] s_nf;
+  genvar             r;
 
   generate
     if (PipeDepth == 0) begin : gen_no_pipe
@@ -217,35 +218,46 @@ module qnn_mvtu #(
       assign s_last  = b_last_q;
       assign s_nf    = b_nf_q;
     end else begin : gen_pipe
-      reg [PipeDepth-1:0] pv_q, pf_q, pl_q;
-      reg [NfWidth-1:0]   pnf_q [0:PipeDepth-1];
-      integer k;
-      always @(posedge clk_i) begin
-        if (!rst_ni) begin
-          pv_q <= {PipeDepth{1'b0}};
-        end else if (en) begin
-          pv_q[0] <= b_valid_q;
-          for (k = 1; k < PipeDepth; k = k + 1) begin
-            pv_q[k] <= pv_q[k-1];
+      // Rank r loads from rank r-1 (rank -1 is stage B): chain entry r
+      // is rank r-1's output, entry PipeDepth the last rank's.
+      wire [PipeDepth:0]               v_chain, f_chain, l_chain;
+      wire [(PipeDepth+1)*NfWidth-1:0] nf_chain;
+
+      assign v_chain[0]             = b_valid_q;
+      assign f_chain[0]             = b_first_q;
+      assign l_chain[0]             = b_last_q;
+      assign nf_chain[0 +: NfWidth] = b_nf_q;
+
+      for (r = 0; r < PipeDepth; r = r + 1) begin : gen_rank
+        reg               v_q, f_q, l_q;
+        reg [NfWidth-1:0] n_q;
+
+        always @(posedge clk_i) begin
+          if (!rst_ni) begin
+            v_q <= 1'b0;
+          end else if (en) begin
+            v_q <= v_chain[r];
           end
         end
-      end
-      always @(posedge clk_i) begin
-        if (en) begin
-          pf_q[0]  <= b_first_q;
-          pl_q[0]  <= b_last_q;
-          pnf_q[0] <= b_nf_q;
-          for (k = 1; k < PipeDepth; k = k + 1) begin
-            pf_q[k]  <= pf_q[k-1];
-            pl_q[k]  <= pl_q[k-1];
-            pnf_q[k] <= pnf_q[k-1];
+
+        // Data registers (not reset).
+        always @(posedge clk_i) begin
+          if (en) begin
+            f_q  <= f_chain[r];
+            l_q  <= l_chain[r];
+            n_q  <= nf_chain[r*NfWidth +: NfWidth];
           end
         end
+
+        assign v_chain[r+1]                       = v_q;
+        assign f_chain[r+1]                       = f_q;
+        assign l_chain[r+1]                       = l_q;
+        assign nf_chain[(r+1)*NfWidth +: NfWidth] = n_q;
       end
-      assign s_valid = pv_q[PipeDepth-1];
-      assign s_first = pf_q[PipeDepth-1];
-      assign s_last  = pl_q[PipeDepth-1];
-      assign s_nf    = pnf_q[PipeDepth-1];
+      assign s_valid = v_chain[PipeDepth];
+      assign s_first = f_chain[PipeDepth];
+      assign s_last  = l_chain[PipeDepth];
+      assign s_nf    = nf_chain[PipeDepth*NfWidth +: NfWidth];
     end
   endgenerate
 
