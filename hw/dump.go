@@ -34,7 +34,7 @@ func (p *Plan) Dump() string {
 	fmt.Fprintf(&b, "cycles/frame %d (input %d beats, slowest MVTU %d cycles)\n", p.CyclesPerFrame, in.Beats, slowest)
 	terms := []string{strconv.Itoa(in.Beats)}
 	for _, l := range p.Layers {
-		terms = append(terms, fmt.Sprintf("(%d+%d+%d)", l.Cycles, 3, l.PipeDepth))
+		terms = append(terms, fmt.Sprintf("(%d+%d+%d)", l.Cycles, MVTUPipeline, l.PipeDepth))
 	}
 	fmt.Fprintf(&b, "latency %d cycles = %s\n", p.Latency, strings.Join(terms, " + "))
 	fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
