@@ -70,7 +70,10 @@ func (p *Plan) link(ops []loweredOp) error {
 		case StageMVTU:
 			l := p.Layers[op.mvtu]
 			if l.spec.conv != nil {
-				cur = p.addConv(l, cur)
+				var err error
+				if cur, err = p.addConv(l, cur); err != nil {
+					return err
+				}
 				continue
 			}
 			if cur.Pixels > 1 && cur.Padded() {
@@ -129,7 +132,7 @@ func (p *Plan) addDWC(next string, in Stream, width int) Stream {
 // addConv appends a conv layer's window generator (behind a width
 // converter when its input is not SIMD elements per beat) and its MVTU,
 // which runs once per output pixel.
-func (p *Plan) addConv(l *Layer, in Stream) Stream {
+func (p *Plan) addConv(l *Layer, in Stream) (Stream, error) {
 	c, sh := l.spec.conv, l.spec.inShape
 	if in.Width != l.SIMD || in.Padded() {
 		in = p.addDWC(l.Name, in, l.SIMD)
@@ -137,6 +140,10 @@ func (p *Plan) addConv(l *Layer, in Stream) Stream {
 	g := &SWGStage{C: c.InC, H: sh.H, W: sh.W, KH: c.KH, KW: c.KW, Stride: c.Stride,
 		PadTop: c.Pad.Top, PadBottom: c.Pad.Bottom, PadLeft: c.Pad.Left, PadRight: c.Pad.Right,
 		PadElem: l.padElem(), SIMD: l.SIMD, XBits: l.XBits}
+	g.Rows = g.KH
+	if err := g.Check(); err != nil {
+		return Stream{}, fmt.Errorf("hw: layer %d %q: %w", l.spec.layerIdx, l.Name, trimHW(err))
+	}
 	g.Rows = g.FastestRows()
 	if p.Target != TargetICE40 {
 		g.Style = lut6Style(g.Mem())
@@ -144,7 +151,7 @@ func (p *Plan) addConv(l *Layer, in Stream) Stream {
 	win := newStream(l.SIMD, l.XBits, l.MW, g.OH()*g.OW())
 	p.Stages = append(p.Stages, Stage{Kind: StageSWG, Name: l.Name + ".swg", In: in, Out: win, SWG: g,
 		Latency: g.Latency(), Cycles: g.CyclesPerFrame()})
-	return p.addMVTU(l, win)
+	return p.addMVTU(l, win), nil
 }
 
 // padElem is a conv layer's pad value in the hardware domain of its input

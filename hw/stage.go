@@ -81,6 +81,10 @@ type Stage struct {
 	// CyclesPerFrame; pool: H*W*Beats; dwc: Pixels*CyclesPerPixel; fifo:
 	// its beats; output: its input beats. CyclesPerFrame is their maximum.
 	Cycles int
+	// Estimate is a swg, pool, dwc or fifo stage's share of the plan's
+	// estimate (an MVTU's is its Layer's; input and output are counted in
+	// the plan's total only).
+	Estimate Resources
 }
 
 // MVTUs returns the plan's MVTU stages' layers in stream order (Plan.Layers).
