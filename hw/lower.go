@@ -110,12 +110,18 @@ func (p *Plan) inputStage() Stage {
 	return s
 }
 
-// addMVTU appends l's stage reading stream in and returns its output.
+// addMVTU appends l's stage reading stream in and returns its output. A
+// conv layer's MVTU runs once per pixel (window) of in; a dense layer's
+// reads the whole frame as one vector.
 func (p *Plan) addMVTU(l *Layer, in Stream) Stream {
-	l.InWidth, l.InBeats = in.Width, in.Beats()/in.Pixels
-	out := newStream(l.PE, l.OutBits, l.MH, in.Pixels)
+	vectors := 1
+	if l.spec.conv != nil {
+		vectors = in.Pixels
+	}
+	l.InWidth, l.InBeats = in.Width, in.Beats()/vectors
+	out := newStream(l.PE, l.OutBits, l.MH, vectors)
 	p.Stages = append(p.Stages, Stage{Kind: StageMVTU, Name: l.Name, In: in, Out: out, MVTU: l,
-		Latency: MVTUPipeline + l.PipeDepth, Cycles: in.Pixels * l.Cycles})
+		Latency: MVTUPipeline + l.PipeDepth, Cycles: vectors * l.Cycles})
 	return out
 }
 

@@ -28,7 +28,7 @@ func (p *Plan) schedule() Schedule {
 				cur[k] = int64(k)
 			}
 		case StageMVTU:
-			cur = mvtuTimes(s.MVTU, s.In.Pixels, cur)
+			cur = mvtuTimes(s.MVTU, s.Out.Pixels, cur)
 		case StageSWG:
 			cur = s.SWG.times(cur)
 		case StagePool:
