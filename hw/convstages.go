@@ -277,3 +277,6 @@ func (s SWGStage) FastestRows() int {
 	}
 	return best.Rows
 }
+
+// Mem is the line buffer: Depth words of SIMD*XBits bits, in Style.
+func (s SWGStage) Mem() Mem { return Mem{Depth: s.Depth(), Width: s.SIMD * s.XBits, Style: s.Style} }

@@ -21,12 +21,32 @@ func (p *Plan) Dump() string {
 	fmt.Fprintf(&b, "input %q: %v %s; %d pixels/beat, %d beats/frame, tdata %d bits\n",
 		in.Name, in.Shape, px, in.InPix, in.Beats, in.TDataBits)
 	fmt.Fprintf(&b, "framing: tlast on beat %d of every frame; malformed frames dropped, counted in %d bits\n", in.Beats-1, in.DropBits)
-	for _, l := range p.Layers {
-		l.dump(&b)
+	for _, s := range p.Stages {
+		switch s.Kind {
+		case StageMVTU:
+			s.MVTU.dump(&b)
+			if s.In.Pixels > 1 {
+				fmt.Fprintf(&b, "  pixels   %d vectors per frame: %d cycles\n", s.In.Pixels, s.Cycles)
+			}
+		case StageSWG, StagePool, StageDWC, StageFIFO:
+			s.dump(&b)
+		}
 	}
 	o := p.Output
 	fmt.Fprintf(&b, "output %q: argmax of %d classes, %d-bit scores in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
 		o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+	if !p.dense() {
+		slowest := p.Stages[0]
+		for _, s := range p.Stages {
+			if s.Cycles > slowest.Cycles {
+				slowest = s
+			}
+		}
+		fmt.Fprintf(&b, "cycles/frame %d (slowest stage %s %q)\n", p.CyclesPerFrame, slowest.Kind, slowest.Name)
+		fmt.Fprintf(&b, "latency %d cycles (frame 0's schedule through the stages)\n", p.Latency)
+		fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
+		return b.String()
+	}
 	slowest := 0
 	for _, l := range p.Layers {
 		slowest = max(slowest, l.Cycles)
@@ -34,11 +54,44 @@ func (p *Plan) Dump() string {
 	fmt.Fprintf(&b, "cycles/frame %d (input %d beats, slowest MVTU %d cycles)\n", p.CyclesPerFrame, in.Beats, slowest)
 	terms := []string{strconv.Itoa(in.Beats)}
 	for _, l := range p.Layers {
-		terms = append(terms, fmt.Sprintf("(%d+%d+%d)", l.Cycles, 3, l.PipeDepth))
+		terms = append(terms, fmt.Sprintf("(%d+%d+%d)", l.Cycles, MVTUPipeline, l.PipeDepth))
 	}
 	fmt.Fprintf(&b, "latency %d cycles = %s\n", p.Latency, strings.Join(terms, " + "))
 	fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
 	return b.String()
+}
+
+// dense reports whether the plan is input, MVTUs of one vector per frame
+// and output only (the dense networks of docs/dataflow.md).
+func (p *Plan) dense() bool {
+	for _, s := range p.Stages {
+		if (s.Kind != StageInput && s.Kind != StageMVTU && s.Kind != StageOutput) || s.In.Pixels > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// dump writes a swg, pool, dwc or fifo stage.
+func (s *Stage) dump(b *strings.Builder) {
+	fmt.Fprintf(b, "%s %q: %d x %d-bit elements/beat in, %d out; %d cycles/frame, latency %d\n",
+		s.Kind, s.Name, s.In.Width, s.In.Bits, s.Out.Width, s.Cycles, s.Latency)
+	switch s.Kind {
+	case StageSWG:
+		g := s.SWG
+		fmt.Fprintf(b, "  window   %dx%d stride %d, pad [%d %d %d %d] = %d over (%d,%d,%d) -> %dx%d windows of %d beats\n",
+			g.KH, g.KW, g.Stride, g.PadTop, g.PadBottom, g.PadLeft, g.PadRight, g.PadElem, g.C, g.H, g.W, g.OH(), g.OW(), g.WindowBeats())
+		fmt.Fprintf(b, "  buffer   %d rows: %s\n", g.Rows, g.Mem())
+	case StagePool:
+		q := s.Pool
+		fmt.Fprintf(b, "  pool     %dx%d stride %d over (%d,%d,%d) -> %dx%d, %d beats/pixel\n", q.K, q.K, q.Stride, q.C, q.H, q.W, q.OH(), q.OW(), q.Beats())
+	case StageDWC:
+		d := s.DWC
+		fmt.Fprintf(b, "  pixel    %d elements: %d beats in, %d out\n", d.C, d.InBeats(), d.OutBeats())
+	case StageFIFO:
+		fmt.Fprintf(b, "  depth    %d beats of %d bits\n", s.FIFO.Capacity(), s.FIFO.Width)
+	}
+	fmt.Fprintf(b, "  estimate %s\n", s.Estimate)
 }
 
 func (l *Layer) dump(b *strings.Builder) {

@@ -33,6 +33,11 @@ func (p *Plan) estimate() {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)
 	}
+	for i := range p.Stages {
+		s := &p.Stages[i]
+		s.Estimate = s.stageEstimate()
+		total.add(s.Estimate)
+	}
 	o := p.Output
 	// Score registers with their write enables and the frame's bypass into
 	// the output register, the lanes' compare chain, control.

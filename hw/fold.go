@@ -10,7 +10,9 @@ import (
 )
 
 // ReadFolds reads an explicit folding: a JSON array with one
-// {"pe": P, "simd": S} object per dense layer, in order.
+// {"layer": NAME, "pe": P, "simd": S} object per MVTU layer (dense or
+// conv2d), keyed by the layer's name, or without "layer" in every entry,
+// one per MVTU layer in stream order (docs/hw-plan.md "Folding").
 func ReadFolds(path string) ([]Fold, error) {
 	var folds []Fold
 	if err := decodeJSONFile(path, maxFoldFile, true, &folds); err != nil {
@@ -18,10 +20,10 @@ func ReadFolds(path string) ([]Fold, error) {
 		if errors.As(err, &pe) {
 			return nil, fmt.Errorf("hw: %w", err)
 		}
-		return nil, fmt.Errorf("hw: %s: want a JSON array of {\"pe\": P, \"simd\": S}: %w", path, err)
+		return nil, fmt.Errorf("hw: %s: want a JSON array of {\"layer\": NAME, \"pe\": P, \"simd\": S}: %w", path, err)
 	}
 	if len(folds) == 0 {
-		return nil, fmt.Errorf("hw: %s: empty folding (want one {\"pe\", \"simd\"} per dense layer)", path)
+		return nil, fmt.Errorf("hw: %s: empty folding (want one {\"layer\", \"pe\", \"simd\"} per dense or conv2d layer)", path)
 	}
 	return folds, nil
 }
@@ -46,7 +48,10 @@ func FoldsFromTarget(n *netlist.Network, target int, noPad bool) ([]Fold, error)
 	if err != nil {
 		return nil, fmt.Errorf("hw: %w", err)
 	}
-	specs, err := denseSpecs(n, vals)
+	if _, err := lower(n); err != nil {
+		return nil, err
+	}
+	specs, err := mvtuSpecs(n, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -62,36 +67,112 @@ func nextPow2(n int) int {
 	return p
 }
 
-// checkFolds checks an explicit folding against the layers: PE in
-// 1..nextPow2(MH) and SIMD in 1..nextPow2(MW) (so BNN-PYNQ's PE 16 on 10
-// classes is allowed), dividing MH and MW under noPad.
-func checkFolds(specs []denseSpec, folds []Fold, noPad bool) error {
-	if len(folds) != len(specs) {
-		return fmt.Errorf("hw: folding has %d entries for %d dense layers", len(folds), len(specs))
+// resolveFolds orders an explicit folding by the MVTU layers: entries
+// with Layer names map by name (every layer once, no unknown name); a
+// folding without names maps by position. The result has no names.
+func resolveFolds(specs []mvtuSpec, folds []Fold) ([]Fold, error) {
+	named := 0
+	for _, f := range folds {
+		if f.Layer != "" {
+			named++
+		}
 	}
+	if named == 0 {
+		if len(folds) != len(specs) {
+			return nil, fmt.Errorf("hw: folding has %d entries for %d MVTU layers (dense and conv2d)", len(folds), len(specs))
+		}
+		return folds, nil
+	}
+	if named != len(folds) {
+		return nil, fmt.Errorf("hw: folding names the layer of %d of its %d entries: name all or none", named, len(folds))
+	}
+	byName := map[string]Fold{}
+	for _, f := range folds {
+		if _, dup := byName[f.Layer]; dup {
+			return nil, fmt.Errorf("hw: folding names layer %q twice", f.Layer)
+		}
+		byName[f.Layer] = Fold{PE: f.PE, SIMD: f.SIMD}
+	}
+	out := make([]Fold, len(specs))
 	for i, s := range specs {
-		d, f := s.dense, folds[i]
+		f, ok := byName[s.name]
+		if !ok {
+			return nil, fmt.Errorf("hw: layer %d %q: the folding has no entry for it", i, s.name)
+		}
+		out[i] = f
+		delete(byName, s.name)
+	}
+	for name := range byName {
+		return nil, fmt.Errorf("hw: folding names layer %q, which is not a dense or conv2d layer of the network", name)
+	}
+	return out, nil
+}
+
+// checkFolds checks an explicit folding (in MVTU order) against the
+// layers: PE in 1..nextPow2(MH) and SIMD in 1..nextPow2(MW) (so BNN-PYNQ's
+// PE 16 on 10 classes is allowed), dividing MH and MW under noPad; a conv
+// layer's SIMD must divide its input channels.
+func checkFolds(specs []mvtuSpec, folds []Fold, noPad bool) error {
+	for i, s := range specs {
+		f := folds[i]
 		switch {
-		case f.PE < 1 || f.PE > nextPow2(d.Out):
-			return fmt.Errorf("hw: layer %d %q: PE %d is outside 1..%d (MH = %d rounded up to a power of two)", i, d.Name, f.PE, nextPow2(d.Out), d.Out)
-		case f.SIMD < 1 || f.SIMD > nextPow2(d.In):
-			return fmt.Errorf("hw: layer %d %q: SIMD %d is outside 1..%d (MW = %d rounded up to a power of two)", i, d.Name, f.SIMD, nextPow2(d.In), d.In)
-		case noPad && d.In%f.SIMD != 0:
-			return fmt.Errorf("hw: layer %d %q: SIMD %d does not divide MW = %d and padding is off (--no-pad)", i, d.Name, f.SIMD, d.In)
-		case noPad && d.Out%f.PE != 0:
-			return fmt.Errorf("hw: layer %d %q: PE %d does not divide MH = %d and padding is off (--no-pad)", i, d.Name, f.PE, d.Out)
+		case f.PE < 1 || f.PE > nextPow2(s.mh):
+			return fmt.Errorf("hw: layer %d %q: PE %d is outside 1..%d (MH = %d rounded up to a power of two)", i, s.name, f.PE, nextPow2(s.mh), s.mh)
+		case f.SIMD < 1 || f.SIMD > nextPow2(s.mw):
+			return fmt.Errorf("hw: layer %d %q: SIMD %d is outside 1..%d (MW = %d rounded up to a power of two)", i, s.name, f.SIMD, nextPow2(s.mw), s.mw)
+		case s.conv != nil && s.conv.InC%f.SIMD != 0:
+			return fmt.Errorf("hw: layer %d %q: SIMD %d does not divide the conv layer's %d input channels", i, s.name, f.SIMD, s.conv.InC)
+		case noPad && s.mw%f.SIMD != 0:
+			return fmt.Errorf("hw: layer %d %q: SIMD %d does not divide MW = %d and padding is off (--no-pad)", i, s.name, f.SIMD, s.mw)
+		case noPad && s.mh%f.PE != 0:
+			return fmt.Errorf("hw: layer %d %q: PE %d does not divide MH = %d and padding is off (--no-pad)", i, s.name, f.PE, s.mh)
 		}
 	}
 	return nil
 }
 
 // autoFolds folds every layer with AutoFold.
-func autoFolds(specs []denseSpec, target int, noPad bool) []Fold {
+func autoFolds(specs []mvtuSpec, target int, noPad bool) []Fold {
 	folds := make([]Fold, len(specs))
 	for i, s := range specs {
-		folds[i] = AutoFold(s.dense.In, s.dense.Out, target, noPad)
+		if s.conv != nil {
+			folds[i] = autoFoldConv(s, target, noPad)
+			continue
+		}
+		folds[i] = AutoFold(s.mw, s.mh, target, noPad)
 	}
 	return folds
+}
+
+// autoFoldConv folds a conv layer, whose SIMD must divide its input
+// channels and which runs once per output pixel: the AutoFold rule among
+// such SIMD, with the target per output pixel (at least 1).
+func autoFoldConv(s mvtuSpec, target int, noPad bool) Fold {
+	if target <= 0 {
+		return Fold{PE: 1, SIMD: 1}
+	}
+	pixels := s.conv.OutShape(s.inShape.H, s.inShape.W)
+	per := max(1, target/(pixels.H*pixels.W))
+	best, bestKey := Fold{}, [4]int{}
+	for _, simd := range divisors(s.conv.InC) {
+		sf := ceilDiv(s.mw, simd)
+		nfMax := max(1, per/sf)
+		pe := min(s.mh, ceilDiv(s.mh, nfMax))
+		if noPad {
+			for _, d := range divisors(s.mh) {
+				if s.mh/d <= nfMax || d == s.mh {
+					pe = d
+					break
+				}
+			}
+		}
+		nf := ceilDiv(s.mh, pe)
+		key := [4]int{max(0, nf*sf-per), pe * simd, nf * pe * sf * simd, -simd}
+		if best.PE == 0 || less(key, bestKey) {
+			best, bestKey = Fold{PE: pe, SIMD: simd}, key
+		}
+	}
+	return best
 }
 
 // AutoFold folds one MW x MH layer: the smallest PE*SIMD with

@@ -67,7 +67,7 @@ func TestNewPlanAutoBalanced(t *testing.T) {
 					t.Errorf("target %d: layer %s takes %d cycles", target, l.Name, l.Cycles)
 				}
 				if noPad && (l.MW%l.SIMD != 0 || l.MH%l.PE != 0) {
-					t.Errorf("target %d, no-pad: layer %s padded: %+v", target, l.Name, Fold{l.PE, l.SIMD})
+					t.Errorf("target %d, no-pad: layer %s padded: %+v", target, l.Name, Fold{PE: l.PE, SIMD: l.SIMD})
 				}
 			}
 		}
@@ -76,18 +76,18 @@ func TestNewPlanAutoBalanced(t *testing.T) {
 
 func TestFoldErrors(t *testing.T) {
 	n := loadTFC(t)
-	ok := []Fold{{16, 49}, {16, 16}, {16, 16}, {5, 16}}
+	ok := []Fold{{PE: 16, SIMD: 49}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 5, SIMD: 16}}
 	for _, tc := range []struct {
 		name  string
 		opt   Options
 		wants []string
 	}{
-		{"count", Options{Folds: ok[:3]}, []string{"hw: folding has 3 entries for 4 dense layers"}},
-		{"pe-range", Options{Folds: []Fold{{65, 49}, {16, 16}, {16, 16}, {5, 16}}}, []string{`layer 0 "fc0"`, "PE 65 is outside 1..64"}},
-		{"simd-range", Options{Folds: []Fold{{16, 49}, {16, 0}, {16, 16}, {5, 16}}}, []string{`layer 1 "fc1"`, "SIMD 0"}},
-		{"pe-pow2", Options{Folds: []Fold{{16, 49}, {16, 16}, {16, 16}, {17, 16}}}, []string{`layer 3 "fc3"`, "PE 17 is outside 1..16"}},
-		{"nopad-simd", Options{Folds: []Fold{{16, 50}, {16, 16}, {16, 16}, {5, 16}}, NoPad: true}, []string{`layer 0 "fc0"`, "SIMD 50 does not divide MW = 784", "--no-pad"}},
-		{"nopad-pe", Options{Folds: []Fold{{16, 49}, {16, 16}, {16, 16}, {4, 16}}, NoPad: true}, []string{`layer 3 "fc3"`, "PE 4 does not divide MH = 10", "--no-pad"}},
+		{"count", Options{Folds: ok[:3]}, []string{"hw: folding has 3 entries for 4 MVTU layers (dense and conv2d)"}},
+		{"pe-range", Options{Folds: []Fold{{PE: 65, SIMD: 49}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 5, SIMD: 16}}}, []string{`layer 0 "fc0"`, "PE 65 is outside 1..64"}},
+		{"simd-range", Options{Folds: []Fold{{PE: 16, SIMD: 49}, {PE: 16, SIMD: 0}, {PE: 16, SIMD: 16}, {PE: 5, SIMD: 16}}}, []string{`layer 1 "fc1"`, "SIMD 0"}},
+		{"pe-pow2", Options{Folds: []Fold{{PE: 16, SIMD: 49}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 17, SIMD: 16}}}, []string{`layer 3 "fc3"`, "PE 17 is outside 1..16"}},
+		{"nopad-simd", Options{Folds: []Fold{{PE: 16, SIMD: 50}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 5, SIMD: 16}}, NoPad: true}, []string{`layer 0 "fc0"`, "SIMD 50 does not divide MW = 784", "--no-pad"}},
+		{"nopad-pe", Options{Folds: []Fold{{PE: 16, SIMD: 49}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 4, SIMD: 16}}, NoPad: true}, []string{`layer 3 "fc3"`, "PE 4 does not divide MH = 10", "--no-pad"}},
 		{"inpix", Options{Folds: ok, InPix: -1}, []string{`input "input"`, "InPix -1"}},
 	} {
 		_, err := NewPlan(n, tc.opt)
@@ -119,7 +119,7 @@ func TestReadFolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]Fold{{32, 64}, {16, 8}}, got); diff != "" {
+	if diff := cmp.Diff([]Fold{{PE: 32, SIMD: 64}, {PE: 16, SIMD: 8}}, got); diff != "" {
 		t.Errorf("ReadFolds mismatch (-want +got):\n%s", diff)
 	}
 	for name, body := range map[string]string{
@@ -155,4 +155,38 @@ func loadTFC(t testing.TB) *netlist.Network {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestFoldsByName: a folding keyed by layer names, in any order, gives the
+// plan of the same folding by position; names must cover every MVTU layer
+// exactly once.
+func TestFoldsByName(t *testing.T) {
+	n := loadTFC(t)
+	pos := []Fold{{PE: 16, SIMD: 49}, {PE: 8, SIMD: 16}, {PE: 4, SIMD: 32}, {PE: 5, SIMD: 16}}
+	want, err := NewPlan(n, Options{Folds: pos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := []Fold{{Layer: "fc3", PE: 5, SIMD: 16}, {Layer: "fc1", PE: 8, SIMD: 16}, {Layer: "fc0", PE: 16, SIMD: 49}, {Layer: "fc2", PE: 4, SIMD: 32}}
+	got, err := NewPlan(n, Options{Folds: named})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Dump(), got.Dump()); diff != "" {
+		t.Errorf("named folding mismatch (-by position +by name):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		name  string
+		folds []Fold
+		want  string
+	}{
+		{"missing", named[:3], `layer 2 "fc2": the folding has no entry for it`},
+		{"unknown", append(named[:4:4], Fold{Layer: "act0", PE: 1, SIMD: 1}), `names layer "act0", which is not a dense or conv2d layer`},
+		{"twice", append(named[:4:4], Fold{Layer: "fc1", PE: 1, SIMD: 1}), `names layer "fc1" twice`},
+		{"some", append(pos[:3:3], Fold{Layer: "fc3", PE: 5, SIMD: 16}), "names the layer of 1 of its 4 entries"},
+	} {
+		if _, err := NewPlan(n, Options{Folds: tc.folds}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
 }

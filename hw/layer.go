@@ -53,50 +53,54 @@ type Layer struct {
 
 	Estimate Resources // this MVTU's share of the estimate (input buffer included)
 
-	spec     denseSpec
+	spec     mvtuSpec
 	thr      []int64 // MHp*NumThr hardware thresholds (threshold mode)
 	reversed []bool  // MHp
 	scoreAdd []int64 // MHp (score mode)
 	planned  *popcount.Tree
 }
 
-// denseSpec is what NewPlan reads from the netlist for one dense layer.
-type denseSpec struct {
-	dense    *netlist.Dense
+// mvtuSpec is what NewPlan reads from the netlist for one accumulating
+// layer (dense or conv2d) and its activation.
+type mvtuSpec struct {
+	name     string // the dense or conv2d layer's name
+	mw, mh   int    // matrix width (a dense layer's In, a conv layer's KH*KW*InC) and height
+	wbits    int
+	row      func(o int) []int8 // neuron o's weights, MW of them (a conv layer's in (kh, kw, c) order)
+	dense    *netlist.Dense     // dense layers
+	conv     *netlist.Conv2D    // conv2d layers
+	inShape  netlist.Shape      // the tensor the layer reads
 	thr      *netlist.Threshold // threshold mode
 	out      *netlist.Output    // score mode
 	xBits    int                // input element width: 1 (bipolar), k (levels) or 8 (pixels)
 	xBipolar bool
 	base     int64 // input Base for k-bit activations
-	layerIdx int   // netlist layer index of the dense layer
+	layerIdx int   // netlist layer index of the dense or conv2d layer
 }
 
-// denseSpecs pairs every dense layer with its activation and input format.
-func denseSpecs(n *netlist.Network, vals []netlist.Value) ([]denseSpec, error) {
-	var specs []denseSpec
+// mvtuSpecs pairs every dense and conv2d layer with its activation and
+// input format, in order.
+func mvtuSpecs(n *netlist.Network, vals []netlist.Value) ([]mvtuSpec, error) {
+	var specs []mvtuSpec
 	for i, l := range n.Layers {
-		switch l.(type) {
-		case *netlist.Input, *netlist.Dense, *netlist.Threshold, *netlist.Output:
+		var s mvtuSpec
+		switch l := l.(type) {
+		case *netlist.Dense:
+			s = mvtuSpec{name: l.Name, mw: l.In, mh: l.Out, wbits: l.WeightBits, row: l.Row, dense: l}
+		case *netlist.Conv2D:
+			s = mvtuSpec{name: l.Name, mw: l.RowLen(), mh: l.OutC, wbits: l.WeightBits, row: l.Row, conv: l}
 		default:
-			return nil, fmt.Errorf("hw: layer %d %q: op %s is not supported by the hardware generator yet (qnn eval, inspect and predict run it; the convolutional dataflow hardware is not built yet)", i, l.LayerName(), l.Op())
-		}
-	}
-	for i, l := range n.Layers {
-		d, ok := l.(*netlist.Dense)
-		if !ok {
 			continue
 		}
-		s := denseSpec{dense: d, layerIdx: i, xBits: vals[i-1].Bits, xBipolar: vals[i-1].Bipolar}
-		if t, ok := n.Layers[i-1].(*netlist.Threshold); ok && t.Bits > 1 {
-			s.base = int64(t.Base)
-		}
+		s.layerIdx, s.inShape, s.xBits, s.xBipolar = i, vals[i-1].Shape, vals[i-1].Bits, vals[i-1].Bipolar
+		s.base = inputBase(n, i)
 		switch next := n.Layers[i+1].(type) {
 		case *netlist.Threshold:
 			s.thr = next
 		case *netlist.Output:
 			s.out = next
 		default:
-			return nil, fmt.Errorf("hw: layer %d %q: a dense layer must be followed by a threshold or output layer, not %q", i, d.Name, next.Op())
+			return nil, fmt.Errorf("hw: layer %d %q: a %s layer must be followed by a threshold or output layer, not %q", i, s.name, l.Op(), next.Op())
 		}
 		specs = append(specs, s)
 	}
@@ -106,8 +110,25 @@ func denseSpecs(n *netlist.Network, vals []netlist.Value) ([]denseSpec, error) {
 	return specs, nil
 }
 
-func (s denseSpec) kind() Kind {
-	w1 := s.dense.WeightBits == 1
+// inputBase is the Base of the k-bit activations layer i reads (through
+// any max-pool layers), 0 for pixels and bipolar values.
+func inputBase(n *netlist.Network, i int) int64 {
+	for j := i - 1; j > 0; j-- {
+		switch l := n.Layers[j].(type) {
+		case *netlist.MaxPool:
+			continue
+		case *netlist.Threshold:
+			if l.Bits > 1 {
+				return int64(l.Base)
+			}
+		}
+		break
+	}
+	return 0
+}
+
+func (s mvtuSpec) kind() Kind {
+	w1 := s.wbits == 1
 	switch {
 	case w1 && s.xBipolar:
 		return KindXnor
@@ -121,10 +142,9 @@ func (s denseSpec) kind() Kind {
 }
 
 // newLayer builds MVTU i from its spec and folding (already checked).
-func newLayer(i int, s denseSpec, f Fold) *Layer {
-	d := s.dense
-	l := &Layer{Index: i, Name: d.Name, Kind: s.kind(), MW: d.In, MH: d.Out, PE: f.PE, SIMD: f.SIMD,
-		WBits: d.WeightBits, XBits: s.xBits, Base: s.base, spec: s}
+func newLayer(i int, s mvtuSpec, f Fold) *Layer {
+	l := &Layer{Index: i, Name: s.name, Kind: s.kind(), MW: s.mw, MH: s.mh, PE: f.PE, SIMD: f.SIMD,
+		WBits: s.wbits, XBits: s.xBits, Base: s.base, spec: s}
 	l.SF, l.NF = ceilDiv(l.MW, l.SIMD), ceilDiv(l.MH, l.PE)
 	l.MWp, l.MHp = l.SF*l.SIMD, l.NF*l.PE
 	l.Cycles = l.NF * l.SF
@@ -359,7 +379,7 @@ func (l *Layer) laneTreeRange() {
 // rowSum is the sum of neuron o's netlist weights.
 func (l *Layer) rowSum(o int) int64 {
 	var s int64
-	for _, w := range l.spec.dense.Row(o) {
+	for _, w := range l.spec.row(o) {
 		s += int64(w)
 	}
 	return s
@@ -405,7 +425,7 @@ func (l *Layer) Weight(neuron, col int) int {
 	if neuron >= l.MH || col >= l.MW {
 		return l.PadW
 	}
-	w := l.spec.dense.W(neuron, col)
+	w := l.spec.row(neuron)[col]
 	if l.WBits == 1 {
 		if w > 0 {
 			return 1

@@ -29,17 +29,21 @@ const (
 	ModeScore     Mode = "score"     // last layer: fused output offsets, class scores
 )
 
-// Fold is one dense layer's folding: PE processing elements (neurons in
-// parallel), each with SIMD lanes (synapses in parallel).
+// Fold is one MVTU layer's (dense or conv2d) folding: PE processing
+// elements (neurons in parallel), each with SIMD lanes (synapses in
+// parallel). Layer names the layer it folds; a folding whose entries have
+// no names maps by position over the MVTU layers.
 type Fold struct {
-	PE   int `json:"pe"`
-	SIMD int `json:"simd"`
+	PE    int    `json:"pe"`
+	SIMD  int    `json:"simd"`
+	Layer string `json:"layer,omitempty"`
 }
 
 // Options select a plan's folding and input stream width.
 type Options struct {
-	// Folds is the explicit folding, one per dense layer; nil selects auto
-	// folding with TargetCycles.
+	// Folds is the explicit folding, one per dense or conv2d layer, keyed
+	// by Fold.Layer or (no names) in stream order; nil selects auto folding
+	// with TargetCycles.
 	Folds []Fold
 	// TargetCycles is the auto-folding target: per layer the smallest
 	// PE*SIMD with NF*SF <= TargetCycles (docs/hw-plan.md gives the
@@ -85,16 +89,21 @@ func PopcountFor(target string) Popcount {
 
 // Plan is the hardware plan of one accelerator. Its JSON form is plan.json.
 type Plan struct {
-	Net            *netlist.Network `json:"-"`
-	Version        int              // plan format version (PlanVersion)
-	NetlistSHA256  string           // hex sha256 of netlist.Marshal(Net)
-	Name           string           // the netlist's name
-	Input          InputStage       // s_axis and the binarizer
-	Layers         []*Layer         // one MVTU per dense layer, in order
-	Output         OutputStage      // argmax and m_axis
-	CyclesPerFrame int              // steady state, no stalls: max(Input.Beats, max NF*SF)
-	Latency        int              // first input handshake to output handshake, no stalls
-	Estimate       Resources        // analytic estimate of the whole design
+	Net           *netlist.Network `json:"-"`
+	Version       int              // plan format version (PlanVersion)
+	NetlistSHA256 string           // hex sha256 of netlist.Marshal(Net)
+	Name          string           // the netlist's name
+	Input         InputStage       // s_axis and the binarizer
+	Layers        []*Layer         // one MVTU per dense or conv2d layer, in order (the MVTU stages' layers)
+	Output        OutputStage      // argmax and m_axis
+	// Stages is the pipeline in stream order: the input, then any sequence
+	// of swg, mvtu, pool, dwc and fifo stages, then the output. Stage i's
+	// Out is stage i+1's In. Input, Layers and Output are its input, mvtu
+	// and output stages' parameters.
+	Stages         []Stage
+	CyclesPerFrame int       // steady state, no stalls: the largest stage Cycles
+	Latency        int       // first input handshake to output handshake, no stalls (Plan.schedule)
+	Estimate       Resources // analytic estimate of the whole design
 	// Popcount and PipelineEvery are the options the xnor layers were
 	// built with ("" and 0: behavioural).
 	Popcount      Popcount `json:",omitempty"`
@@ -125,7 +134,7 @@ type OutputStage struct {
 	Name      string // the netlist output layer's name
 	Classes   int    // C
 	PE        int    // scores per input beat (the last MVTU's PE)
-	Beats     int    // input beats per frame (the last MVTU's NF)
+	Beats     int    // input beats per frame (the last MVTU's NF times its pixels, 1)
 	ScoreBits int    // signed width of a class score
 	SW        int    // score field width in tdata: 16 if ScoreBits <= 16, else 32
 	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]
@@ -165,37 +174,33 @@ func (m Mem) Bits() int64 { return int64(m.Depth) * int64(m.Width) }
 // NewPlan validates n and derives its hardware plan with the folding opt
 // selects. Errors start with "hw: " and name the layer at fault.
 func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
+	ops, err := lower(n)
+	if err != nil {
+		return nil, err
+	}
 	vals, err := netlist.Values(n)
 	if err != nil {
 		return nil, fmt.Errorf("hw: %w", err)
 	}
-	specs, err := denseSpecs(n, vals)
+	specs, err := mvtuSpecs(n, vals)
 	if err != nil {
 		return nil, err
 	}
-	switch opt.Popcount {
-	case "", PopcountBehavioural:
-		opt.Popcount, opt.PipelineEvery = "", 0
-	case PopcountTree:
-		if opt.PipelineEvery < 0 {
-			return nil, fmt.Errorf("hw: PipelineEvery %d is negative", opt.PipelineEvery)
-		}
-	default:
-		return nil, fmt.Errorf("hw: unknown popcount %q (want tree or behavioural)", opt.Popcount)
-	}
-	switch opt.Target {
-	case "", TargetXC7, TargetICE40:
-	default:
-		return nil, fmt.Errorf("hw: unknown target %q (want xc7 or ice40)", opt.Target)
+	if err := checkOptions(&opt); err != nil {
+		return nil, err
 	}
 	folds := opt.Folds
 	if folds == nil {
 		folds = autoFolds(specs, opt.TargetCycles, opt.NoPad)
-	} else if err := checkFolds(specs, folds, opt.NoPad); err != nil {
+	} else if folds, err = resolveFolds(specs, folds); err != nil {
+		return nil, err
+	}
+	if err := checkFolds(specs, folds, opt.NoPad); err != nil {
 		return nil, err
 	}
 	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name,
 		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery, Target: opt.Target}
+	maxT := 0
 	for i, s := range specs {
 		l := newLayer(i, s, folds[i])
 		if err := l.usePopcount(opt.Popcount, opt.PipelineEvery); err != nil {
@@ -205,32 +210,48 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
 		}
 		p.Layers = append(p.Layers, l)
-	}
-	maxT := 0
-	for _, l := range p.Layers {
 		maxT = max(maxT, l.Cycles)
 	}
-	if p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT); err != nil {
+	if p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT, specs[0].conv != nil); err != nil {
 		return nil, err
 	}
-	p.Layers[0].InWidth, p.Layers[0].InBeats = p.Input.InPix, p.Input.Beats
-	for i := 1; i < len(p.Layers); i++ {
-		p.Layers[i].InWidth, p.Layers[i].InBeats = p.Layers[i-1].PE, p.Layers[i-1].NF
-	}
-	last := p.Layers[len(p.Layers)-1]
 	out := n.OutputLayer()
-	p.Output = OutputStage{Name: out.Name, Classes: out.Classes, PE: last.PE, Beats: last.NF, ScoreBits: out.ScoreBits, SW: 16}
+	p.Output = OutputStage{Name: out.Name, Classes: out.Classes, ScoreBits: out.ScoreBits, SW: 16}
 	if out.ScoreBits > 16 {
 		p.Output.SW = 32
 	}
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
-	p.CyclesPerFrame = max(p.Input.Beats, maxT)
-	p.Latency = p.Input.Beats
-	for _, l := range p.Layers {
-		p.Latency += l.Cycles + 3 + l.PipeDepth
+	if err := p.link(ops); err != nil {
+		return nil, err
 	}
+	last := p.Stages[len(p.Stages)-1].In
+	p.Output.PE, p.Output.Beats = last.Width, last.Beats()
+	for _, s := range p.Stages {
+		p.CyclesPerFrame = max(p.CyclesPerFrame, s.Cycles)
+	}
+	p.Latency = p.schedule().Latency
 	p.estimate()
 	return p, nil
+}
+
+// checkOptions checks and normalizes the popcount and target options.
+func checkOptions(opt *Options) error {
+	switch opt.Popcount {
+	case "", PopcountBehavioural:
+		opt.Popcount, opt.PipelineEvery = "", 0
+	case PopcountTree:
+		if opt.PipelineEvery < 0 {
+			return fmt.Errorf("hw: PipelineEvery %d is negative", opt.PipelineEvery)
+		}
+	default:
+		return fmt.Errorf("hw: unknown popcount %q (want tree or behavioural)", opt.Popcount)
+	}
+	switch opt.Target {
+	case "", TargetXC7, TargetICE40:
+	default:
+		return fmt.Errorf("hw: unknown target %q (want xc7 or ice40)", opt.Target)
+	}
+	return nil
 }
 
 // NetlistSHA256 is the hex sha256 of the canonical netlist file,
@@ -241,12 +262,18 @@ func NetlistSHA256(n *netlist.Network) string {
 }
 
 // inputStage sizes the s_axis stream; maxT is the slowest MVTU's NF*SF.
-func inputStage(in *netlist.Input, inPix, maxT int) (InputStage, error) {
+// A conv-first network's stream is one pixel (C bytes) per beat.
+func inputStage(in *netlist.Input, inPix, maxT int, convFirst bool) (InputStage, error) {
 	size := in.Shape.Size()
 	if inPix < 0 || inPix > 1<<16 {
 		return InputStage{}, fmt.Errorf("hw: input %q: InPix %d is outside 1..65536", in.Name, inPix)
 	}
-	if inPix == 0 {
+	switch {
+	case convFirst && inPix != 0 && inPix != in.Shape.C:
+		return InputStage{}, fmt.Errorf("hw: input %q: InPix %d: a conv-first network takes one pixel of %d channels per beat (InPix %d)", in.Name, inPix, in.Shape.C, in.Shape.C)
+	case convFirst:
+		inPix = in.Shape.C
+	case inPix == 0:
 		inPix = DefaultInPix(size, maxT)
 	}
 	s := InputStage{Name: in.Name, Shape: in.Shape, Bits: in.Bits, Threshold: in.Threshold, InPix: inPix}

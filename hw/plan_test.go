@@ -144,7 +144,7 @@ func TestPaddingNeutrality(t *testing.T) {
 
 // TestPlanNumbers checks the derived numbers of a padded TFC plan.
 func TestPlanNumbers(t *testing.T) {
-	p, err := NewPlan(loadTFC(t), Options{Folds: []Fold{{7, 50}, {16, 16}, {16, 16}, {4, 16}}, InPix: 13})
+	p, err := NewPlan(loadTFC(t), Options{Folds: []Fold{{PE: 7, SIMD: 50}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 4, SIMD: 16}}, InPix: 13})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func goldenPlans(t *testing.T) map[string]*Plan {
 		plans[name] = p
 	}
 	add("tfc-target64", n, Options{TargetCycles: 64})
-	add("tfc-padded", n, Options{Folds: []Fold{{7, 50}, {16, 16}, {16, 16}, {4, 16}}, InPix: 13})
+	add("tfc-padded", n, Options{Folds: []Fold{{PE: 7, SIMD: 50}, {PE: 16, SIMD: 16}, {PE: 16, SIMD: 16}, {PE: 4, SIMD: 16}}, InPix: 13})
 	mixed, err := netlist.Random(rand.New(rand.NewPCG(9, 9)), netlist.RandomConfig{
 		Input: netlist.Shape{C: 1, H: 7, W: 9}, InputBits: 8, Hidden: []int{70, 33}, Classes: 10,
 		WeightBits: []int{1, 2, 4}, ActBits: []int{2, 1},

@@ -138,6 +138,11 @@ func check(p *hw.Plan, opt Options) error {
 	if len(p.Layers) == 0 {
 		return errors.New("rtlgen: plan has no layers")
 	}
+	for i, l := range p.Net.Layers {
+		if op := l.Op(); op == "conv2d" || op == "maxpool" {
+			return fmt.Errorf("rtlgen: layer %d %q: op %s is not supported by the hardware generator yet (the plan and qnn sim run it; the generated top does not wire its stages yet): %w", i, l.LayerName(), op, ErrUnsupported)
+		}
+	}
 	for i, l := range p.Layers {
 		if l.PipeDepth != 0 && !l.Tree {
 			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d without a compressor tree is not supported", i, l.Name, l.PipeDepth)

@@ -53,7 +53,7 @@ func BenchmarkSim(b *testing.B) {
 			}
 			b.ReportMetric(float64(cycles)/time.Since(start).Seconds(), "cycles/s")
 			setup := time.Now()
-			newDesign(p) // ROM packing, part of every Run
+			newDesign(p, designOptions{}) // ROM packing, part of every Run
 			b.ReportMetric(float64(time.Since(setup).Microseconds())/1000, "setup-ms")
 			b.ReportMetric(float64(p.CyclesPerFrame), "cycles/frame")
 		})

@@ -18,7 +18,15 @@ type Config struct {
 	// MaxCycles bounds the run; 0 selects a bound far above the expected
 	// run length for the stall probabilities.
 	MaxCycles int64
+	// UnboundedFIFOs puts a FIFO without a depth limit (qnn_fifo's timing,
+	// in_ready always 1) after every stage but the output: the reference
+	// against which the plan's FIFO depths are checked (same cycles per
+	// frame). It is not a design the RTL has.
+	UnboundedFIFOs bool
 }
+
+// designOptions are the Config fields that change the modelled design.
+type designOptions struct{ unboundedFIFOs bool }
 
 // Beat is one m_axis output handshake.
 type Beat struct {
@@ -42,6 +50,20 @@ type LayerStats struct {
 	StallOut int64
 }
 
+// StageStats counts one stage's cycles: every simulated cycle is exactly
+// one of Busy, StallIn and StallOut.
+type StageStats struct {
+	Kind, Name string // the plan stage's kind and name
+	// StallOut counts cycles in which the output register holds a beat the
+	// next stage does not accept.
+	StallOut int64
+	// Busy counts the other cycles with an input handshake or a valid
+	// output (handed over).
+	Busy int64
+	// StallIn counts the rest (and reset cycles): nothing in, nothing out.
+	StallIn int64
+}
+
 // Result is what a run produced.
 type Result struct {
 	Beats   []Beat    // every output handshake, in order: one per frame
@@ -58,6 +80,9 @@ type Result struct {
 	// frames, over all of them for 2 or 3, 0 for one frame.
 	CyclesPerFrame float64
 	Layers         []LayerStats // per MVTU
+	// Stages counts every stage after the input (Plan.Stages[1:], and the
+	// unbounded FIFOs of Config.UnboundedFIFOs) the same way.
+	Stages []StageStats
 	// Status is every change of the framer's outputs (frame_err,
 	// frame_drops) as sampled in a cycle, from (false, 0) after the first
 	// reset: empty for well-formed streams.
@@ -69,91 +94,6 @@ type Status struct {
 	Cycle int64 // the first cycle with these values
 	Err   bool  // frame_err (sticky)
 	Drops int64 // frame_drops (saturating)
-}
-
-// design is the accelerator: framer, binarizer, MVTUs and argmax, wired
-// as docs/dataflow.md "Pipeline" shows.
-type design struct {
-	frm    *framer
-	bin    *binarizer
-	mvtus  []*mvtu
-	out    *argmax
-	en, hs []bool // per MVTU: enable and output handshake of the current cycle
-}
-
-func newDesign(p *hw.Plan) *design {
-	d := &design{frm: newFramer(p.Input), bin: newBinarizer(p.Input), out: newArgmax(p.Output),
-		en: make([]bool, len(p.Layers)), hs: make([]bool, len(p.Layers))}
-	for _, l := range p.Layers {
-		d.mvtus = append(d.mvtus, newMVTU(l))
-	}
-	return d
-}
-
-// step simulates one cycle: sValid, beat and sLast are s_axis_tvalid,
-// tdata and tlast, mReady is m_axis_tready, rst is rst_n low. It reports
-// whether s_axis handshook (in a reset cycle too: s_axis_tready is
-// registers only, and the beat is lost). (An m_axis handshake,
-// out_valid_q && mReady, carries the argmax output register as it is
-// before step; the caller records it first.)
-func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS bool) {
-	// Phase 1: wires from the current registers.
-	last := len(d.mvtus) - 1
-	inHS = sValid && d.mvtus[0].buf.inReady()
-	if rst {
-		d.reset()
-		return inHS
-	}
-	abort := d.frm.abort(sLast)
-	for i, m := range d.mvtus {
-		var ready bool
-		if i < last {
-			ready = d.mvtus[i+1].buf.inReady()
-		} else {
-			ready = d.out.inReady(mReady)
-		}
-		d.en[i] = !m.outValid || ready
-		d.hs[i] = m.outValid && ready
-	}
-	// Phase 2: commit, from the output back to the input, so every module
-	// reads its producer's registers before they change.
-	var lastOut []int64
-	if d.hs[last] {
-		lastOut = d.mvtus[last].out
-	}
-	d.out.commit(lastOut, mReady)
-	for i := last; i >= 0; i-- {
-		var in []int64
-		switch {
-		case i > 0 && d.hs[i-1]:
-			in = d.mvtus[i-1].out
-		case i == 0 && inHS:
-			in = d.bin.convert(beat)
-		}
-		d.mvtus[i].commit(d.en[i], in, i == 0 && abort)
-	}
-	d.frm.commit(inHS, sLast)
-	return inHS
-}
-
-// reset is a clock edge with rst_n low: every module's control state
-// clears.
-func (d *design) reset() {
-	d.frm.reset()
-	for _, m := range d.mvtus {
-		m.reset()
-	}
-	d.out.reset()
-}
-
-// idle reports that no frame is in flight past MVTU 0's write side.
-func (d *design) idle() bool {
-	for _, m := range d.mvtus {
-		if !m.idle() {
-			return false
-		}
-	}
-	return !d.out.outValid
 }
 
 // stimulus is the test harness around the design (not an RTL module): it
@@ -208,7 +148,7 @@ type runner struct {
 }
 
 func newRunner(p *hw.Plan, cfg Config, load func(int, []byte) bool, total int, resets []Reset) *runner {
-	return &runner{d: newDesign(p), res: &Result{}, resets: resets, firstIn: -1,
+	return &runner{d: newDesign(p, designOptions{unboundedFIFOs: cfg.UnboundedFIFOs}), res: &Result{}, resets: resets, firstIn: -1,
 		st: &stimulus{rng: NewSplitMix64(cfg.Seed), stallIn: cfg.StallIn, stallOut: cfg.StallOut,
 			load: load, total: total, beat: make([]byte, p.Input.InPix)}}
 }
@@ -253,6 +193,7 @@ func (r *runner) finish(cycles int64) (*Result, error) {
 		}
 		r.res.Layers = append(r.res.Layers, m.stats)
 	}
+	r.res.Stages = r.d.stats
 	r.res.Cycles = cycles
 	if len(r.outCycles) > 0 && r.firstIn >= 0 {
 		r.res.FirstLatency = r.outCycles[0] - r.firstIn

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -115,5 +116,40 @@ func TestConvGenRefused(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(out + "*"); len(m) != 0 {
 		t.Errorf("gen left %v", m)
+	}
+}
+
+// TestConvSimModel: sim --model plans a conv model with gen's folding
+// flags and simulates it: every frame agrees with netlist.Eval (sim exits
+// with an error otherwise), the measured cycles per frame and latency are
+// the plan's, and every stage is reported.
+func TestConvSimModel(t *testing.T) {
+	requireMNIST(t)
+	path, _ := convModel(t)
+	stdout, stderr, code := runQNN(t, "sim", "--model", path, "--dataset", "mnist", "--limit", "6", "--target-cycles", "20000", "--json")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	var got simReport
+	decodeOneObject(t, stdout, &got)
+	if got.Frames != 6 || got.Agreement != 1 {
+		t.Errorf("%d frames, agreement %g", got.Frames, got.Agreement)
+	}
+	if got.CyclesPerFrame != float64(got.PlanCyclesPerFrame) || got.FirstLatency != int64(got.PlanLatency) {
+		t.Errorf("cycles per frame %g (plan %d), latency %d (plan %d)", got.CyclesPerFrame, got.PlanCyclesPerFrame, got.FirstLatency, got.PlanLatency)
+	}
+	var kinds []string
+	for _, s := range got.Stages {
+		kinds = append(kinds, s.Kind+" "+s.Name)
+		if s.Busy+s.StallIn+s.StallOut != got.Cycles {
+			t.Errorf("stage %s: %d + %d + %d != %d cycles", s.Name, s.Busy, s.StallIn, s.StallOut, got.Cycles)
+		}
+	}
+	want := "swg conv0.swg,mvtu conv0,pool pool0,swg conv1.swg,mvtu conv1,pool pool1,mvtu fc0,output scores"
+	if strings.Join(kinds, ",") != want {
+		t.Errorf("stages %q, want %q", strings.Join(kinds, ","), want)
+	}
+	if _, stderr, code := runQNN(t, "sim", "--model", path, "dir", "--dataset", "mnist"); code == exitOK || !strings.Contains(stderr, "takes no design directory") {
+		t.Errorf("--model with a directory: exit %d, stderr %q", code, stderr)
 	}
 }

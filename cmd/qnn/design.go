@@ -28,7 +28,12 @@ type openedDesign struct {
 	edited bool
 }
 
-func (d *openedDesign) release() { d.lock.Unlock() }
+// release unlocks the directory (a --model plan has none).
+func (d *openedDesign) release() {
+	if d.lock != nil {
+		d.lock.Unlock()
+	}
+}
 
 // openDesign checks design directory dir for cmd (sim, cosim, synth):
 // it locks it (exclusive for a command that writes into it), compares its

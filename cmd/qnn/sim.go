@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/sim"
 	"github.com/urfave/cli/v2"
@@ -26,6 +27,11 @@ type simOptions struct {
 	stallIn, stallOut            float64
 	seed                         uint64
 	json, allowEdited            bool
+	// model, when set, is a netlist simulated without a design directory,
+	// planned with plan (gen's folding flags): the way to simulate what
+	// qnn gen cannot write yet (convolutional networks).
+	model string
+	plan  hw.Options
 }
 
 // simLayer is one MVTU's cycle counts in the report.
@@ -34,6 +40,15 @@ type simLayer struct {
 	Busy     int64  `json:"busy"`      // cycles a (nf, sf) pair was issued
 	StallIn  int64  `json:"stall_in"`  // cycles idle, waiting for a full input vector
 	StallOut int64  `json:"stall_out"` // cycles held by the next stage
+}
+
+// simStage is one stage's cycle counts in the report (sim.StageStats).
+type simStage struct {
+	Kind     string `json:"kind"` // swg, mvtu, pool, dwc, fifo, output
+	Name     string `json:"name"`
+	Busy     int64  `json:"busy"`      // cycles with an input handshake or a valid output
+	StallIn  int64  `json:"stall_in"`  // cycles with nothing in and nothing out
+	StallOut int64  `json:"stall_out"` // cycles holding an output the next stage does not take
 }
 
 // simReport is what `qnn sim --json` prints.
@@ -57,6 +72,7 @@ type simReport struct {
 	FirstLatency       int64      `json:"first_latency"` // measured, cycles
 	PlanLatency        int        `json:"plan_latency"`
 	Layers             []simLayer `json:"layers"`
+	Stages             []simStage `json:"stages"`          // every stage after the input, in stream order
 	Trace              string     `json:"trace,omitempty"` // the trace file written, if any
 	Seconds            float64    `json:"seconds"`         // simulation only
 	CyclesPerSecond    float64    `json:"cycles_per_second"`
@@ -66,10 +82,22 @@ func simCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "sim",
 		Usage:     "run MNIST or Fashion-MNIST test images through the cycle-accurate simulator of a design",
-		ArgsUsage: "DIR",
-		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json). Every frame's\n" +
-			"class and scores must equal the netlist evaluator's; a difference is an error naming the frame.",
+		ArgsUsage: "DIR | --model FILE",
+		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json); or --model FILE\n" +
+			"plans a netlist with gen's folding flags and simulates it without a design (convolutional\n" +
+			"networks, which gen does not write yet). Every frame's class and scores must equal the netlist\n" +
+			"evaluator's; a difference is an error naming the frame.",
 		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "simulate the netlist `FILE` (planned with the flags below) instead of a design directory"},
+			&cli.StringFlag{Name: "fold", Usage: "--model: folding JSON `FILE` (as gen's --fold) or \"auto\""},
+			&cli.IntFlag{Name: "target-cycles", Usage: "--model: auto folding cycles per frame target `N`"},
+			&cli.Float64Flag{Name: "target-fps", Usage: "--model: auto folding frames per second target `F` (needs --clock-mhz)"},
+			&cli.Float64Flag{Name: "clock-mhz", Usage: "--model: clock frequency `M` in MHz for --target-fps"},
+			&cli.BoolFlag{Name: "no-pad", Usage: "--model: refuse foldings that need padding"},
+			&cli.IntFlag{Name: "in-pix", Usage: "--model: pixels per input beat `N`"},
+			&cli.StringFlag{Name: "target", Usage: "--model: FPGA family `T` (xc7 or ice40)"},
+			&cli.StringFlag{Name: "popcount", Usage: "--model: xnor PE reduction `R`: tree|behavioural"},
+			&cli.IntFlag{Name: "pipeline-every", Usage: "--model: compressor trees: a register rank every `N` stages"},
 			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required; the test split is used)"},
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
@@ -105,6 +133,23 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		seed: c.Uint64("seed"), json: c.Bool("json"), allowEdited: c.Bool("allow-edited"),
 	}
 	args := c.Args().Slice()
+	opt.model = c.String("model")
+	if opt.model != "" {
+		if len(args) != 0 {
+			return opt, userErrf("sim: --model FILE takes no design directory, got %d arguments", len(args))
+		}
+		args = []string{""}
+		var err error
+		if opt.plan, err = planOptions(c, "sim"); err != nil {
+			return opt, err
+		}
+	} else {
+		for _, f := range []string{"fold", "target-cycles", "target-fps", "clock-mhz", "no-pad", "in-pix", "target", "popcount", "pipeline-every"} {
+			if c.IsSet(f) {
+				return opt, userErrf("sim: --%s plans a --model; a design directory has its plan", f)
+			}
+		}
+	}
 	switch {
 	case len(args) != 1:
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
@@ -132,14 +177,17 @@ func simFlags(c *cli.Context) (simOptions, error) {
 // every frame against netlist.Eval and writes the trace.
 func runSim(e *env, opt simOptions) (*simReport, error) {
 	log := e.log
-	d, err := openDesign(e, "sim", opt.dir, false, opt.allowEdited)
+	p, d, err := simPlan(e, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer d.release()
-	p := d.Plan
 	n := p.Net
-	size, err := checkModelFitsDataset("sim", evalOptions{model: filepath.Join(opt.dir, designNetlistFile), dataset: opt.dataset}, n)
+	model := filepath.Join(opt.dir, designNetlistFile)
+	if opt.model != "" {
+		model = opt.model
+	}
+	size, err := checkModelFitsDataset("sim", evalOptions{model: model, dataset: opt.dataset}, n)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +221,11 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 			return nil, err
 		}
 	}
-	r := &simReport{Design: opt.dir, Name: n.Name, Dataset: set.Name, Split: set.Split, Frames: set.N,
+	design := opt.dir
+	if opt.model != "" {
+		design = opt.model
+	}
+	r := &simReport{Design: design, Name: n.Name, Dataset: set.Name, Split: set.Split, Frames: set.N,
 		StallIn: opt.stallIn, StallOut: opt.stallOut, Seed: opt.seed, Trace: opt.trace,
 		Cycles: res.Cycles, CyclesPerFrame: res.CyclesPerFrame, PlanCyclesPerFrame: p.CyclesPerFrame,
 		FirstLatency: res.FirstLatency, PlanLatency: p.Latency, Seconds: elapsed.Seconds()}
@@ -196,7 +248,31 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 	for _, ls := range res.Layers {
 		r.Layers = append(r.Layers, simLayer{Name: ls.Name, Busy: ls.Busy, StallIn: ls.StallIn, StallOut: ls.StallOut})
 	}
+	for _, st := range res.Stages {
+		r.Stages = append(r.Stages, simStage{Kind: st.Kind, Name: st.Name, Busy: st.Busy, StallIn: st.StallIn, StallOut: st.StallOut})
+	}
 	return r, nil
+}
+
+// simPlan is the plan to simulate: the design directory's, or --model's
+// planned with the folding flags (d is then a design without a lock).
+func simPlan(e *env, opt simOptions) (*hw.Plan, *openedDesign, error) {
+	if opt.model == "" {
+		d, err := openDesign(e, "sim", opt.dir, false, opt.allowEdited)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d.Plan, d, nil
+	}
+	n, err := loadModel(e.log, opt.model)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := hw.NewPlan(n, opt.plan)
+	if err != nil {
+		return nil, nil, userErr(err)
+	}
+	return p, &openedDesign{}, nil
 }
 
 // writeTrace writes one "cycle tdata" line per output handshake.
@@ -228,6 +304,15 @@ func writeSimText(w io.Writer, r *simReport) error {
 	fmt.Fprint(tw, "layer\tbusy\tstall-in\tstall-out\t\n")
 	for _, l := range r.Layers {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", l.Name, l.Busy, l.StallIn, l.StallOut)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nper stage (cycles)\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "stage\tkind\tbusy\tstall-in\tstall-out\t\n")
+	for _, s := range r.Stages {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", s.Name, s.Kind, s.Busy, s.StallIn, s.StallOut)
 	}
 	return tw.Flush()
 }

@@ -47,7 +47,7 @@ func TestSimJSON(t *testing.T) {
 	wantKeys := map[string]bool{}
 	for _, k := range []string{"design", "name", "dataset", "split", "frames", "correct", "accuracy", "agreement",
 		"stall_in", "stall_out", "seed", "cycles", "cycles_per_frame", "plan_cycles_per_frame", "first_latency",
-		"plan_latency", "layers", "seconds", "cycles_per_second"} {
+		"plan_latency", "layers", "stages", "seconds", "cycles_per_second"} {
 		wantKeys[k] = true
 	}
 	if diff := cmp.Diff(wantKeys, jsonKeys(t, stdout)); diff != "" {
