@@ -177,8 +177,9 @@ func TestStageLint(t *testing.T) {
 	}
 }
 
-// TestStageYosysCheck: Yosys `proc; check -assert` (no latches, no
-// multiple drivers, no combinational loops) on the good parameter sets.
+// TestStageYosysCheck: Yosys `proc; check -assert` (no
+// multiple drivers, no combinational loops) and no latch cell after proc, on
+// the good parameter sets.
 func TestStageYosysCheck(t *testing.T) {
 	needTool(t, "yosys")
 	for _, c := range stageParamSets {
@@ -194,7 +195,7 @@ func TestStageYosysCheck(t *testing.T) {
 		if len(set) > 0 {
 			chparam = "chparam " + strings.Join(set, " ") + " " + c.module + "; "
 		}
-		script := fmt.Sprintf("read_verilog lib/conv/%s.v; %shierarchy -top %s; proc; check -assert", c.module, chparam, c.module)
+		script := fmt.Sprintf("read_verilog lib/conv/%s.v; %shierarchy -top %s; proc; check -assert; select -assert-none t:$dlatch t:$adlatch t:$dlatchsr", c.module, chparam, c.module)
 		if out, err := exec.Command("yosys", "-q", "-p", script).CombinedOutput(); err != nil {
 			t.Errorf("%s %v: yosys: %v\n%s", c.module, c.params, err, out)
 		}

@@ -84,7 +84,17 @@ module qnn_dwc #(
     end
   endgenerate
 
-  integer b;
+  // The write buffer with the input beat written at beat wpos_q.
+  wire [InBeats*InBits-1:0] wbuf_wr;
+  genvar b;
+  generate
+    for (b = 0; b < InBeats; b = b + 1) begin : gen_wbuf
+      localparam integer      PosInt = b;
+      localparam [IWidth-1:0] Pos    = PosInt[IWidth-1:0];
+      assign wbuf_wr[b*InBits +: InBits] = (wpos_q == Pos) ? in_data_i : wbuf_q[b*InBits +: InBits];
+    end
+  endgenerate
+
   always @(*) begin
     wpos_d      = wpos_q;
     rpos_d      = rpos_q;
@@ -102,9 +112,7 @@ module qnn_dwc #(
       rpos_d = rd_release ? {OWidth{1'b0}} : rpos_q + {{(OWidth-1){1'b0}}, 1'b1};
     end
     if (in_hs) begin
-      for (b = 0; b < InBeats; b = b + 1) begin
-        if (wpos_q == b[IWidth-1:0]) wbuf_d[b*InBits +: InBits] = in_data_i;
-      end
+      wbuf_d = wbuf_wr;
       wpos_d = pix_in ? {IWidth{1'b0}} : wpos_q + {{(IWidth-1){1'b0}}, 1'b1};
     end
     if (move) begin
