@@ -21,7 +21,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/rt
 // goldenDesigns are the designs whose generated files are pinned: the
 // trained-shape random TFC at two foldings (one padded, with an odd InPix),
 // a pipelined compressor-tree xc7 design, a w1a2 network and an 8-bit-input
-// network with k-bit weights (every lane kind and both modes).
+// network with k-bit weights (every lane kind and both modes), and a small
+// conv network (conv -> pool -> conv -> dense: window generators, a pool
+// and width converters).
 func goldenDesigns(t *testing.T) []struct {
 	name string
 	p    *hw.Plan
@@ -40,6 +42,19 @@ func goldenDesigns(t *testing.T) []struct {
 	}
 	w1a2 := random(1, netlist.RandomConfig{Input: netlist.Shape{C: 1, H: 8, W: 8}, InputBits: 1, Hidden: []int{40, 24}, Classes: 10, ActBits: []int{2, 2}})
 	in8 := random(2, netlist.RandomConfig{Input: netlist.Shape{C: 3, H: 4, W: 5}, InputBits: 8, Hidden: []int{20}, Classes: 6, WeightBits: []int{2, 3}, ActBits: []int{3}})
+	conv := &netlist.Network{Name: "conv-small", Layers: []netlist.Layer{
+		&netlist.Input{Name: "input", Shape: netlist.Shape{C: 2, H: 8, W: 8}, Bits: 1},
+		&netlist.Conv2D{Name: "conv0", OutC: 4, KH: 3, KW: 3, Stride: 1, Pad: netlist.Symmetric(1)},
+		&netlist.Threshold{Name: "act0", Bits: 1},
+		&netlist.MaxPool{Name: "pool0", K: 2, Stride: 2},
+		&netlist.Conv2D{Name: "conv1", OutC: 6, KH: 3, KW: 3, Stride: 1, WeightBits: 2},
+		&netlist.Threshold{Name: "act1", Bits: 2},
+		&netlist.Dense{Name: "fc0", Out: 5},
+		&netlist.Output{Name: "scores"},
+	}}
+	if err := netlist.Randomize(rand.New(rand.NewPCG(3, 7)), conv); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		n    *netlist.Network
@@ -50,6 +65,7 @@ func goldenDesigns(t *testing.T) []struct {
 		{"tfc-tree-xc7", tfc, hw.Options{TargetCycles: 256, Popcount: hw.PopcountTree, PipelineEvery: 2, Target: hw.TargetXC7}},
 		{"w1a2-target32", w1a2, hw.Options{TargetCycles: 32, Target: hw.TargetXC7}},
 		{"in8-w2w3-target8", in8, hw.Options{TargetCycles: 8}},
+		{"conv-small", conv, hw.Options{Folds: []hw.Fold{{PE: 2, SIMD: 2, Layer: "conv0"}, {PE: 3, SIMD: 4, Layer: "conv1"}, {PE: 5, SIMD: 6, Layer: "fc0"}}}},
 	}
 	var out []struct {
 		name string

@@ -9,7 +9,7 @@ import (
 
 // readme is the design directory's README.md: what a reader needs to use
 // the design without qnn.
-func readme(p *hw.Plan, opt Options) string {
+func readme(p *hw.Plan, refs []stageRef, opt Options) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	in, out := p.Input, p.Output
@@ -23,7 +23,7 @@ func readme(p *hw.Plan, opt Options) string {
 	w("- `tb/`: the self-checking test bench kit (`tb/README.md`): `make -C tb sim-icarus sim-verilator lint synth-yosys`, no qnn needed.\n")
 	w("- `vivado/create_project.tcl`: a Vivado project (and optional IP) of the design; `yosys/synth.ys`: the Yosys synthesis of `qnn synth`.\n")
 	w("- `plan.json`: the hardware plan; `netlist.json`: the netlist.\n\n")
-	w("## Block diagram\n\n```\n%s```\n\n", blockDiagram(p, opt))
+	w("## Block diagram\n\n```\n%s```\n\n", blockDiagram(refs))
 	w("## Ports\n\n")
 	w("| port | dir | width | meaning |\n|---|---|---|---|\n")
 	w("| `clk` | in | 1 | clock, rising edge |\n")
@@ -66,26 +66,12 @@ func readme(p *hw.Plan, opt Options) string {
 	return b.String()
 }
 
-// blockDiagram draws the stages as text, one line each.
-func blockDiagram(p *hw.Plan, opt Options) string {
+// blockDiagram draws the stages as text, one line or a few each.
+func blockDiagram(refs []stageRef) string {
 	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	in, out := p.Input, p.Output
-	w("s_axis  %d bits: %d pixels x 8 bits per beat, %d beats per frame\n", in.TDataBits, in.InPix, in.Beats)
-	if in.Bits == 1 {
-		w("  -> u_binarize (qnn_binarize): pixel >= %d is 1 (+1), else 0 (-1): %d x 1 bit per beat\n", in.Threshold, in.InPix)
-	} else {
-		w("  -> u_binarize (qnn_binarize): 8-bit pixels passed through: %d x 8 bits per beat\n", in.InPix)
+	for _, r := range refs {
+		r.gen.diagram(&b, r.s, r.n)
 	}
-	for i, l := range p.Layers {
-		w("  -> u_mvtu%d (qnn_mvtu) %s: %d -> %d, %s, PE %d x SIMD %d, NF %d x SF %d = %d cycles/frame\n",
-			i, comment(l.Name), l.MW, l.MH, l.Kind, l.PE, l.SIMD, l.NF, l.SF, l.Cycles)
-		w("       ROMs %s%s (%d x %d%s), %s%s (%d x %d%s)\n", MemDir+"/", weightFile(i), l.WeightMem.Depth, l.WeightMem.Width, styleNote(l.WeightMem),
-			MemDir+"/", actFile(i, l), l.ThrMem.Depth, l.ThrMem.Width, styleNote(l.ThrMem))
-		w("       out: %d x %d bits per beat, %d beats per frame (%s)\n", l.PE, l.OutBits, l.NF, l.Mode)
-	}
-	w("  -> u_argmax (qnn_argmax): %d classes, %d beats of %d scores per frame\n", out.Classes, out.Beats, out.PE)
-	w("m_axis  %d bits: class [15:0], score c at [16 + c*%d +: %d], 1 beat per frame\n", out.TDataBits, out.SW, out.SW)
 	return b.String()
 }
 

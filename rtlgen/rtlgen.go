@@ -18,7 +18,7 @@ import (
 	"github.com/qnn-dev/qnn/netlist"
 )
 
-//go:embed lib/*.v
+//go:embed lib/*.v lib/conv/*.v
 var libFS embed.FS
 
 // DefaultTop is the name of the generated top module (and of rtl/TOP.v).
@@ -65,7 +65,9 @@ var ErrRefused = errors.New("refused to replace")
 // field holds), as opposed to an inconsistent plan.
 var ErrUnsupported = errors.New("not supported")
 
-// LibraryModules returns the names of the embedded library modules, sorted.
+// LibraryModules returns the names of the embedded library modules every
+// design copies, sorted. The stage modules of lib/conv are copied only into
+// designs with their stages (StageModules).
 func LibraryModules() []string {
 	entries, err := fs.ReadDir(libFS, "lib")
 	if err != nil {
@@ -81,20 +83,48 @@ func LibraryModules() []string {
 	return names
 }
 
-// LibrarySource returns the embedded source of library module name.
+// LibrarySource returns the embedded source of library module name (of
+// lib/ or lib/conv/).
 func LibrarySource(name string) ([]byte, error) {
-	return libFS.ReadFile(path.Join("lib", name+".v"))
+	src, err := libFS.ReadFile(path.Join("lib", name+".v"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return libFS.ReadFile(path.Join("lib", "conv", name+".v"))
+	}
+	return src, err
+}
+
+// StageModules returns the library modules the design of p copies beyond
+// LibraryModules: those of its stage kinds (lib/conv), sorted; none for a
+// dense network.
+func StageModules(p *hw.Plan) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, s := range p.Stages {
+		g, ok := stageGens[s.Kind]
+		if !ok {
+			continue
+		}
+		for _, m := range g.libs() {
+			if !seen[m] {
+				seen[m] = true
+				names = append(names, m)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Files returns every file of the design of p except plan.json, keyed by
 // slash-separated path relative to the design directory.
 func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
-	if err := check(p, opt); err != nil {
+	refs, err := check(p, opt)
+	if err != nil {
 		return nil, err
 	}
 	files := map[string][]byte{}
 	hdr := header(p, opt)
-	for _, name := range LibraryModules() {
+	for _, name := range append(LibraryModules(), StageModules(p)...) {
 		src, err := LibrarySource(name)
 		if err != nil {
 			return nil, fmt.Errorf("rtlgen: %w", err)
@@ -103,7 +133,7 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 			name, opt.Version, p.Name, p.NetlistSHA256)
 		files[RTLDir+"/"+name+".v"] = append([]byte(h), src...)
 	}
-	files[RTLDir+"/"+opt.top()+".v"] = []byte(hdr + top(p, opt))
+	files[RTLDir+"/"+opt.top()+".v"] = []byte(hdr + top(p, refs, opt))
 	trees, err := treeFiles(p, hdr)
 	if err != nil {
 		return nil, err
@@ -123,45 +153,67 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 		files[name] = src
 	}
 	files[NetlistFile] = netlist.Marshal(p.Net)
-	files[ReadmeFile] = []byte(readme(p, opt))
+	files[ReadmeFile] = []byte(readme(p, refs, opt))
 	return files, nil
 }
 
-// check refuses plans the library cannot build.
-func check(p *hw.Plan, opt Options) error {
+// check refuses plans the library cannot build and resolves the stages.
+func check(p *hw.Plan, opt Options) ([]stageRef, error) {
 	if p == nil || p.Net == nil {
-		return errors.New("rtlgen: plan without its netlist")
+		return nil, errors.New("rtlgen: plan without its netlist")
 	}
 	if !validIdent(opt.top()) {
-		return fmt.Errorf("rtlgen: top module name %q is not a simple Verilog identifier", opt.top())
+		return nil, fmt.Errorf("rtlgen: top module name %q is not a simple Verilog identifier", opt.top())
 	}
 	if len(p.Layers) == 0 {
-		return errors.New("rtlgen: plan has no layers")
-	}
-	for i, l := range p.Net.Layers {
-		if op := l.Op(); op == "conv2d" || op == "maxpool" {
-			return fmt.Errorf("rtlgen: layer %d %q: op %s is not supported by the hardware generator yet (the plan and qnn sim run it; the generated top does not wire its stages yet): %w", i, l.LayerName(), op, ErrUnsupported)
-		}
+		return nil, errors.New("rtlgen: plan has no layers")
 	}
 	for i, l := range p.Layers {
 		if l.PipeDepth != 0 && !l.Tree {
-			return fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d without a compressor tree is not supported", i, l.Name, l.PipeDepth)
+			return nil, fmt.Errorf("rtlgen: layer %d (%s): PipeDepth %d without a compressor tree is not supported", i, l.Name, l.PipeDepth)
 		}
 		if kindCode(l.Kind) < 0 {
-			return fmt.Errorf("rtlgen: layer %d (%s): unknown kind %q", i, l.Name, l.Kind)
+			return nil, fmt.Errorf("rtlgen: layer %d (%s): unknown kind %q", i, l.Name, l.Kind)
 		}
 		wantMode := hw.ModeThreshold
 		if i == len(p.Layers)-1 {
 			wantMode = hw.ModeScore
 		}
 		if l.Mode != wantMode {
-			return fmt.Errorf("rtlgen: layer %d (%s): mode %q, want %q", i, l.Name, l.Mode, wantMode)
+			return nil, fmt.Errorf("rtlgen: layer %d (%s): mode %q, want %q", i, l.Name, l.Mode, wantMode)
 		}
 	}
 	if p.Output.Classes > 65535 {
-		return fmt.Errorf("rtlgen: %d classes do not fit the 16-bit class field (at most 65535): %w", p.Output.Classes, ErrUnsupported)
+		return nil, fmt.Errorf("rtlgen: %d classes do not fit the 16-bit class field (at most 65535): %w", p.Output.Classes, ErrUnsupported)
 	}
-	return nil
+	return checkStages(p)
+}
+
+// checkStages resolves p.Stages and checks that it runs from the input to
+// the output stage and that every stage's module ports have the widths of
+// the streams the plan joins them by.
+func checkStages(p *hw.Plan) ([]stageRef, error) {
+	refs, err := stageRefs(p)
+	if err != nil {
+		return nil, err
+	}
+	n := len(refs)
+	if n < 3 || refs[0].s.Kind != hw.StageInput || refs[n-1].s.Kind != hw.StageOutput {
+		return nil, fmt.Errorf("rtlgen: plan stages must run from an input to an output stage with a stage between (%d stages)", n)
+	}
+	for i, r := range refs {
+		if (r.s.Kind == hw.StageInput) != (i == 0) || (r.s.Kind == hw.StageOutput) != (i == n-1) {
+			return nil, fmt.Errorf("rtlgen: stage %d (%s): %s stage out of place", i, r.s.Name, r.s.Kind)
+		}
+		if err := r.gen.check(r.s); err != nil {
+			return nil, err
+		}
+		if i > 0 && refs[i-1].s.Out.DataBits() != r.s.In.DataBits() {
+			return nil, fmt.Errorf("rtlgen: stage %d (%s): input stream of %d bits after a stream of %d bits",
+				i, r.s.Name, r.s.In.DataBits(), refs[i-1].s.Out.DataBits())
+		}
+	}
+	return refs, nil
 }
 
 func validIdent(s string) bool {

@@ -7,16 +7,16 @@ import (
 	"github.com/qnn-dev/qnn/hw"
 )
 
-// top returns the generated top module: the binarizer, one qnn_mvtu per
-// layer and the argmax stage, wired by valid/ready streams.
-func top(p *hw.Plan, opt Options) string {
+// top returns the generated top module: one instance per plan stage,
+// consecutive stages joined by one valid/ready bundle whose width is the
+// plan's stream.
+func top(p *hw.Plan, refs []stageRef, opt Options) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	in, out := p.Input, p.Output
-	last := len(p.Layers) - 1
 
 	w("//\n")
-	w("// Dataflow accelerator (docs/dataflow.md): binarize -> %d MVTU(s) -> argmax.\n", len(p.Layers))
+	w("// Dataflow accelerator (docs/dataflow.md): %s.\n", pipelineSummary(refs))
 	w("// Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.\n")
 	w("// s_axis: %d pixels of 8 bits per beat (pixel j at [8*j +: 8]), %d beats per frame;\n", in.InPix, in.Beats)
 	w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
@@ -28,6 +28,62 @@ func top(p *hw.Plan, opt Options) string {
 	w("module %s #(\n", opt.top())
 	w("  parameter MemDir = \"mem/\"\n")
 	w(") (\n")
+	topPorts(&b, in, out)
+	w(");\n\n")
+
+	bundles := make([]bundle, len(refs))
+	for i, r := range refs {
+		bundles[i] = r.gen.out(r.s, r.n)
+	}
+	sAxis := bundle{valid: "s_axis_tvalid", ready: "s_axis_tready", data: "s_axis_tdata", bits: in.TDataBits}
+	refs[0].gen.instance(&b, refs[0].s, refs[0].n, &sAxis, bundles[0])
+	for _, bd := range bundles[1 : len(bundles)-1] {
+		rng := fmt.Sprintf("[%d:0]", bd.bits-1)
+		w("  wire %*s %s;\n", len(rng), "", bd.valid)
+		w("  wire %*s %s;\n", len(rng), "", bd.ready)
+		w("  wire %s %s;\n", rng, bd.data)
+	}
+	w("\n")
+	for i, r := range refs[1:] {
+		r.gen.instance(&b, r.s, r.n, &bundles[i], bundles[i+1])
+	}
+	if bd := bundles[0]; bd.abort != "" && !bd.abortUsed {
+		w("  // The first stage has no input buffer that could discard a malformed frame:\n")
+		w("  // the framer only reports it (frame_err, frame_drops).\n")
+		w("  wire unused_%s = %s;\n\n", bd.abort, bd.abort)
+	}
+	w("endmodule\n")
+	return b.String()
+}
+
+// pipelineSummary names the stages in order, a run of MVTUs as "N
+// MVTU(s)" and a run of another kind as "N kind".
+func pipelineSummary(refs []stageRef) string {
+	var parts []string
+	for i := 0; i < len(refs); {
+		j := i
+		for j < len(refs) && refs[j].s.Kind == refs[i].s.Kind {
+			j++
+		}
+		switch k := refs[i].s.Kind; {
+		case k == hw.StageInput:
+			parts = append(parts, "binarize")
+		case k == hw.StageOutput:
+			parts = append(parts, "argmax")
+		case k == hw.StageMVTU:
+			parts = append(parts, fmt.Sprintf("%d MVTU(s)", j-i))
+		case j-i == 1:
+			parts = append(parts, string(k))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s", j-i, k))
+		}
+		i = j
+	}
+	return strings.Join(parts, " -> ")
+}
+
+// topPorts writes the top's port list, aligned.
+func topPorts(b *strings.Builder, in hw.InputStage, out hw.OutputStage) {
 	ports := [][2]string{
 		{"input  wire", "clk"},
 		{"input  wire", "rst_n"},
@@ -51,139 +107,8 @@ func top(p *hw.Plan, opt Options) string {
 		if i == len(ports)-1 {
 			sep = ""
 		}
-		w("  %-*s %s%s\n", wid, pt[0], pt[1], sep)
+		fmt.Fprintf(b, "  %-*s %s%s\n", wid, pt[0], pt[1], sep)
 	}
-	w(");\n\n")
-
-	w("  // Framing: tlast against the beat count; a malformed frame is dropped.\n")
-	w("  wire in_abort;\n\n")
-	w("  qnn_framer #(\n")
-	params(&b, [][2]string{{"Beats", itoa(in.Beats)}, {"DropBits", itoa(in.DropBits)}})
-	w("  ) u_framer (\n")
-	conns(&b, [][2]string{
-		{"clk_i", "clk"},
-		{"rst_ni", "rst_n"},
-		{"valid_i", "s_axis_tvalid"},
-		{"ready_i", "s_axis_tready"},
-		{"last_i", "s_axis_tlast"},
-		{"abort_o", "in_abort"},
-		{"err_o", "frame_err"},
-		{"drops_o", "frame_drops"},
-	})
-	w("  );\n\n")
-
-	// Streams between stages: stage i feeds MVTU i (stage 0 = binarizer).
-	x0 := p.Layers[0].XBits * in.InPix
-	w("  // Input stage: %d-bit input elements.\n", in.Bits)
-	w("  wire [%d:0] in_elems;\n\n", x0-1)
-	w("  qnn_binarize #(\n")
-	params(&b, [][2]string{
-		{"InPix", itoa(in.InPix)},
-		{"Bits", itoa(in.Bits)},
-		{"Threshold", itoa(in.Threshold)},
-	})
-	w("  ) u_binarize (\n")
-	conns(&b, [][2]string{{"pix_i", "s_axis_tdata"}, {"elem_o", "in_elems"}})
-	w("  );\n\n")
-
-	for i, l := range p.Layers {
-		rng := fmt.Sprintf("[%d:0]", l.PE*l.OutBits-1)
-		w("  wire %*s layer%d_valid;\n", len(rng), "", i)
-		w("  wire %*s layer%d_ready;\n", len(rng), "", i)
-		w("  wire %s layer%d_data;\n", rng, i)
-	}
-	w("\n")
-	for i, l := range p.Layers {
-		inValid, inReady, inData, inAbort := "s_axis_tvalid", "s_axis_tready", "in_elems", "in_abort"
-		if i > 0 {
-			inValid, inReady, inData, inAbort = fmt.Sprintf("layer%d_valid", i-1), fmt.Sprintf("layer%d_ready", i-1), fmt.Sprintf("layer%d_data", i-1), "1'b0"
-		}
-		w("  // MVTU %d: netlist layers %s + %s, %s kind, %s mode;\n", i, comment(l.Name), comment(l.ActName), l.Kind, l.Mode)
-		w("  // %d x %d matrix, PE %d x SIMD %d, NF %d x SF %d = %d cycles per frame.\n", l.MH, l.MW, l.PE, l.SIMD, l.NF, l.SF, l.Cycles)
-		mode, numThr, thrWidth, scoreMul := 0, 1, 2, 1
-		if l.Mode == hw.ModeScore {
-			mode, scoreMul = 1, int(l.ScoreMul)
-		} else {
-			numThr, thrWidth = l.NumThr, l.ThrWidth
-		}
-		w("  // Kind: 0 xnor, 1 w1, 2 x1, 3 mul; Mode: 0 threshold, 1 score.\n")
-		w("  qnn_mvtu #(\n")
-		ps := [][2]string{
-			{"Kind", itoa(kindCode(l.Kind))},
-			{"Mode", itoa(mode)},
-			{"Pe", itoa(l.PE)},
-			{"Simd", itoa(l.SIMD)},
-			{"Sf", itoa(l.SF)},
-			{"Nf", itoa(l.NF)},
-			{"Mw", itoa(l.MW)},
-			{"InWidth", itoa(l.InWidth)},
-			{"InBeats", itoa(l.InBeats)},
-			{"WBits", itoa(l.WBits)},
-			{"XBits", itoa(l.XBits)},
-			{"PadX", itoa(l.PadX)},
-			{"AccWidth", itoa(l.AccWidth)},
-			{"NumThr", itoa(numThr)},
-			{"ThrWidth", itoa(thrWidth)},
-			{"OutBits", itoa(l.OutBits)},
-			{"ScoreMul", itoa(scoreMul)},
-		}
-		if l.Tree { // the compressor tree (qnn_pe_tree)
-			ps = append(ps, [2]string{"Tree", "1"}, [2]string{"PipeEvery", itoa(l.PipelineEvery)})
-		}
-		ps = append(ps, [][2]string{
-			{"PipeDepth", itoa(l.PipeDepth)},
-			{"WeightFile", fmt.Sprintf("{MemDir, %q}", weightFile(i))},
-			{"ActFile", fmt.Sprintf("{MemDir, %q}", actFile(i, l))},
-		}...)
-		if l.WeightMem.Style != hw.MemAuto {
-			ps = append(ps, [2]string{"WeightStyle", romStyle(l.WeightMem.Style)})
-		}
-		if l.ThrMem.Style != hw.MemAuto {
-			ps = append(ps, [2]string{"ActStyle", romStyle(l.ThrMem.Style)})
-		}
-		if i == 0 { // fed by qnn_framer
-			ps = append(ps, [2]string{"Framed", "1"})
-		}
-		params(&b, ps)
-		w("  ) u_mvtu%d (\n", i)
-		conns(&b, [][2]string{
-			{"clk_i", "clk"},
-			{"rst_ni", "rst_n"},
-			{"in_valid_i", inValid},
-			{"in_ready_o", inReady},
-			{"in_data_i", inData},
-			{"in_abort_i", inAbort},
-			{"out_valid_o", fmt.Sprintf("layer%d_valid", i)},
-			{"out_ready_i", fmt.Sprintf("layer%d_ready", i)},
-			{"out_data_o", fmt.Sprintf("layer%d_data", i)},
-		})
-		w("  );\n\n")
-	}
-
-	w("  // Output stage: argmax over %d classes, %d beats of %d scores per frame.\n", out.Classes, out.Beats, out.PE)
-	w("  qnn_argmax #(\n")
-	params(&b, [][2]string{
-		{"Classes", itoa(out.Classes)},
-		{"Pe", itoa(out.PE)},
-		{"Beats", itoa(out.Beats)},
-		{"ScoreBits", itoa(out.ScoreBits)},
-		{"Sw", itoa(out.SW)},
-	})
-	w("  ) u_argmax (\n")
-	conns(&b, [][2]string{
-		{"clk_i", "clk"},
-		{"rst_ni", "rst_n"},
-		{"in_valid_i", fmt.Sprintf("layer%d_valid", last)},
-		{"in_ready_o", fmt.Sprintf("layer%d_ready", last)},
-		{"in_data_i", fmt.Sprintf("layer%d_data", last)},
-		{"out_valid_o", "m_axis_tvalid"},
-		{"out_ready_i", "m_axis_tready"},
-		{"out_data_o", "m_axis_tdata"},
-	})
-	w("  );\n\n")
-	w("  assign m_axis_tlast = 1'b1;\n\n")
-	w("endmodule\n")
-	return b.String()
 }
 
 func itoa(v int) string { return fmt.Sprint(v) }
