@@ -2,12 +2,14 @@ package main
 
 import (
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/qnn-dev/qnn/dataset"
+	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -104,18 +106,32 @@ func TestConvEval(t *testing.T) {
 	}
 }
 
-// TestConvGenRefused: gen refuses a conv model with one line naming the
-// layer and op, and writes nothing.
-func TestConvGenRefused(t *testing.T) {
-	path, _ := convModel(t)
+// TestConvGen: gen writes the design of a conv model: its window
+// generators and pools are in the top, their library modules are copied,
+// and the plan it saves loads back.
+func TestConvGen(t *testing.T) {
+	path, n := convModel(t)
 	out := filepath.Join(t.TempDir(), "design")
-	stdout, stderr, code := runQNN(t, "gen", "--model", path, "-o", out)
-	checkUserError(t, stdout, stderr, code, `layer 1 "conv0"`, "conv2d", "not supported by the hardware generator yet")
-	if _, err := filepath.Glob(out + "*"); err != nil {
+	stdout, stderr, code := runQNN(t, "gen", "--model", path, "-o", out, "--target-cycles", "20000", "--tb-images", "2", "--dataset", "random")
+	if code != exitOK {
+		t.Fatalf("gen: exit %d\n%s%s", code, stdout, stderr)
+	}
+	top, err := os.ReadFile(filepath.Join(out, "rtl", "qnn_top.v"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := filepath.Glob(out + "*"); len(m) != 0 {
-		t.Errorf("gen left %v", m)
+	for _, want := range []string{"u_swg0", "u_swg1", "u_pool0", "u_pool1", "u_mvtu2"} {
+		if !strings.Contains(string(top), want) {
+			t.Errorf("qnn_top.v has no %s", want)
+		}
+	}
+	for _, m := range []string{"qnn_swg", "qnn_pool"} {
+		if _, err := os.Stat(filepath.Join(out, "rtl", m+".v")); err != nil {
+			t.Errorf("%s not copied: %v", m, err)
+		}
+	}
+	if _, err := hw.Load(filepath.Join(out, "plan.json"), n); err != nil {
+		t.Errorf("plan.json: %v", err)
 	}
 }
 

@@ -28,8 +28,7 @@ type simOptions struct {
 	seed                         uint64
 	json, allowEdited            bool
 	// model, when set, is a netlist simulated without a design directory,
-	// planned with plan (gen's folding flags): the way to simulate what
-	// qnn gen cannot write yet (convolutional networks).
+	// planned with plan (gen's folding flags), without writing a design.
 	model string
 	plan  hw.Options
 }
@@ -84,9 +83,9 @@ func simCommand(e *env) *cli.Command {
 		Usage:     "run MNIST or Fashion-MNIST test images through the cycle-accurate simulator of a design",
 		ArgsUsage: "DIR | --model FILE",
 		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json); or --model FILE\n" +
-			"plans a netlist with gen's folding flags and simulates it without a design (convolutional\n" +
-			"networks, which gen does not write yet). Every frame's class and scores must equal the netlist\n" +
-			"evaluator's; a difference is an error naming the frame.",
+			"plans a netlist with gen's folding flags and simulates it without writing a design. Every\n" +
+			"frame's class and scores must equal the netlist evaluator's; a difference is an error naming\n" +
+			"the frame.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "simulate the netlist `FILE` (planned with the flags below) instead of a design directory"},
 			&cli.StringFlag{Name: "fold", Usage: "--model: folding JSON `FILE` (as gen's --fold) or \"auto\""},
