@@ -47,9 +47,8 @@ func logicDepth(data []byte, top string) (int, error) {
 	var sinks []int
 	for _, c := range mod.Cells {
 		dc := depthCell{seq: isSequential(c.Type)}
-		if _, lut := lutSize(c.Type); lut {
-			dc.weight = 1
-		} else if _, ram := lutRAMWeight(c.Type); ram {
+		_, ram := lutRAMWeight(c.Type)
+		if _, lut := lutSize(c.Type); lut || ram {
 			dc.weight = 1
 		}
 		idx := len(cells)
@@ -59,9 +58,12 @@ func logicDepth(data []byte, top string) (int, error) {
 				if !isNet {
 					continue
 				}
-				if c.PortDirections[port] == "output" {
+				switch {
+				case c.PortDirections[port] == "output":
 					driver[net] = idx
-				} else {
+				case ram && lutRAMWritePort(port):
+					sinks = append(sinks, net) // written at the clock edge
+				default:
 					dc.inputs = append(dc.inputs, net)
 					if dc.seq {
 						sinks = append(sinks, net)
@@ -124,6 +126,14 @@ func (d *depthWalker) net(net int) (int, error) {
 	d.onStack[net] = false
 	d.memo[net] = in + c.weight
 	return in + c.weight, nil
+}
+
+// lutRAMWritePort reports the write-side ports of a LUT RAM or SRL cell
+// (data, write enable, clock): paths end there. Its outputs depend
+// combinationally on the read address ports only, so a read-modify-write
+// through LUT RAM (a pool's accumulators) is no loop.
+func lutRAMWritePort(port string) bool {
+	return port == "D" || strings.HasPrefix(port, "DI") || port == "WE" || port == "CE" || strings.HasSuffix(port, "CLK")
 }
 
 // netID is a write_json bit: a net number, or a constant string.
