@@ -150,7 +150,7 @@ func (p *Plan) addConv(l *Layer, in Stream) (Stream, error) {
 	if err := g.Check(); err != nil {
 		return Stream{}, fmt.Errorf("hw: layer %d %q: %w", l.spec.layerIdx, l.Name, trimHW(err))
 	}
-	g.Rows = g.FastestRows()
+	g.Rows = g.PlanRows()
 	if p.Target != TargetICE40 {
 		g.Style = lut6Style(g.Mem())
 	}

@@ -1,0 +1,65 @@
+package hw
+
+import "sort"
+
+// sizeBuffers walks the stages through the schedule (schedule.go) with
+// the input paced at CyclesPerFrame, and wherever a stage whose Cycles are
+// at most its producer's would stall the producer (it takes its beats in
+// bursts) it puts a FIFO in front, deep enough that it never fills
+// (docs/conv-hardware.md section 5). The first MVTU of a dense-first
+// network gets no FIFO (it takes the framer's abort; with a paced input it
+// never stalls). It returns the schedule of the resulting pipeline.
+func (p *Plan) sizeBuffers() Schedule {
+	frames := scheduleFrames
+	sc := Schedule{Frames: frames}
+	var e []int64
+	for f := range frames {
+		for k := range p.Stages[0].Out.Beats() {
+			e = append(e, int64(f*p.CyclesPerFrame+k))
+		}
+	}
+	sc.In, sc.Out = [][]int64{e}, [][]int64{e}
+	stages := []Stage{p.Stages[0]}
+	for i, s := range p.Stages[1:] {
+		in, out := s.timeline(e, frames, false)
+		// A stage slower than its producer stalls it by nature (the pipeline
+		// is as fast as its slowest stage); one as fast that stalls it takes
+		// its beats in bursts, which buffering absorbs.
+		bursty := s.Cycles <= p.Stages[i].Cycles
+		if bursty && stalls(e, in) && !(i == 0 && s.Kind == StageMVTU) {
+			in, out = s.timeline(e, frames, true)
+			f := &FIFOStage{Depth: max(1, occupancy(e, in)), Width: s.In.DataBits()}
+			stages = append(stages, Stage{Kind: StageFIFO, Name: s.Name + ".fifo", In: s.In, Out: s.In, FIFO: f,
+				Latency: f.Latency(), Cycles: s.In.Beats()})
+			sc.In, sc.Out = append(sc.In, e), append(sc.Out, in)
+		}
+		stages = append(stages, s)
+		sc.In, sc.Out = append(sc.In, in), append(sc.Out, out)
+		e = out
+	}
+	p.Stages = stages
+	sc.Latency = int(e[0])
+	return sc
+}
+
+// stalls reports whether a stage takes some beat later than offered.
+func stalls(offered, taken []int64) bool {
+	for k, t := range taken {
+		if t > offered[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// occupancy is the largest number of beats a FIFO holds (its memory and
+// output register) in a cycle a new beat is offered: beats offered at e,
+// taken by the consumer at in (both ascending).
+func occupancy(e, in []int64) int {
+	n := 0
+	for k, t := range e {
+		taken := sort.Search(len(in), func(j int) bool { return in[j] >= t }) // beats gone before t
+		n = max(n, k-taken)
+	}
+	return n
+}
