@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 )
@@ -132,7 +133,17 @@ func TestConvNetworks(t *testing.T) {
 			cfg.StallIn, cfg.StallOut = 0.3, 0.4
 		}
 		frames := 2 + rng.IntN(2)
-		res := checkAgainstEval(t, p, randomPixels(rng, p, frames), frames, cfg)
+		px := randomPixels(rng, p, frames)
+		res := checkAgainstEval(t, p, px, frames, cfg)
+		if id%10 == 0 { // the same frames as a stream: the same output handshakes, then idle
+			str, err := RunStream(p, FrameBeats(p, px, frames), nil, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(res.Beats, str.Beats); diff != "" {
+				t.Fatalf("%s: RunStream differs from Run (-Run +RunStream):\n%s", describe(p, cfg), diff)
+			}
+		}
 		for _, st := range res.Stages {
 			if st.Busy+st.StallIn+st.StallOut != res.Cycles {
 				t.Fatalf("%s: stage %s: busy %d + stall-in %d + stall-out %d != %d cycles", p.Name, st.Name, st.Busy, st.StallIn, st.StallOut, res.Cycles)
