@@ -8,17 +8,16 @@ import "sort"
 // bursts) it puts a FIFO in front, deep enough that it never fills
 // (docs/conv-hardware.md section 5). The first MVTU of a dense-first
 // network gets no FIFO (it takes the framer's abort; with a paced input it
-// never stalls). It returns the schedule of the resulting pipeline.
-func (p *Plan) sizeBuffers() Schedule {
+// never stalls). It returns frame 0's m_axis handshake cycle, the plan's
+// Latency.
+func (p *Plan) sizeBuffers() int {
 	frames := scheduleFrames
-	sc := Schedule{Frames: frames}
 	var e []int64
 	for f := range frames {
 		for k := range p.Stages[0].Out.Beats() {
 			e = append(e, int64(f*p.CyclesPerFrame+k))
 		}
 	}
-	sc.In, sc.Out = [][]int64{e}, [][]int64{e}
 	stages := []Stage{p.Stages[0]}
 	for i, s := range p.Stages[1:] {
 		in, out := s.timeline(e, frames, false)
@@ -31,15 +30,12 @@ func (p *Plan) sizeBuffers() Schedule {
 			f := &FIFOStage{Depth: max(1, occupancy(e, in)), Width: s.In.DataBits()}
 			stages = append(stages, Stage{Kind: StageFIFO, Name: s.Name + ".fifo", In: s.In, Out: s.In, FIFO: f,
 				Latency: f.Latency(), Cycles: s.In.Beats()})
-			sc.In, sc.Out = append(sc.In, e), append(sc.Out, in)
 		}
 		stages = append(stages, s)
-		sc.In, sc.Out = append(sc.In, in), append(sc.Out, out)
 		e = out
 	}
 	p.Stages = stages
-	sc.Latency = int(e[0])
-	return sc
+	return int(e[0])
 }
 
 // stalls reports whether a stage takes some beat later than offered.

@@ -134,21 +134,21 @@ func (s SWGStage) Timing(frames int) SWGTiming {
 		}
 		return low, since
 	}
-	g := 0 // next writer row
+	g := 0     // next writer row
+	first := 0 // the first reader row whose L exceeds g - Rows (L grows with the row, g - Rows with g)
 	var wEnd int64
 	for j := range frames * oh {
 		f, r := j/oh, j%oh
 		need := f*s.H + s.NeedRow(r)
-		// Write every row up to need (their gates depend on reader rows <= j).
+		// Write every row up to need (their gates depend on reader rows <= j;
+		// row j's L always exceeds g - Rows for g <= need, as Rows >= KH).
 		for ; g <= need; g++ {
 			start := wEnd
-			// The first reader row whose L exceeds g - Rows.
-			for i := 0; i <= j; i++ {
-				if low, since := lowAt(i); low > g-s.Rows {
-					start = max(start, since)
-					break
-				}
+			for low, _ := lowAt(first); low <= g-s.Rows && first < j; low, _ = lowAt(first) {
+				first++
 			}
+			_, since := lowAt(first)
+			start = max(start, since)
 			t.WriteStart[g] = start
 			wEnd = start + rowWrite
 		}

@@ -16,17 +16,10 @@ package hw
 // after a few frames) at a modest cost.
 const scheduleFrames = 6
 
-// Schedule is the pipeline's no-stall schedule over Frames frames.
-type Schedule struct {
-	Frames int
-	// In[i] and Out[i] hold, for stage i, the cycle of each input
-	// handshake and of each output beat (valid; its consumer takes it then
-	// or, behind a FIFO, later); the output stage's Out is m_axis.
-	In, Out [][]int64
-	// Latency is frame 0's m_axis handshake (its first input handshake is
-	// in cycle 0).
-	Latency int
-}
+// maxScheduleBeats bounds the beats of one frame of any stream the
+// planner schedules (its arrays hold scheduleFrames times that many
+// cycles), so that a huge layer is refused rather than exhausting memory.
+const maxScheduleBeats = 1 << 21
 
 // timeline is one stage's schedule: it turns the cycles its input beats
 // are offered (e, all frames) into the cycles it takes them (in; later than
@@ -122,18 +115,17 @@ func (s *SWGStage) timeline(e []int64, frames int, fifo bool) (in, out []int64) 
 	out = make([]int64, 0, frames*s.OutBeats())
 	issue := make([]int64, frames*oh)
 	low := func(j int) int { return (j/oh)*s.H + max(0, (j%oh)*s.Stride-s.PadTop) }
-	g := 0 // next input row
+	g := 0     // next input row
+	first := 0 // the first reader row i <= j with low(i) > g - Rows (both grow)
 	for j := range frames * oh {
 		need := (j/oh)*s.H + s.NeedRow(j%oh)
 		for ; g <= need; g++ {
-			var gate int64 // the first reader row i <= j with low(i) > g - Rows is in force from then
-			for i := 0; i <= j; i++ {
-				if low(i) > g-s.Rows {
-					if i > 0 {
-						gate = issue[i-1] + rowIssue
-					}
-					break
-				}
+			for low(first) <= g-s.Rows && first < j {
+				first++
+			}
+			var gate int64 // reader row first's L is in force from the cycle after row first-1's last issue
+			if first > 0 {
+				gate = issue[first-1] + rowIssue
 			}
 			for k := g * rw; k < (g+1)*rw; k++ {
 				in[k] = max(arrival(in, k, e[k], fifo), gate)
