@@ -4,7 +4,7 @@ import "sort"
 
 // sizeBuffers walks the stages through the schedule (schedule.go) with
 // the input paced at CyclesPerFrame, and wherever a stage whose Cycles are
-// at most its producer's would stall the producer (it takes its beats in
+// at most its producer's rate would stall its producer (it takes its beats in
 // bursts) it puts a FIFO in front, deep enough that it never fills
 // (docs/conv-hardware.md section 5). The first MVTU of a dense-first
 // network gets no FIFO (it takes the framer's abort; with a paced input it
@@ -19,12 +19,20 @@ func (p *Plan) sizeBuffers() int {
 		}
 	}
 	stages := []Stage{p.Stages[0]}
+	rate := p.Stages[0].Cycles // the producer's cycles per frame
 	for i, s := range p.Stages[1:] {
 		in, out := s.timeline(e, frames, false)
 		// A stage slower than its producer stalls it by nature (the pipeline
 		// is as fast as its slowest stage); one as fast that stalls it takes
-		// its beats in bursts, which buffering absorbs.
-		bursty := s.Cycles <= p.Stages[i].Cycles
+		// its beats in bursts, which a FIFO absorbs. A pool, width converter
+		// or FIFO passes its producer's rate on (it holds at most a pixel).
+		bursty := s.Cycles <= rate
+		switch s.Kind {
+		case StagePool, StageDWC, StageFIFO:
+			rate = max(rate, s.Cycles)
+		default:
+			rate = s.Cycles
+		}
 		if bursty && stalls(e, in) && !(i == 0 && s.Kind == StageMVTU) {
 			in, out = s.timeline(e, frames, true)
 			f := &FIFOStage{Depth: max(1, occupancy(e, in)), Width: s.In.DataBits()}
