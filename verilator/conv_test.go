@@ -155,9 +155,9 @@ func TestConvNetworksVerilator(t *testing.T) {
 }
 
 // TestConvMismatchReported: a conv design whose window generator pads
-// with the wrong element (-1 instead of +1) must be caught by Icarus, and
-// so must one whose line buffer is one row short of the plan's (the same
-// windows, later: a cycle mismatch).
+// with the wrong element must be caught by Icarus, and so must one whose
+// line buffer has KH rows instead of the plan's (the same windows, later:
+// a cycle mismatch).
 func TestConvMismatchReported(t *testing.T) {
 	needTool(t, "iverilog")
 	n := &netlist.Network{Name: "conv-broken", Layers: []netlist.Layer{
@@ -180,13 +180,13 @@ func TestConvMismatchReported(t *testing.T) {
 		with        func(g *hw.SWGStage) int64
 	}{
 		{"pad element", "PadElem", func(g *hw.SWGStage) int64 { return 1 - g.PadElem }},
-		{"rows", "Rows", func(g *hw.SWGStage) int64 { return int64(g.Rows - 1) }},
+		{"rows", "Rows", func(g *hw.SWGStage) int64 { return int64(g.KH) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := generate(t, n, opt)
 			g := d.Plan.Stages[1].SWG
-			if g == nil || g.Rows-1 < g.KH || d.Plan.CyclesPerFrame != g.CyclesPerFrame() {
-				t.Fatalf("stage 1 is not a window generator with a spare row that is the bottleneck: %+v", d.Plan.Stages[1])
+			if g == nil || g.Rows <= g.KH || d.Plan.CyclesPerFrame != g.CyclesPerFrame() {
+				t.Fatalf("stage 1 is not a window generator with rows to spare that is the bottleneck: %+v", d.Plan.Stages[1])
 			}
 			with := fmt.Sprint(c.with(g))
 			path := filepath.Join(d.Dir, "rtl", "qnn_top.v")
