@@ -117,9 +117,17 @@ func (l *Layer) activateLUTs() int {
 	if l.Mode == ModeScore {
 		return l.OutBits
 	}
-	c := l.NumThr * (l.ThrWidth + 4) // a signed compare (Yosys: ThrWidth+4 LUTs with the reversed select)
-	if l.NumThr > 1 {
-		c += l.NumThr
+	// qnn_threshold: one signed comparator per threshold over the
+	// comparison width, the reversed flag folded into its operands, and the
+	// level read from the hits by binary search. Yosys 0.23 synth_xilinx
+	// alone: a LUT per compared bit, less 1 (1 threshold) or 2 (3 and 7
+	// thresholds: exact on 10 units of 8-17 bits, 3 under on a 10-bit one),
+	// about 4 LUTs more per threshold with 15 (a 13-bit unit: 254, the
+	// formula 253); docs/synth-results.md.
+	w := max(l.ThrWidth, l.AccWidth+1)
+	c := l.NumThr*w - min(l.NumThr, 2)
+	if l.NumThr > 7 {
+		c += 4 * l.NumThr
 	}
 	return c
 }
