@@ -71,10 +71,72 @@ func (l *Layer) estimate() Resources {
 			r.FF += l.PE*t.Registers() + l.PipeDepth*(3+clog2(l.NF))
 		}
 	}
-	for _, m := range []Mem{l.WeightMem, l.ThrMem} {
-		r.add(romEstimate(m))
-	}
+	r.add(romEstimate(l.WeightMem))
+	r.add(l.actROMEstimate())
 	return r
+}
+
+// actROMEstimate is the threshold or score ROM. Built from LUTs at depth
+// <= 64 it costs, as Yosys 0.23 synth_xilinx builds it, a register per
+// distinct non-constant bit column of its contents (equal columns merge,
+// constant ones vanish) and about 4% more LUTs (on LFC-w1a2's threshold
+// ROMs: registers exact, LUTs 2-7% over the columns; docs/synth-results.md).
+func (l *Layer) actROMEstimate() Resources {
+	m := l.ThrMem
+	style := m.Style
+	if style == MemAuto {
+		style = lut6Style(m)
+	}
+	if style != MemLUT || m.Depth > 64 {
+		return romEstimate(m)
+	}
+	n := l.actColumns()
+	return Resources{LUT: n + ceilDiv(n, 25), FF: n}
+}
+
+// actColumns counts the distinct non-constant bit columns (over the NF
+// words) of the activation ROM, whose word nf holds per PE p neuron
+// nf*PE+p's entry (docs/dataflow.md, "Memories").
+func (l *Layer) actColumns() int {
+	seen := make(map[string]bool)
+	col := make([]byte, l.NF)
+	for p := 0; p < l.PE; p++ {
+		for b := 0; b < l.actEntryBits(); b++ {
+			ones := 0
+			for nf := range col {
+				col[nf] = l.actBit(nf*l.PE+p, b)
+				ones += int(col[nf])
+			}
+			if ones > 0 && ones < l.NF {
+				seen[string(col)] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
+// actEntryBits is the width of one neuron's activation ROM entry.
+func (l *Layer) actEntryBits() int {
+	if l.Mode == ModeScore {
+		return l.OutBits
+	}
+	return l.NumThr*l.ThrWidth + 1
+}
+
+// actBit is bit b of neuron's activation ROM entry: threshold j at
+// [j*ThrWidth +: ThrWidth] and the reversed flag on top, or ScoreAdd.
+func (l *Layer) actBit(neuron, b int) byte {
+	if l.Mode == ModeScore {
+		return byte(uint64(l.ScoreAdd(neuron)) >> b & 1)
+	}
+	t, rev := l.Thresholds(neuron)
+	if b == l.NumThr*l.ThrWidth {
+		if rev {
+			return 1
+		}
+		return 0
+	}
+	return byte(uint64(t[b/l.ThrWidth]) >> (b % l.ThrWidth) & 1)
 }
 
 // laneLUTs is one PE's lane products and reduction tree.
@@ -122,9 +184,17 @@ func (l *Layer) activateLUTs() int {
 	if l.Mode == ModeScore {
 		return l.OutBits
 	}
-	c := l.NumThr * (l.ThrWidth + 4) // a signed compare (Yosys: ThrWidth+4 LUTs with the reversed select)
-	if l.NumThr > 1 {
-		c += l.NumThr
+	// qnn_threshold: one signed comparator per threshold over the
+	// comparison width, the reversed flag folded into its operands, and the
+	// level read from the hits by binary search. Yosys 0.23 synth_xilinx
+	// alone: a LUT per compared bit, less 1 (1 threshold) or 2 (3 and 7
+	// thresholds: exact on 10 units of 8-17 bits, 3 under on a 10-bit one),
+	// about 4 LUTs more per threshold with 15 (a 13-bit unit: 254, the
+	// formula 253); docs/synth-results.md.
+	w := max(l.ThrWidth, l.AccWidth+1)
+	c := l.NumThr*w - min(l.NumThr, 2)
+	if l.NumThr > 7 {
+		c += 4 * l.NumThr
 	}
 	return c
 }

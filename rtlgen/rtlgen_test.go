@@ -91,6 +91,8 @@ func TestLibraryLint(t *testing.T) {
 		{"qnn_pe", []string{"Kind=3", "Simd=5", "WBits=2", "XBits=4", "SumWidth=4"}, true},
 		{"qnn_threshold", []string{"AccWidth=12", "NumThr=15", "ThrWidth=9", "OutBits=4"}, false},
 		{"qnn_threshold", []string{"AccWidth=4", "AccSigned=0", "NumThr=1", "ThrWidth=6", "OutBits=1"}, false},
+		{"qnn_threshold", []string{"AccWidth=13", "NumThr=3", "ThrWidth=13", "OutBits=2"}, false},
+		{"qnn_threshold", []string{"AccWidth=8", "NumThr=7", "ThrWidth=5", "OutBits=3"}, false},
 		{"qnn_threshold", []string{"NumThr=2", "OutBits=1"}, true},
 		{"qnn_score", []string{"AccWidth=12", "AccSigned=0", "ScoreMul=2", "ScoreBits=9"}, false},
 		{"qnn_score", []string{"AccWidth=4", "ScoreMul=1", "ScoreBits=12"}, false},

@@ -7,6 +7,14 @@
 // acc >= t (acc <= t when reversed); for OutBits = 1 this is the output bit.
 // The accumulator is unsigned (AccSigned = 0, xnor popcount) or two's
 // complement; comparisons are exact signed comparisons. Combinational.
+//
+// One comparator per threshold serves both directions: acc <= t iff
+// ~acc >= ~t, so the flag complements both operands (the comparator's
+// per-bit difference does not depend on it) instead of selecting between
+// two comparators. The thresholds must be ascending (the plan's are: hw
+// Layer.Thresholds): the hits are then a thermometer code (descending in j,
+// ascending when reversed), and the level is read from it by binary search
+// over OutBits hit bits instead of adding NumThr of them.
 module qnn_threshold #(
   parameter integer AccWidth  = 2,
   parameter integer AccSigned = 1,
@@ -33,27 +41,36 @@ module qnn_threshold #(
 
   wire                       reversed = thr_i[NumThr*ThrWidth];
   wire                       acc_top  = (AccSigned != 0) ? acc_i[AccWidth-1] : 1'b0;
-  wire signed [CmpWidth-1:0] acc      = {{(CmpWidth-AccWidth){acc_top}}, acc_i};
+  wire signed [CmpWidth-1:0] flip     = {CmpWidth{reversed}};
+  wire signed [CmpWidth-1:0] acc_f    = {{(CmpWidth-AccWidth){acc_top}}, acc_i} ^ flip;
   wire [NumThr-1:0]          hit;
 
   genvar j;
   generate
     for (j = 0; j < NumThr; j = j + 1) begin : gen_thr
       wire [ThrWidth-1:0]        t_raw = thr_i[j*ThrWidth +: ThrWidth];
-      wire signed [CmpWidth-1:0] t     = {{(CmpWidth-ThrWidth){t_raw[ThrWidth-1]}}, t_raw};
-      assign hit[j] = reversed ? (acc <= t) : (acc >= t);
+      wire signed [CmpWidth-1:0] t_f   = {{(CmpWidth-ThrWidth){t_raw[ThrWidth-1]}}, t_raw} ^ flip;
+      assign hit[j] = (acc_f >= t_f);
     end
   endgenerate
 
-  localparam [OutBits-1:0] LevelOne = 1;
+  // Level bit b (MSB first) is hit[level + 2^b - 1] with the higher bits
+  // found so far (hit[NumThr - 1 - that] when reversed).
+  localparam [OutBits-1:0] LastThr = NumThr[OutBits-1:0] - 1'b1;
 
   reg [OutBits-1:0] level;
-  integer i;
+  reg [OutBits-1:0] idx;
+  integer b;
   always @(*) begin
     level = {OutBits{1'b0}};
-    for (i = 0; i < NumThr; i = i + 1) begin
-      if (hit[i]) begin
-        level = level + LevelOne;
+    idx   = {OutBits{1'b0}};
+    for (b = OutBits - 1; b >= 0; b = b - 1) begin
+      idx = level | ((1 << b) - 1);
+      if (reversed) begin
+        idx = LastThr - idx;
+      end
+      if (hit[idx]) begin
+        level = level | (1 << b);
       end
     end
   end

@@ -1,5 +1,6 @@
 // Test bench of qnn_threshold and qnn_score: random accumulators,
-// thresholds and flags against a behavioural model. Prints PASS or FAIL.
+// ascending thresholds (qnn_threshold's contract) and flags against a
+// behavioural model. Prints PASS or FAIL.
 module qnn_threshold_tb;
   // 2-bit levels, signed 5-bit accumulator, 6-bit thresholds.
   reg  [4:0]  acc_s;
@@ -23,6 +24,19 @@ module qnn_threshold_tb;
     u_score_s (.acc_i(acc_s), .add_i(add), .score_o(score_s));
 
   integer n, j, a, au, t, lv, errors, seed, sx, ss;
+  reg [5:0] t0, t1, t2, tmp;
+
+  // Sorts three signed 6-bit thresholds ascending (a compare-exchange
+  // network) into thr2, keeping the reversed flag.
+  task sort_thr2;
+    begin
+      t0 = thr2[5:0]; t1 = thr2[11:6]; t2 = thr2[17:12];
+      if ($signed(t0) > $signed(t1)) begin tmp = t0; t0 = t1; t1 = tmp; end
+      if ($signed(t1) > $signed(t2)) begin tmp = t1; t1 = t2; t2 = tmp; end
+      if ($signed(t0) > $signed(t1)) begin tmp = t0; t0 = t1; t1 = tmp; end
+      thr2 = {thr2[18], t2, t1, t0};
+    end
+  endtask
 
   initial begin
     errors = 0;
@@ -33,6 +47,7 @@ module qnn_threshold_tb;
       thr2  = $random(seed);
       thr1  = $random(seed);
       add   = $random(seed);
+      sort_thr2;
       #1;
       a = acc_s; if (a >= 16) a = a - 32;
       lv = 0;
