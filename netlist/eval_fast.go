@@ -34,6 +34,7 @@ type Fast struct {
 	maxStride int // the largest per-image packed tensor, in words
 	maxCol    int // the largest gathered convolution window, in words
 	block     int // images per block
+	rawInput  bool // the first stage reads the raw pixels (conv8): no need to pack them
 	kern      *kernel
 }
 
@@ -113,6 +114,11 @@ func (l *Dense) compileFast(c *fastCompiler) {
 
 func (l *Conv2D) compileFast(c *fastCompiler) {
 	c.last = newFastConv(c.li, l, c.cur)
+	if in, ok := c.n.Layers[c.li-1].(*Input); ok && in.Bits == 8 {
+		// The raw pixels: the byte kernels, if the weights fit their lanes.
+		c.last.b8, c.last.pad8 = newConv8Matrix(l), l.PadValue
+		c.f.rawInput = c.last.b8 != nil
+	}
 	c.f.maxCol = max(c.f.maxCol, len(c.last.x.c)*c.last.nw)
 	c.f.stages = append(c.f.stages, c.last)
 }
@@ -171,6 +177,8 @@ type fastScratch struct {
 	scores [][]int64
 	col    []uint64 // gathered convolution windows
 	rows   []uint64 // kernel rows of a flat-packed convolution input (rowWords)
+	px     []byte   // the raw pixels of the current block (for conv8)
+	win8   []byte   // a window copied with its padding (conv8)
 }
 
 // newScratch returns buffers for blocks of up to min(count, f.block) images.
@@ -287,7 +295,10 @@ func Eval(n *Network, pixels []byte, count int) ([]Result, error) {
 // layer's output there.
 func (f *Fast) runBlock(sc *fastScratch, pixels []byte, nimg int, res []Result, outs [][]int64) {
 	src, dst := sc.a, sc.b
-	f.in.pack(sc.kern, pixels, nimg, src)
+	sc.px = pixels
+	if outs != nil || !f.rawInput {
+		f.in.pack(sc.kern, pixels, nimg, src)
+	}
 	if outs != nil {
 		outs[0] = f.in.out.decode(src)
 	}

@@ -10,8 +10,8 @@ const (
 )
 
 var (
-	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize}
+	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize, conv8: avx2Conv8}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize, conv8: avx2Conv8}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
