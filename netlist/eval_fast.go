@@ -31,9 +31,9 @@ type Fast struct {
 	stages    []fastStage
 	nLayers   int
 	classes   int
-	maxStride int // the largest per-image packed tensor, in words
-	maxCol    int // the largest gathered convolution window, in words
-	block     int // images per block
+	maxStride int  // the largest per-image packed tensor, in words
+	maxCol    int  // the largest gathered convolution window, in words
+	block     int  // images per block
 	rawInput  bool // the first stage reads the raw pixels (conv8): no need to pack them
 	kern      *kernel
 }
