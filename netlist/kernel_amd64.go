@@ -73,7 +73,8 @@ func avx2AndTile(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c in
 }
 
 // avx2Tile covers the tile with blocks of one group times up to avx2Ents
-// entries; the kernels return popcounts, combined here.
+// entries. An xor block of a whole group writes its accumulators in place;
+// the others return popcounts, combined here.
 func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, n int64, acc []int64, ast int) {
 	if nent == 0 || r0 == r1 {
 		return
@@ -86,22 +87,22 @@ func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent in
 		for e := 0; e < nent; e += avx2Ents {
 			E := min(avx2Ents, nent-e)
 			if and {
-				andAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, &out[0])
-			} else {
-				xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, &out[0])
-			}
-			for i := 0; i < E; i++ {
-				a := acc[(e+i)*ast+g*8-r0:][:rows]
-				o := out[i*8 : i*8+rows]
-				if and {
+				andAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, 0, &out[0], 64)
+				for i := 0; i < E; i++ {
+					a, o := acc[(e+i)*ast+g*8-r0:][:rows], out[i*8:i*8+rows]
 					for j, v := range o {
 						a[j] += n * v
 					}
-				} else {
-					for j, v := range o {
-						a[j] = n - 2*v
-					}
 				}
+				continue
+			}
+			if rows == 8 {
+				xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, n, &acc[e*ast+g*8-r0], uintptr(ast*8))
+				continue
+			}
+			xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, n, &out[0], 64)
+			for i := 0; i < E; i++ {
+				copy(acc[(e+i)*ast+g*8-r0:][:rows], out[i*8:i*8+rows])
 			}
 		}
 	}
