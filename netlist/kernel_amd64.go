@@ -11,7 +11,7 @@ const (
 
 var (
 	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize, conv8: avx2Conv8}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize, conv8: avx2Conv8}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: avx2Binarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize, conv8: avx2Conv8}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
@@ -110,6 +110,31 @@ func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent in
 
 //go:noescape
 func binarizeAVX512(acc *int64, ast uintptr, nimg int, m *int64, u *int64, nv int, last uint64, dst *uint64, dstStride uintptr)
+
+//go:noescape
+func binarizeAVX2(acc *int64, ast uintptr, nimg int, m *int64, u *int64, nv int, dst *uint64, dstStride uintptr)
+
+// avx2Binarize is goBinarize with VPCMPGTQ and VMOVMSKPD on 4 rows at a
+// time; rows past the last multiple of 4 are added in Go.
+func avx2Binarize(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int) {
+	checkBinarize(acc, ast, nimg, rows, m, u, dst, dstStride, wi)
+	if nimg == 0 {
+		return
+	}
+	nv := rows / 4
+	binarizeAVX2(&acc[0], uintptr(ast*8), nimg, &m[0], &u[0], nv, &dst[wi], uintptr(dstStride*8))
+	r0 := 4 * nv
+	if r0 == rows {
+		return
+	}
+	for b := 0; b < nimg; b++ {
+		var word uint64
+		for r := r0; r < rows; r++ {
+			word |= uint64(u[r]-(acc[b*ast+r]^m[r])) >> 63 << r
+		}
+		dst[b*dstStride+wi] |= word
+	}
+}
 
 //go:noescape
 func pack1AVX512(px *byte, size int, nimg int, thr uint64, dst *uint64, nw int)
