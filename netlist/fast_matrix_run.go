@@ -112,6 +112,18 @@ func (s *fastMatrix) gatherAligned(img []uint64, oh, ow int, col []uint64) {
 	cv := s.conv
 	cw, pw := s.in.cw, s.in.planeWords()
 	iw0 := ow*cv.stride - cv.pad.Left
+	if ih0 := oh*cv.stride - cv.pad.Top; ih0 >= 0 && iw0 >= 0 && ih0+cv.kh <= cv.inH && iw0+cv.kw <= cv.inW {
+		// Inside the input: kernel row kh is the run of kw*cw words at
+		// pixel (ih0+kh, iw0).
+		n, rs := cv.kw*cw, cv.inW*cw
+		for q := range s.x.c {
+			src, d := img[q*pw+(ih0*cv.inW+iw0)*cw:], col[q*s.nw:q*s.nw+cv.kh*n]
+			for kh := 0; kh < cv.kh; kh++ {
+				copyWords(d[kh*n:(kh+1)*n], src[kh*rs:kh*rs+n])
+			}
+		}
+		return
+	}
 	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
 	for kh := 0; kh < cv.kh; kh++ {
 		ih := oh*cv.stride - cv.pad.Top + kh
@@ -209,6 +221,14 @@ func (s *fastMatrix) gatherRows(rw, img []uint64, oh, ow int, col []uint64) {
 			w |= r[kh*cv.inW] << (uint(kh) * n)
 		}
 		col[q] = w
+	}
+}
+
+// copyWords copies src to dst (a few words: a loop, not a memmove call).
+func copyWords(dst, src []uint64) {
+	dst = dst[:len(src)]
+	for i, w := range src {
+		dst[i] = w
 	}
 }
 
