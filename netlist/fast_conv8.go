@@ -94,8 +94,19 @@ func checkConv8(m *conv8Matrix, q int, x []byte, x0, estep, rstep, nent int, acc
 func goConv8(m *conv8Matrix, q int, x []byte, x0, estep, rstep, nent int, acc []int64, ast int) {
 	checkConv8(m, q, x, x0, estep, rstep, nent, acc, ast)
 	n := m.kh * m.rowLen
+	var buf [256]int32
+	xw := buf[:0]
+	if n > len(buf) {
+		xw = make([]int32, 0, n)
+	}
 	for e := 0; e < nent; e++ {
-		xe := x[x0+e*estep:]
+		// The window's bytes, widened once for the 32 channels.
+		xw = xw[:0]
+		for i := 0; i < m.kh; i++ {
+			for _, p := range x[x0+e*estep+i*rstep:][:m.rowLen] {
+				xw = append(xw, int32(p))
+			}
+		}
 		a := acc[e*ast : e*ast+conv8Quad]
 		for r := range a {
 			f := q*conv8Quad + r
@@ -103,17 +114,24 @@ func goConv8(m *conv8Matrix, q int, x []byte, x0, estep, rstep, nent int, acc []
 				a[r] = 0
 				continue
 			}
-			w := m.rowMajor[f*n : (f+1)*n]
-			var s int32
-			for i := 0; i < m.kh; i++ {
-				px, wr := xe[i*rstep:i*rstep+m.rowLen], w[i*m.rowLen:(i+1)*m.rowLen]
-				for j, v := range wr {
-					s += int32(v) * int32(px[j])
-				}
-			}
-			a[r] = int64(s)
+			a[r] = int64(dot8(m.rowMajor[f*n:(f+1)*n], xw))
 		}
 	}
+}
+
+// dot8 returns sum w[i]*x[i] (len(x) >= len(w)).
+func dot8(w []int8, x []int32) int32 {
+	x = x[:len(w)]
+	var s0, s1 int32
+	i := 0
+	for ; i+2 <= len(w); i += 2 {
+		s0 += int32(w[i]) * x[i]
+		s1 += int32(w[i+1]) * x[i+1]
+	}
+	if i < len(w) {
+		s0 += int32(w[i]) * x[i]
+	}
+	return s0 + s1
 }
 
 // runConv8 evaluates the layer on the raw pixels of nimg images in px,
