@@ -22,7 +22,9 @@ import (
 // Tensors are packed along channels (one chunk of words per pixel; see
 // fastTensor), so a convolution window is a set of whole chunks that are
 // gathered (im2col) and multiplied like a dense input, and a max-pool is an
-// OR (bipolar) or a bit-sliced maximum of chunks. Images are evaluated in
+// OR (bipolar) or a bit-sliced maximum of chunks. A convolution on the 8-bit
+// input pixels is instead a byte dot product of the raw pixels with the
+// weights as signed bytes (fast_conv8.go). Images are evaluated in
 // blocks, each weight row being applied to a whole block (or a tile of output
 // pixels) before the next row is loaded, and blocks are spread over
 // goroutines. A Fast is immutable once built and safe for concurrent use.
