@@ -22,7 +22,9 @@ import (
 // Tensors are packed along channels (one chunk of words per pixel; see
 // fastTensor), so a convolution window is a set of whole chunks that are
 // gathered (im2col) and multiplied like a dense input, and a max-pool is an
-// OR (bipolar) or a bit-sliced maximum of chunks. Images are evaluated in
+// OR (bipolar) or a bit-sliced maximum of chunks. A convolution on the 8-bit
+// input pixels is instead a byte dot product of the raw pixels with the
+// weights as signed bytes (fast_conv8.go). Images are evaluated in
 // blocks, each weight row being applied to a whole block (or a tile of output
 // pixels) before the next row is loaded, and blocks are spread over
 // goroutines. A Fast is immutable once built and safe for concurrent use.
@@ -31,9 +33,10 @@ type Fast struct {
 	stages    []fastStage
 	nLayers   int
 	classes   int
-	maxStride int // the largest per-image packed tensor, in words
-	maxCol    int // the largest gathered convolution window, in words
-	block     int // images per block
+	maxStride int  // the largest per-image packed tensor, in words
+	maxCol    int  // the largest gathered convolution window, in words
+	block     int  // images per block
+	rawInput  bool // the first stage reads the raw pixels (conv8): no need to pack them
 	kern      *kernel
 }
 
@@ -113,6 +116,11 @@ func (l *Dense) compileFast(c *fastCompiler) {
 
 func (l *Conv2D) compileFast(c *fastCompiler) {
 	c.last = newFastConv(c.li, l, c.cur)
+	if in, ok := c.n.Layers[c.li-1].(*Input); ok && in.Bits == 8 {
+		// The raw pixels: the byte kernels, if the weights fit their lanes.
+		c.last.b8, c.last.pad8 = newConv8Matrix(l), l.PadValue
+		c.f.rawInput = c.last.b8 != nil
+	}
 	c.f.maxCol = max(c.f.maxCol, len(c.last.x.c)*c.last.nw)
 	c.f.stages = append(c.f.stages, c.last)
 }
@@ -171,6 +179,8 @@ type fastScratch struct {
 	scores [][]int64
 	col    []uint64 // gathered convolution windows
 	rows   []uint64 // kernel rows of a flat-packed convolution input (rowWords)
+	px     []byte   // the raw pixels of the current block (for conv8)
+	win8   []byte   // a window copied with its padding (conv8)
 }
 
 // newScratch returns buffers for blocks of up to min(count, f.block) images.
@@ -287,7 +297,10 @@ func Eval(n *Network, pixels []byte, count int) ([]Result, error) {
 // layer's output there.
 func (f *Fast) runBlock(sc *fastScratch, pixels []byte, nimg int, res []Result, outs [][]int64) {
 	src, dst := sc.a, sc.b
-	f.in.pack(sc.kern, pixels, nimg, src)
+	sc.px = pixels
+	if outs != nil || !f.rawInput {
+		f.in.pack(sc.kern, pixels, nimg, src)
+	}
 	if outs != nil {
 		outs[0] = f.in.out.decode(src)
 	}

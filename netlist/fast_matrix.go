@@ -36,6 +36,8 @@ type fastMatrix struct {
 	rowConst []int64           // n*wc0*xc0 + xc0*sum_p wc[p]*popcount(row plane p)
 	coef     []int64           // wc[p]*xc[q] at p*len(x.c)+q
 	km       *kernelMatrix     // w for the tile kernels
+	b8       *conv8Matrix      // the byte path of a convolution on 8-bit pixels, or nil
+	pad8     int64             // the pad value of the byte path
 	kt       *kernelThresholds // t for the quantize kernels (thrBits > 1)
 
 	// The consumer: a Threshold layer (thrBits > 0) or the Output layer.

@@ -36,6 +36,10 @@ func (s *fastMatrix) run(src, dst []uint64, nimg int, sc *fastScratch, res []Res
 // runConv gathers the windows of fastConvTile output pixels at a time into
 // sc.col and evaluates them as entries.
 func (s *fastMatrix) runConv(src, dst []uint64, nimg int, sc *fastScratch, res []Result, rec []int64) {
+	if s.b8 != nil {
+		s.runConv8(sc.px, dst, nimg, sc, res, rec)
+		return
+	}
 	cv := s.conv
 	npix := cv.outH * cv.outW
 	colStride := len(s.x.c) * s.nw
@@ -108,6 +112,18 @@ func (s *fastMatrix) gatherAligned(img []uint64, oh, ow int, col []uint64) {
 	cv := s.conv
 	cw, pw := s.in.cw, s.in.planeWords()
 	iw0 := ow*cv.stride - cv.pad.Left
+	if ih0 := oh*cv.stride - cv.pad.Top; ih0 >= 0 && iw0 >= 0 && ih0+cv.kh <= cv.inH && iw0+cv.kw <= cv.inW {
+		// Inside the input: kernel row kh is the run of kw*cw words at
+		// pixel (ih0+kh, iw0).
+		n, rs := cv.kw*cw, cv.inW*cw
+		for q := range s.x.c {
+			src, d := img[q*pw+(ih0*cv.inW+iw0)*cw:], col[q*s.nw:q*s.nw+cv.kh*n]
+			for kh := 0; kh < cv.kh; kh++ {
+				copyWords(d[kh*n:(kh+1)*n], src[kh*rs:kh*rs+n])
+			}
+		}
+		return
+	}
 	lo, hi := max(0, -iw0), min(cv.kw, cv.inW-iw0) // kernel columns inside the input
 	for kh := 0; kh < cv.kh; kh++ {
 		ih := oh*cv.stride - cv.pad.Top + kh
@@ -208,6 +224,14 @@ func (s *fastMatrix) gatherRows(rw, img []uint64, oh, ow int, col []uint64) {
 	}
 }
 
+// copyWords copies src to dst (a few words: a loop, not a memmove call).
+func copyWords(dst, src []uint64) {
+	dst = dst[:len(src)]
+	for i, w := range src {
+		dst[i] = w
+	}
+}
+
 // copyBits ORs the n bits of src starting at bit so into dst starting at bit
 // do; the destination bits must be zero.
 func copyBits(dst []uint64, do int, src []uint64, so, n int) {
@@ -273,25 +297,31 @@ func (s *fastMatrix) entries(src []uint64, st, ne int, sc *fastScratch, sink *fa
 		} else {
 			s.dotsPlanes(sc.kern, src, st, ne, o0, o1, corr, acc)
 		}
-		if sink.rec != nil {
-			for j := 0; j < ne; j++ {
-				e := sink.elem + j*sink.elemStride
-				copy(sink.rec[e+o0:e+o1], acc[j*fastTile:j*fastTile+o1-o0])
-			}
+		s.emit(acc, ne, o0, o1, sc, sink)
+	}
+}
+
+// emit hands the accumulators of rows o0..o1 of ne entries (entry j's at
+// acc[j*fastTile:]) to the sink: the threshold kernels, or the scores.
+func (s *fastMatrix) emit(acc []int64, ne, o0, o1 int, sc *fastScratch, sink *fastSink) {
+	if sink.rec != nil {
+		for j := 0; j < ne; j++ {
+			e := sink.elem + j*sink.elemStride
+			copy(sink.rec[e+o0:e+o1], acc[j*fastTile:j*fastTile+o1-o0])
 		}
-		switch {
-		case s.thrBits == 1:
-			sc.kern.binarize(acc, fastTile, ne, o1-o0, s.mask[o0:o1], s.u[o0:o1], sink.dst[sink.base:], sink.stride, o0/64)
-		case s.thrBits > 1:
-			sc.kern.quantize(acc, fastTile, ne, o0, o1-o0, s.kt, s.thrBits, sink.dst[sink.base:], sink.stride, sink.planeStride, o0/64)
-		default:
-			for j := 0; j < ne; j++ {
-				a := acc[j*fastTile : j*fastTile+o1-o0]
-				sco := sink.scores[j][o0:o1]
-				e0 := sink.elem + j*sink.elemStride // the first element's class index
-				for i, v := range a {
-					sco[i] = v + s.offsets[e0+o0+i]
-				}
+	}
+	switch {
+	case s.thrBits == 1:
+		sc.kern.binarize(acc, fastTile, ne, o1-o0, s.mask[o0:o1], s.u[o0:o1], sink.dst[sink.base:], sink.stride, o0/64)
+	case s.thrBits > 1:
+		sc.kern.quantize(acc, fastTile, ne, o0, o1-o0, s.kt, s.thrBits, sink.dst[sink.base:], sink.stride, sink.planeStride, o0/64)
+	default:
+		for j := 0; j < ne; j++ {
+			a := acc[j*fastTile : j*fastTile+o1-o0]
+			sco := sink.scores[j][o0:o1]
+			e0 := sink.elem + j*sink.elemStride // the first element's class index
+			for i, v := range a {
+				sco[i] = v + s.offsets[e0+o0+i]
 			}
 		}
 	}

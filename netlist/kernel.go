@@ -73,10 +73,13 @@ type kernel struct {
 	// plane j of image b is dst[b*8*nw+j*nw:][:nw].
 	pack8    func(px []byte, size, nimg int, dst []uint64, nw int)
 	quantize func(acc []int64, ast, nimg, c0, rows int, kt *kernelThresholds, nq int, dst []uint64, dstStride, planeStride, wi int)
+	// conv8 computes 32 output channels of a convolution on 8-bit pixels
+	// for nent windows read in place (see goConv8).
+	conv8 func(m *conv8Matrix, q int, x []byte, x0, estep, rstep, nent int, acc []int64, ast int)
 }
 
 // goKernel is the pure-Go kernel, which reads the row-major layout.
-var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize}
+var goKernel = &kernel{name: "go", xor: goXorTile, and: goAndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize, conv8: goConv8}
 
 // kernels lists the kernels this CPU can run, fastest first.
 var kernels = append(archKernels(), goKernel)

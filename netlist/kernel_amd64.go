@@ -10,8 +10,8 @@ const (
 )
 
 var (
-	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize}
-	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: goBinarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize}
+	avx512Kernel = &kernel{name: "avx512", xor: avx512XorTile, and: avx512AndTile, binarize: avx512Binarize, pack1: avx512Pack1, pack8: avx512Pack8, quantize: avx512Quantize, conv8: avx2Conv8}
+	avx2Kernel   = &kernel{name: "avx2", xor: avx2XorTile, and: avx2AndTile, binarize: avx2Binarize, pack1: goPack1, pack8: goPack8, quantize: goQuantize, conv8: avx2Conv8}
 )
 
 // archKernels returns the vector kernels this CPU runs, fastest first.
@@ -73,7 +73,8 @@ func avx2AndTile(m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, c in
 }
 
 // avx2Tile covers the tile with blocks of one group times up to avx2Ents
-// entries; the kernels return popcounts, combined here.
+// entries. An xor block of a whole group writes its accumulators in place;
+// the others return popcounts, combined here.
 func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent int, n int64, acc []int64, ast int) {
 	if nent == 0 || r0 == r1 {
 		return
@@ -86,22 +87,22 @@ func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent in
 		for e := 0; e < nent; e += avx2Ents {
 			E := min(avx2Ents, nent-e)
 			if and {
-				andAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, &out[0])
-			} else {
-				xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, &out[0])
-			}
-			for i := 0; i < E; i++ {
-				a := acc[(e+i)*ast+g*8-r0:][:rows]
-				o := out[i*8 : i*8+rows]
-				if and {
+				andAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, 0, &out[0], 64)
+				for i := 0; i < E; i++ {
+					a, o := acc[(e+i)*ast+g*8-r0:][:rows], out[i*8:i*8+rows]
 					for j, v := range o {
 						a[j] += n * v
 					}
-				} else {
-					for j, v := range o {
-						a[j] = n - 2*v
-					}
 				}
+				continue
+			}
+			if rows == 8 {
+				xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, n, &acc[e*ast+g*8-r0], uintptr(ast*8))
+				continue
+			}
+			xorAVX2(E, w, &x[e*xst], uintptr(xst*8), nw, n, &out[0], 64)
+			for i := 0; i < E; i++ {
+				copy(acc[(e+i)*ast+g*8-r0:][:rows], out[i*8:i*8+rows])
 			}
 		}
 	}
@@ -109,6 +110,31 @@ func avx2Tile(and bool, m *kernelMatrix, p, r0, r1 int, x []uint64, xst, nent in
 
 //go:noescape
 func binarizeAVX512(acc *int64, ast uintptr, nimg int, m *int64, u *int64, nv int, last uint64, dst *uint64, dstStride uintptr)
+
+//go:noescape
+func binarizeAVX2(acc *int64, ast uintptr, nimg int, m *int64, u *int64, nv int, dst *uint64, dstStride uintptr)
+
+// avx2Binarize is goBinarize with VPCMPGTQ and VMOVMSKPD on 4 rows at a
+// time; rows past the last multiple of 4 are added in Go.
+func avx2Binarize(acc []int64, ast, nimg, rows int, m, u []int64, dst []uint64, dstStride, wi int) {
+	checkBinarize(acc, ast, nimg, rows, m, u, dst, dstStride, wi)
+	if nimg == 0 {
+		return
+	}
+	nv := rows / 4
+	binarizeAVX2(&acc[0], uintptr(ast*8), nimg, &m[0], &u[0], nv, &dst[wi], uintptr(dstStride*8))
+	r0 := 4 * nv
+	if r0 == rows {
+		return
+	}
+	for b := 0; b < nimg; b++ {
+		var word uint64
+		for r := r0; r < rows; r++ {
+			word |= uint64(u[r]-(acc[b*ast+r]^m[r])) >> 63 << r
+		}
+		dst[b*dstStride+wi] |= word
+	}
+}
 
 //go:noescape
 func pack1AVX512(px *byte, size int, nimg int, thr uint64, dst *uint64, nw int)

@@ -61,14 +61,14 @@ func xorAVX512(R, E int, w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, 
 }
 
 // xorAVX2 calls the AVX2 xor kernel for one group of 8 rows and E entries.
-func xorAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, out *int64) {
+func xorAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr) {
 	switch E {
 	case 1:
-		xorAVX2x1x1(w, x, xst, nw, out)
+		xorAVX2x1x1(w, x, xst, nw, n, out, ost)
 	case 2:
-		xorAVX2x1x2(w, x, xst, nw, out)
+		xorAVX2x1x2(w, x, xst, nw, n, out, ost)
 	case 3:
-		xorAVX2x1x3(w, x, xst, nw, out)
+		xorAVX2x1x3(w, x, xst, nw, n, out, ost)
 	default:
 		panic("netlist: no AVX2 kernel block")
 	}
@@ -147,13 +147,13 @@ func xorAVX512x4x5(w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, n int6
 func xorAVX512x4x6(w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, n int64, acc *int64, ast uintptr, last uint64)
 
 //go:noescape
-func xorAVX2x1x1(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func xorAVX2x1x1(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 
 //go:noescape
-func xorAVX2x1x2(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func xorAVX2x1x2(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 
 //go:noescape
-func xorAVX2x1x3(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func xorAVX2x1x3(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 
 // andAVX512 calls the AVX-512 and kernel for R groups of 8 rows and E entries.
 func andAVX512(R, E int, w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, n int64, acc *int64, ast uintptr, last uint64) {
@@ -212,14 +212,14 @@ func andAVX512(R, E int, w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, 
 }
 
 // andAVX2 calls the AVX2 and kernel for one group of 8 rows and E entries.
-func andAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, out *int64) {
+func andAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr) {
 	switch E {
 	case 1:
-		andAVX2x1x1(w, x, xst, nw, out)
+		andAVX2x1x1(w, x, xst, nw, n, out, ost)
 	case 2:
-		andAVX2x1x2(w, x, xst, nw, out)
+		andAVX2x1x2(w, x, xst, nw, n, out, ost)
 	case 3:
-		andAVX2x1x3(w, x, xst, nw, out)
+		andAVX2x1x3(w, x, xst, nw, n, out, ost)
 	default:
 		panic("netlist: no AVX2 kernel block")
 	}
@@ -298,10 +298,10 @@ func andAVX512x4x5(w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, n int6
 func andAVX512x4x6(w *uint64, gs uintptr, x *uint64, xst uintptr, nw int, n int64, acc *int64, ast uintptr, last uint64)
 
 //go:noescape
-func andAVX2x1x1(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func andAVX2x1x1(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 
 //go:noescape
-func andAVX2x1x2(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func andAVX2x1x2(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 
 //go:noescape
-func andAVX2x1x3(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+func andAVX2x1x3(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)

@@ -68,9 +68,9 @@ func decls() []byte {
 		}
 		fmt.Fprintf(&b, "\tdefault:\n\t\tpanic(\"netlist: no AVX-512 kernel block\")\n\t}\n}\n")
 		fmt.Fprintf(&b, "\n// %sAVX2 calls the AVX2 %s kernel for one group of 8 rows and E entries.\n", op, op)
-		fmt.Fprintf(&b, "func %sAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, out *int64) {\n\tswitch E {\n", op)
+		fmt.Fprintf(&b, "func %sAVX2(E int, w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr) {\n\tswitch E {\n", op)
 		for e := 1; e <= avx2Ents; e++ {
-			fmt.Fprintf(&b, "\tcase %d:\n\t\t%sAVX2x1x%d(w, x, xst, nw, out)\n", e, op, e)
+			fmt.Fprintf(&b, "\tcase %d:\n\t\t%sAVX2x1x%d(w, x, xst, nw, n, out, ost)\n", e, op, e)
 		}
 		fmt.Fprintf(&b, "\tdefault:\n\t\tpanic(\"netlist: no AVX2 kernel block\")\n\t}\n}\n")
 		for r := 1; r <= avx512Rows; r++ {
@@ -79,7 +79,7 @@ func decls() []byte {
 			}
 		}
 		for e := 1; e <= avx2Ents; e++ {
-			fmt.Fprintf(&b, "\n//go:noescape\nfunc %sAVX2x1x%d(w *uint64, x *uint64, xst uintptr, nw int, out *int64)\n", op, e)
+			fmt.Fprintf(&b, "\n//go:noescape\nfunc %sAVX2x1x%d(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)\n", op, e)
 		}
 	}
 	src, err := format.Source(b.Bytes())
@@ -187,18 +187,19 @@ func avx512(b *bytes.Buffer, and bool, R, E int) {
 
 // avx2 writes
 //
-//	func xorAVX2x1xE(w *uint64, x *uint64, xst uintptr, nw int, out *int64)
+//	func xorAVX2x1xE(w *uint64, x *uint64, xst uintptr, nw int, n int64, out *int64, ost uintptr)
 //
 // (and andAVX2x1xE): for rows j < 8 of one group (word k of row j at
 // w + k*64 + j*8 bytes) and entries e < E (words at x + e*xst bytes), it
-// stores popcount(w_row ^ x_e) (or &) to out[e*8+j]. Popcounts use the
+// stores n - 2*popcount(w_row ^ x_e) (and: popcount(w_row & x_e); n is
+// unused) to the int64 at out + e*ost + j*8 bytes. Popcounts use the
 // nibble lookup (VPSHUFB) into byte counters, which are widened with
 // VPSADBW every 31 words, before a byte can overflow.
 func avx2(b *bytes.Buffer, and bool, E int) {
 	p := func(f string, a ...any) { fmt.Fprintf(b, "\t"+f+"\n", a...) }
 	name := fmt.Sprintf("%sAVX2x1x%d", opName(and), E)
 	fmt.Fprintf(b, "\n// func %s(w *uint64, x *uint64, xst uintptr, nw int, out *int64)\n", name)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-40\n", name)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
 	p("MOVQ w+0(FP), AX")
 	p("MOVQ x+8(FP), SI")
 	p("MOVQ xst+16(FP), R13")
@@ -207,7 +208,8 @@ func avx2(b *bytes.Buffer, and bool, E int) {
 	}
 	p("MOVQ nw+24(FP), R13")
 	p("SHLQ $3, R13")
-	p("MOVQ out+32(FP), DI")
+	p("MOVQ out+40(FP), DI")
+	p("MOVQ ost+48(FP), R11")
 	// Y6: nibble popcount table; Y7: 0x0f bytes; Y0..Y5: byte counters.
 	p("MOVQ $0x0302020102010100, CX")
 	p("VMOVQ CX, X6")
@@ -219,7 +221,7 @@ func avx2(b *bytes.Buffer, and bool, E int) {
 	p("VPBROADCASTQ X7, Y7")
 	p("VPXOR Y8, Y8, Y8")
 	for i := 0; i < 2*E; i++ {
-		p("VMOVDQU Y8, %d(DI)", 32*i)
+		p("VMOVDQU Y8, %s", avx2Out(i))
 	}
 	p("XORQ DX, DX")
 	p("TESTQ R13, R13")
@@ -259,12 +261,38 @@ func avx2(b *bytes.Buffer, and bool, E int) {
 	p("VPXOR Y11, Y11, Y11")
 	for i := 0; i < 2*E; i++ {
 		p("VPSADBW Y11, Y%d, Y%d", i, i)
-		p("VPADDQ %d(DI), Y%d, Y%d", 32*i, i, i)
-		p("VMOVDQU Y%d, %d(DI)", i, 32*i)
+		p("VPADDQ %s, Y%d, Y%d", avx2Out(i), i, i)
+		p("VMOVDQU Y%d, %s", i, avx2Out(i))
 	}
 	p("CMPQ DX, R13")
 	p("JB chunk")
 	fmt.Fprintf(b, "done:\n")
+	if !and {
+		// out = n - 2*popcount.
+		p("MOVQ n+32(FP), CX")
+		p("VMOVQ CX, X8")
+		p("VPBROADCASTQ X8, Y8")
+		for i := 0; i < 2*E; i++ {
+			p("VMOVDQU %s, Y%d", avx2Out(i), i)
+			p("VPSLLQ $1, Y%d, Y%d", i, i)
+			p("VPSUBQ Y%d, Y8, Y%d", i, i)
+			p("VMOVDQU Y%d, %s", i, avx2Out(i))
+		}
+	}
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// avx2Out is the address of the AVX2 kernels' accumulator vector i (rows
+// 4*(i%2).. of entry i/2): entry e at DI + e*R11.
+func avx2Out(i int) string {
+	e, off := i/2, 32*(i%2)
+	switch e {
+	case 0:
+		return fmt.Sprintf("%d(DI)", off)
+	case 1:
+		return fmt.Sprintf("%d(DI)(R11*1)", off)
+	default:
+		return fmt.Sprintf("%d(DI)(R11*2)", off)
+	}
 }
