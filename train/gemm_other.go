@@ -2,8 +2,8 @@
 
 package train
 
-// useAsm is false: only amd64 has an assembly micro-kernel.
-var useAsm = false
+// useAsm and useAVX2 are false: only amd64 has assembly micro-kernels.
+var useAsm, useAVX2 = false, false
 
 func kernel(kc int, a, b, c []float32, ldc int, acc bool) { kernelGo(kc, a, b, c, ldc, acc) }
 

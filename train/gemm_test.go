@@ -3,7 +3,9 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -48,15 +50,12 @@ func TestGemm(t *testing.T) {
 		{250, 1100, 513, true, true, false, 2},
 		{5, 10, 0, false, false, false, 2},
 	}
-	asm := useAsm
-	defer func() { useAsm = asm }()
+	defer setKernels(kernelMode{useAsm, useAVX2})
+	modes := append([]kernelMode{{}}, asmModes()...)
 	for _, tt := range tests {
-		for _, kern := range []bool{false, true} {
-			if kern && !asm {
-				continue
-			}
-			useAsm = kern
-			name := fmt.Sprintf("m=%d/n=%d/k=%d/tA=%v/tB=%v/acc=%v/threads=%d/asm=%v", tt.m, tt.n, tt.k, tt.transA, tt.transB, tt.acc, tt.threads, kern)
+		for _, md := range modes {
+			setKernels(md)
+			name := fmt.Sprintf("m=%d/n=%d/k=%d/tA=%v/tB=%v/acc=%v/threads=%d/%v", tt.m, tt.n, tt.k, tt.transA, tt.transB, tt.acc, tt.threads, md)
 			t.Run(name, func(t *testing.T) {
 				ad, bd := randSlice(rng, tt.m*tt.k), randSlice(rng, tt.k*tt.n)
 				a, b := rowMajor(ad, tt.k), rowMajor(bd, tt.n)
@@ -101,9 +100,94 @@ func TestGemmThreadInvariant(t *testing.T) {
 	}
 }
 
+// kernelMode is a choice of micro-kernel: AVX-512, AVX2 or (neither) Go.
+type kernelMode struct{ avx512, avx2 bool }
+
+func (k kernelMode) String() string {
+	switch {
+	case k.avx512:
+		return "avx512"
+	case k.avx2:
+		return "avx2"
+	}
+	return "go"
+}
+
+// asmModes lists the assembly kernels this CPU runs, as the CPU detection
+// found them (the tests restore that with setKernels).
+var asmModes = func() func() []kernelMode {
+	var ms []kernelMode
+	if useAsm {
+		ms = append(ms, kernelMode{avx512: true})
+	}
+	if useAVX2 {
+		ms = append(ms, kernelMode{avx2: true})
+	}
+	return func() []kernelMode { return ms }
+}()
+
+func setKernels(k kernelMode) { useAsm, useAVX2 = k.avx512, k.avx2 }
+
+// fmaRef is the micro-kernel's definition for the fused kernels: per
+// element of C, t = fma(a_k, b_k, t) from t = 0 for k = 0..kc-1, each fused
+// multiply-add rounded once to float32 (computed exactly with big.Float),
+// then C = t, or C = C + t if acc.
+func fmaRef(kc int, a, b, c []float32, ldc int, acc bool) {
+	for i := 0; i < gemmMR; i++ {
+		for j := 0; j < gemmNR; j++ {
+			var t float32
+			for kk := 0; kk < kc; kk++ {
+				x := new(big.Float).SetFloat64(float64(a[kk*gemmMR+i]))
+				x.Mul(x, big.NewFloat(float64(b[kk*gemmNR+j])))
+				x.Add(x, big.NewFloat(float64(t)))
+				t, _ = x.Float32()
+			}
+			if acc {
+				t += c[i*ldc+j]
+			}
+			c[i*ldc+j] = t
+		}
+	}
+}
+
+// TestKernelAVX2MatchesFMA: the AVX2 micro-kernel gives exactly the bits of
+// fmaRef (the AVX-512 kernel's operations), signed zeros and subnormals
+// included.
+func TestKernelAVX2MatchesFMA(t *testing.T) {
+	if !slices.Contains(asmModes(), kernelMode{avx2: true}) {
+		t.Skip("no AVX2+FMA on this CPU")
+	}
+	defer setKernels(kernelMode{useAsm, useAVX2})
+	setKernels(kernelMode{avx2: true})
+	rng := rand.New(rand.NewPCG(9, 10))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 1e-20, 1}
+	for _, kc := range []int{0, 1, 2, 3, 17, 256} {
+		for _, acc := range []bool{false, true} {
+			a, b := randSlice(rng, gemmMR*kc), randSlice(rng, gemmNR*kc)
+			for _, s := range [][]float32{a, b} {
+				for i := range s {
+					if rng.IntN(8) == 0 {
+						s[i] = special[rng.IntN(len(special))]
+					}
+				}
+			}
+			ldc := gemmNR + 5
+			c0 := randSlice(rng, gemmMR*ldc)
+			got, want := slices.Clone(c0), slices.Clone(c0)
+			kernel(kc, a, b, got, ldc, acc)
+			fmaRef(kc, a, b, want, ldc, acc)
+			for i := range got {
+				if g, w := math.Float32bits(got[i]), math.Float32bits(want[i]); g != w {
+					t.Fatalf("kc=%d acc=%v: element %d: avx2 %v (%#x), exact fma %v (%#x)", kc, acc, i, got[i], g, want[i], w)
+				}
+			}
+		}
+	}
+}
+
 func TestKernelAsmMatchesGo(t *testing.T) {
 	if !useAsm {
-		t.Skip("no assembly kernel on this CPU")
+		t.Skip("no AVX-512 kernel on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, kc := range []int{1, 2, 17, 256} {
@@ -179,4 +263,19 @@ func BenchmarkGemmConv(b *testing.B) {
 			b.ReportMetric(2*m*n*k*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
 		})
 	}
+}
+
+// BenchmarkKernel runs the micro-kernel alone on L1-resident panels
+// (kc = KC), reporting GFLOP per CPU second.
+func BenchmarkKernel(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	a, bp := randSlice(rng, gemmMR*gemmKC), randSlice(rng, gemmNR*gemmKC)
+	c := make([]float32, gemmMR*gemmNR)
+	cpu0 := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		kernel(gemmKC, a, bp, c, gemmNR, true)
+	}
+	fl := 2 * float64(gemmMR*gemmNR*gemmKC) * float64(b.N)
+	b.ReportMetric(fl/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	b.ReportMetric(fl/(cpuSeconds()-cpu0)/1e9, "GFLOP/cpu-s")
 }
