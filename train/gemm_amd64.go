@@ -42,6 +42,12 @@ func kernel(kc int, a, b, c []float32, ldc int, acc bool) {
 	kernel6x16(kc, &a[6], &b[16], &c[6*ldc+16], ldc, acc)
 }
 
+// scatterF32 is implemented in scatter_amd64.s: dst[k*stride] = src[k]
+// for k < n (n > 0).
+//
+//go:noescape
+func scatterF32(dst, src *float32, n, stride int)
+
 // adamAVX512 is implemented in adam_amd64.s: the Adam update of n elements
 // (a multiple of 16) with constants k = {b1, 1-b1, b2, 1-b2, lrt, eps, lo,
 // hi}.

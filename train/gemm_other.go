@@ -8,3 +8,5 @@ var useAsm, useAVX2 = false, false
 func kernel(kc int, a, b, c []float32, ldc int, acc bool) { kernelGo(kc, a, b, c, ldc, acc) }
 
 func adamVec(p, g, m, v []float32, k *[8]float32) int { return 0 }
+
+func scatterF32(dst, src *float32, n, stride int) { panic("unreachable") }

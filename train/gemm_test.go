@@ -81,6 +81,38 @@ func TestGemm(t *testing.T) {
 	}
 }
 
+// TestGemmTallSameBits: packing B whole (gemmTall) gives the bits of the
+// streaming loop, for plain and patch operands, with and without acc.
+func TestGemmTallSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	g := ConvShape{ConvSpec: ConvSpec{Out: 40, K: 3, Stride: 1}, InC: 24, InH: 9, InW: 8, OH: 7, OW: 6}
+	x := randSlice(rng, 5*9*8*24)
+	pm := 5 * 7 * 6
+	for _, tt := range []struct {
+		m, n, k int
+		a, b    matView
+	}{
+		{130, 70, 600, rowMajor(randSlice(rng, 130*600), 600), transposed(randSlice(rng, 70*600), 600)},
+		{pm, 40, 216, patches(x, &g, 0.5), transposed(randSlice(rng, 40*216), 216)},
+		{25, 1100, 300, rowMajor(randSlice(rng, 25*300), 300), rowMajor(randSlice(rng, 300*1100), 1100)},
+	} {
+		for _, acc := range []bool{false, true} {
+			c0 := randSlice(rng, tt.m*tt.n)
+			got, want := slices.Clone(c0), slices.Clone(c0)
+			gemm(tt.m, tt.n, tt.k, tt.a, tt.b, got, tt.n, acc, 2)
+			lim := gemmWholeB
+			gemmWholeB = 0
+			gemm(tt.m, tt.n, tt.k, tt.a, tt.b, want, tt.n, acc, 2)
+			gemmWholeB = lim
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("m=%d n=%d k=%d acc=%v: element %d: %v, streaming %v", tt.m, tt.n, tt.k, acc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestGemmThreadInvariant checks that the thread count does not change a
 // single bit of the result (determinism across --threads).
 func TestGemmThreadInvariant(t *testing.T) {
@@ -278,4 +310,25 @@ func BenchmarkKernel(b *testing.B) {
 	fl := 2 * float64(gemmMR*gemmNR*gemmKC) * float64(b.N)
 	b.ReportMetric(fl/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(fl/(cpuSeconds()-cpu0)/1e9, "GFLOP/cpu-s")
+}
+
+// BenchmarkGemmBlock runs the macro-kernel (gemmBlock) on packed blocks
+// (mc x KC times KC x nc), reporting GFLOP per CPU second: the micro-kernel
+// with the caches of real blocks, for choosing MC and NC.
+func BenchmarkGemmBlock(b *testing.B) {
+	for _, mc := range []int{48, 120, 240} {
+		for _, nc := range []int{64, 256, 576, 1024} {
+			b.Run(fmt.Sprintf("mc=%d/nc=%d", mc, nc), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				w := &gemmWork{a: randSlice(rng, mc*gemmKC), b: randSlice(rng, gemmKC*nc)}
+				c := make([]float32, mc*nc)
+				cpu0 := cpuSeconds()
+				for i := 0; i < b.N; i++ {
+					gemmBlock(w.a, w.b, mc, nc, gemmKC, c, nc, true, &w.tile)
+				}
+				fl := 2 * float64(mc*nc*gemmKC) * float64(b.N)
+				b.ReportMetric(fl/(cpuSeconds()-cpu0)/1e9, "GFLOP/cpu-s")
+			})
+		}
+	}
 }
