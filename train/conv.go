@@ -32,7 +32,7 @@ type Conv struct {
 	L        *Layer
 
 	x    []float32 // this batch's input (owned by the previous stage or the batch)
-	dcol []float32 // gradient of the patches, rows*OH*OW x K*K*InC
+	dcol []float32 // gradient of the patches of a chunk of images per goroutine (inputGrad)
 	yp   []float32 // pooled batch-norm output (nil without a pool)
 	idx  []int32   // argmax of each pool window (index into L.c.y)
 	a    []float32 // activations, rows x PH*PW*OutC
@@ -128,9 +128,40 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	if dx == nil {
 		return
 	}
-	c.dcol = growF32(c.dcol, n*l.In)
-	gemm(n, l.In, l.Out, rowMajor(dy, l.Out), rowMajor(l.wq, l.In), c.dcol, l.In, false, th)
-	col2im(dx, c.dcol, rows, &c.ConvShape, th)
+	c.inputGrad(dx, dy, rows, th)
+}
+
+// inputGrad computes dL/dx (rows images) from dL/dz in dy: the patch
+// gradient dy·Wq, summed back into dx by col2im. Chunks of images (about
+// 2*MC patch rows) are done one at a time on each goroutine, so that the
+// patch gradient stays in cache instead of being written out for the whole
+// batch (it is K*K times the size of dx). Each element is the same sum
+// either way, so the bits do not depend on the chunks or the threads.
+func (c *Conv) inputGrad(dx, dy []float32, rows, threads int) {
+	l := c.L
+	px := c.pixels()
+	chunk := max(1, min(rows, (2*gemmMC+px-1)/px))
+	parts := split(rows, chunk, threads)
+	if len(parts) < max(1, threads) { // small layers: parallel products instead
+		c.dcol = growF32(c.dcol, rows*px*l.In)
+		gemm(rows*px, l.In, l.Out, rowMajor(dy, l.Out), rowMajor(l.wq, l.In), c.dcol, l.In, false, threads)
+		col2im(dx, c.dcol, rows, &c.ConvShape, threads)
+		return
+	}
+	per := chunk * px * l.In
+	c.dcol = growF32(c.dcol, len(parts)*per)
+	var wg sync.WaitGroup
+	for t, r := range parts {
+		buf := c.dcol[t*per : (t+1)*per]
+		wg.Go(func() {
+			for b0 := r[0]; b0 < r[1]; b0 += chunk {
+				nb := min(chunk, r[1]-b0)
+				gemmSerial(nb*px, l.In, l.Out, rowMajor(dy[b0*px*l.Out:], l.Out), rowMajor(l.wq, l.In), buf, l.In, false)
+				col2im(dx[b0*c.inSize():], buf, nb, &c.ConvShape, 1)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // im2col writes the patches (the matrix patchView reads on the fly; kept
