@@ -98,11 +98,18 @@ func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
 	l.bnForward(rows*c.pixels(), cfg.ShiftBN, th)
 	y := l.c.y[:n*c.Out]
 	if c.Pool > 0 {
-		maxPoolForward(c.yp, c.idx, y, rows, c.OH, c.OW, c.Out, c.Pool)
+		in, out := c.pixels()*c.Out, c.outSize()
+		parallelImages(rows, in, th, func(b int) {
+			maxPoolForward(c.yp[b*out:(b+1)*out], c.idx[b*out:(b+1)*out], y[b*in:(b+1)*in], 1, c.OH, c.OW, c.Out, c.Pool)
+			for i := range c.idx[b*out : (b+1)*out] {
+				c.idx[b*out+i] += int32(b * in)
+			}
+		})
 		y = c.yp
 	}
-	activate(c.a, y, l.ABits)
-	return c.a[:rows*c.outSize()]
+	a := c.a[:rows*c.outSize()]
+	parallelRange(len(a), th, func(lo, hi int) { activate(a[lo:hi], y[lo:hi], l.ABits) })
+	return a
 }
 
 // backward turns dL/da in c.da into the weight and batch-norm gradients
@@ -114,11 +121,20 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	da := c.da[:rows*c.outSize()]
 	dy := c.dy[:n*c.Out]
 	if c.Pool > 0 {
-		activateGrad(da, c.yp, l.ABits)
-		maxPoolBackward(dy, c.idx, da)
+		in, out := c.pixels()*c.Out, c.outSize()
+		parallelImages(rows, in, th, func(b int) {
+			activateGrad(da[b*out:(b+1)*out], c.yp[b*out:(b+1)*out], l.ABits)
+			maxPoolBackward(dy[b*in:(b+1)*in], c.idx[b*out:(b+1)*out], da[b*out:(b+1)*out], b*in)
+		})
 	} else {
-		activateGrad(da, l.c.y[:n*c.Out], l.ABits)
-		copy(dy, da)
+		y := l.c.y[:n*c.Out]
+		parallelRange(len(dy), th, func(lo, hi int) {
+			for i := lo; i < hi; i += 4096 { // a block stays in L1 between the two
+				j := min(hi, i+4096)
+				copy(dy[i:j], da[i:j])
+				activateGrad(dy[i:j], y[i:j], l.ABits)
+			}
+		})
 	}
 	l.bnBackward(dy, n, cfg.ShiftBN, th)
 	if cfg.GBits > 0 {

@@ -195,7 +195,7 @@ func TestConvGradient(t *testing.T) {
 			forward()
 			dy := c.dy[:rows*c.pixels()*s.Out]
 			if s.Pool > 0 {
-				maxPoolBackward(dy, c.idx, r)
+				maxPoolBackward(dy, c.idx, r, 0)
 			} else {
 				copy(dy, r)
 			}
@@ -250,7 +250,7 @@ func TestMaxPoolGradient(t *testing.T) {
 		}
 	}
 	d := make([]float32, len(y))
-	maxPoolBackward(d, idx, r)
+	maxPoolBackward(d, idx, r, 0)
 	fdCheck(t, "dL/dy", y, d, f, rng)
 }
 
