@@ -248,11 +248,7 @@ func col2im(dx, dcol []float32, rows int, g *ConvShape, threads int) {
 						if iw < 0 || iw >= g.InW {
 							continue
 						}
-						d := xb[(ih*g.InW+iw)*ic : (ih*g.InW+iw+1)*ic]
-						s := src[(kh*g.K+kw)*ic : (kh*g.K+kw+1)*ic]
-						for j, v := range s {
-							d[j] += v
-						}
+						addTo(xb[(ih*g.InW+iw)*ic:(ih*g.InW+iw+1)*ic], src[(kh*g.K+kw)*ic:(kh*g.K+kw+1)*ic])
 					}
 				}
 			}

@@ -48,6 +48,27 @@ func kernel(kc int, a, b, c []float32, ldc int, acc bool) {
 //go:noescape
 func scatterF32(dst, src *float32, n, stride int)
 
+// addF32 is implemented in scatter_amd64.s: dst[i] += src[i] for i < n
+// (AVX2).
+//
+//go:noescape
+func addF32(dst, src *float32, n int)
+
+// addTo adds src to dst elementwise (float32 adds).
+func addTo(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	dst = dst[:len(src)]
+	if useAVX2 || useAsm {
+		addF32(&dst[0], &src[0], len(src))
+		return
+	}
+	for j, v := range src {
+		dst[j] += v
+	}
+}
+
 // adamAVX512 is implemented in adam_amd64.s: the Adam update of n elements
 // (a multiple of 16) with constants k = {b1, 1-b1, b2, 1-b2, lrt, eps, lo,
 // hi}.

@@ -10,3 +10,11 @@ func kernel(kc int, a, b, c []float32, ldc int, acc bool) { kernelGo(kc, a, b, c
 func adamVec(p, g, m, v []float32, k *[8]float32) int { return 0 }
 
 func scatterF32(dst, src *float32, n, stride int) { panic("unreachable") }
+
+// addTo adds src to dst elementwise (float32 adds).
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for j, v := range src {
+		dst[j] += v
+	}
+}

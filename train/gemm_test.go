@@ -332,3 +332,31 @@ func BenchmarkGemmBlock(b *testing.B) {
 		}
 	}
 }
+
+// TestAddToScatter: addTo and copyStrided (assembly on amd64) give the
+// bits of their plain loops, for lengths around the vector width.
+func TestAddToScatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{1, 3, 7, 8, 9, 16, 31, 64, 100} {
+		d, s := randSlice(rng, n), randSlice(rng, n)
+		got, want := slices.Clone(d), slices.Clone(d)
+		addTo(got, s)
+		for j, v := range s {
+			want[j] += v
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("addTo n=%d differs", n)
+		}
+		for _, stride := range []int{1, 12, 32} {
+			got, want := randSlice(rng, n*stride), make([]float32, n*stride)
+			copy(want, got)
+			copyStrided(got, stride, s)
+			for k, v := range s {
+				want[k*stride] = v
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("copyStrided n=%d stride=%d differs", n, stride)
+			}
+		}
+	}
+}

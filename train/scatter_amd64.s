@@ -39,3 +39,35 @@ one:
 	JMP one
 done:
 	RET
+
+// func addF32(dst, src *float32, n int)
+// dst[i] += src[i] for i < n (col2im's sums), 8 floats per AVX2 step; each
+// element is one float32 add, as in the Go loop.
+TEXT ·addF32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	CMPQ CX, $8
+	JLT tail
+eight:
+	VMOVUPS (DI), Y0
+	VADDPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	CMPQ CX, $8
+	JGE eight
+	VZEROUPPER
+tail:
+	TESTQ CX, CX
+	JZ adone
+	MOVSS (DI), X0
+	ADDSS (SI), X0
+	MOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ $4, SI
+	DECQ CX
+	JMP tail
+adone:
+	RET
