@@ -168,8 +168,8 @@ func cpuSeconds() float64 {
 // BenchmarkCNVPhases breaks a cnv training step (batch 100, random
 // 32x32x3 images) into its heavy phases, run one at a time on the model's
 // own buffers after a real step: per convolution the forward product, the
-// weight-gradient product, the input-gradient product with col2im, batch
-// norm forward and backward. Each is reported as CPU milliseconds per step
+// weight gradient, the input gradient (product and col2im), batch norm
+// forward and backward. Each is reported as CPU milliseconds per step
 // (both cores' time), with the products' GFLOP per CPU second.
 func BenchmarkCNVPhases(b *testing.B) {
 	cfg, _ := DefaultConfig("cnv")
@@ -191,7 +191,6 @@ func BenchmarkCNVPhases(b *testing.B) {
 		l := c.L
 		np := rows * c.pixels()
 		mac := float64(np * l.In * l.Out)
-		dcol := make([]float32, np*l.In)
 		dx := make([]float32, rows*c.inSize())
 		for _, ph := range []struct {
 			name string
@@ -204,10 +203,7 @@ func BenchmarkCNVPhases(b *testing.B) {
 			{"dW", mac, func() {
 				gemm(l.Out, l.In, np, transposed(c.dy, l.Out), patches(c.x, &c.ConvShape, c.PadValue), l.gW, l.In, false, th)
 			}},
-			{"dx", mac, func() {
-				gemm(np, l.In, l.Out, rowMajor(c.dy, l.Out), rowMajor(l.wq, l.In), dcol, l.In, false, th)
-				col2im(dx, dcol, rows, &c.ConvShape, th)
-			}},
+			{"dx", mac, func() { c.inputGrad(dx, c.dy, rows, th) }},
 			{"bnfwd", 0, func() { l.bnForward(np, false, th) }},
 			{"bnbwd", 0, func() { l.bnBackward(c.dy, np, false, th) }},
 		} {
