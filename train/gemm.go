@@ -173,17 +173,22 @@ func roundUp(n, a int) int { return (n + a - 1) / a * a }
 // gemmBlock multiplies the packed mc x kc block of A (pa) by the packed
 // kc x nc block of B (pb) into C.
 func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc bool, tile *[gemmMR * gemmNR]float32) {
+	rows := rowwiseA()
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
 		bp := pb[jr*kc : jr*kc+gemmNR*kc]
 		for ir := 0; ir < mc; ir += gemmMR {
 			mr := min(gemmMR, mc-ir)
 			ap := pa[ir*kc : ir*kc+gemmMR*kc]
+			kern := kernel
+			if rows {
+				kern = kernelRows
+			}
 			if mr == gemmMR && nr == gemmNR {
-				kernel(kc, ap, bp, c[ir*ldc+jr:], ldc, acc)
+				kern(kc, ap, bp, c[ir*ldc+jr:], ldc, acc)
 				continue
 			}
-			kernel(kc, ap, bp, tile[:], gemmNR, false)
+			kern(kc, ap, bp, tile[:], gemmNR, false)
 			for i := 0; i < mr; i++ {
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nr]
 				src := tile[i*gemmNR : i*gemmNR+nr]
@@ -202,6 +207,10 @@ func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc bool,
 // packA copies A[ic:ic+mc, pc:pc+kc] into micro-panels of MR rows: panel p
 // holds, for each kk, the MR values A[ic+p*MR+r, pc+kk] (zero past mc).
 func packA(dst []float32, a matView, ic, pc, mc, kc int) {
+	if rowwiseA() {
+		packARows(dst, a, ic, pc, mc, kc)
+		return
+	}
 	for p := 0; p*gemmMR < mc; p++ {
 		panel := dst[p*gemmMR*kc : (p+1)*gemmMR*kc]
 		rows := min(gemmMR, mc-p*gemmMR)
@@ -227,6 +236,40 @@ func packA(dst []float32, a matView, ic, pc, mc, kc int) {
 			}
 			for kk := 0; kk < kc; kk++ {
 				panel[kk*gemmMR+r] = a.data[base+kk*a.cs]
+			}
+		}
+	}
+}
+
+// packARows is packA's row-wise layout (rowwiseA): panel p holds the rows
+// A[ic+p*MR+r, pc:pc+kc] one after the other (zero rows past mc).
+func packARows(dst []float32, a matView, ic, pc, mc, kc int) {
+	for p := 0; p*gemmMR < mc; p++ {
+		panel := dst[p*gemmMR*kc : (p+1)*gemmMR*kc]
+		rows := min(gemmMR, mc-p*gemmMR)
+		clear(panel[rows*kc:])
+		i0 := ic + p*gemmMR
+		switch {
+		case a.patch != nil:
+			for r := 0; r < rows; r++ {
+				a.patch.row(panel[r*kc:(r+1)*kc], a.r0+i0+r, a.c0+pc)
+			}
+		case a.cs == 1:
+			for r := 0; r < rows; r++ {
+				base := (i0+r)*a.rs + pc
+				copy(panel[r*kc:(r+1)*kc], a.data[base:base+kc])
+			}
+		case a.rs == 1: // a transposed matrix: rows are contiguous per kk
+			for kk := 0; kk < kc; kk++ {
+				base := i0 + (pc+kk)*a.cs
+				copyStrided(panel[kk:], kc, a.data[base:base+rows])
+			}
+		default:
+			for r := 0; r < rows; r++ {
+				base := (i0+r)*a.rs + pc*a.cs
+				for kk := 0; kk < kc; kk++ {
+					panel[r*kc+kk] = a.data[base+kk*a.cs]
+				}
 			}
 		}
 	}

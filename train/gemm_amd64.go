@@ -22,6 +22,35 @@ func kernel12x32(kc int, a, b, c *float32, ldc int, acc bool)
 //go:noescape
 func kernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
 
+// kernel6x16r is kernel6x16 for A packed by rows (gemm_avx2_amd64.s).
+//
+//go:noescape
+func kernel6x16r(kc int, a, b, c *float32, ldc int, acc bool, lda int)
+
+// rowwiseA reports whether packA packs A by rows (panel[r*kc+kk]) for
+// kernelRows rather than interleaved (panel[kk*MR+r]): with the AVX2
+// kernel, whose broadcasts can come from six row pointers, so that packing
+// a row-major A or patch rows is a plain copy instead of a scatter.
+func rowwiseA() bool { return useAVX2 && !useAsm && !noRowwiseA }
+
+// noRowwiseA turns the row-wise packing off (tests).
+var noRowwiseA bool
+
+// kernelRows is kernel for an A panel packed by rows.
+func kernelRows(kc int, a, b, c []float32, ldc int, acc bool) {
+	if kc == 0 {
+		kernelGo(kc, a, b, c, ldc, acc)
+		return
+	}
+	_ = a[gemmMR*kc-1]
+	_ = b[gemmNR*kc-1]
+	_ = c[(gemmMR-1)*ldc+gemmNR-1]
+	kernel6x16r(kc, &a[0], &b[0], &c[0], ldc, acc, kc)
+	kernel6x16r(kc, &a[6*kc], &b[0], &c[6*ldc], ldc, acc, kc)
+	kernel6x16r(kc, &a[0], &b[16], &c[16], ldc, acc, kc)
+	kernel6x16r(kc, &a[6*kc], &b[16], &c[6*ldc+16], ldc, acc, kc)
+}
+
 // kernel runs the micro-kernel on packed panels a (MR x kc) and b (kc x NR)
 // into c.
 func kernel(kc int, a, b, c []float32, ldc int, acc bool) {

@@ -18,3 +18,9 @@ func addTo(dst, src []float32) {
 		dst[j] += v
 	}
 }
+
+func rowwiseA() bool { return false }
+
+var noRowwiseA bool
+
+func kernelRows(kc int, a, b, c []float32, ldc int, acc bool) { panic("unreachable") }

@@ -113,6 +113,41 @@ func TestGemmTallSameBits(t *testing.T) {
 	}
 }
 
+// TestGemmRowwiseSameBits: packing A by rows for the AVX2 row kernel gives
+// the bits of the interleaved packing, for row-major, transposed, strided
+// and patch operands with partial tiles.
+func TestGemmRowwiseSameBits(t *testing.T) {
+	if !rowwiseA() {
+		t.Skip("no row-wise packing on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	g := ConvShape{ConvSpec: ConvSpec{Out: 40, K: 3, Stride: 2, Pad: 1}, InC: 24, InH: 9, InW: 8, OH: 5, OW: 4}
+	x := randSlice(rng, 5*9*8*24)
+	for _, tt := range []struct {
+		m, n, k int
+		a, b    matView
+	}{
+		{130, 70, 600, rowMajor(randSlice(rng, 130*600), 600), transposed(randSlice(rng, 70*600), 600)},
+		{61, 75, 300, transposed(randSlice(rng, 61*300), 61), rowMajor(randSlice(rng, 300*75), 75)},
+		{5 * 5 * 4, 40, 216, patches(x, &g, 0.5), transposed(randSlice(rng, 40*216), 216)},
+		{25, 33, 40, matView{data: randSlice(rng, 25*40*3), rs: 120, cs: 3}, rowMajor(randSlice(rng, 40*33), 33)},
+	} {
+		for _, acc := range []bool{false, true} {
+			c0 := randSlice(rng, tt.m*tt.n)
+			got, want := slices.Clone(c0), slices.Clone(c0)
+			gemm(tt.m, tt.n, tt.k, tt.a, tt.b, got, tt.n, acc, 2)
+			noRowwiseA = true
+			gemm(tt.m, tt.n, tt.k, tt.a, tt.b, want, tt.n, acc, 2)
+			noRowwiseA = false
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("m=%d n=%d k=%d acc=%v: element %d: row-wise %v, interleaved %v", tt.m, tt.n, tt.k, acc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestGemmThreadInvariant checks that the thread count does not change a
 // single bit of the result (determinism across --threads).
 func TestGemmThreadInvariant(t *testing.T) {
