@@ -131,8 +131,8 @@ func gemmSerial(m, n, k int, a, b matView, c []float32, ldc int, acc bool) {
 			accum := acc || pc > 0
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(w.a, a, ic, pc, mc, kc)
-				gemmBlock(w.a, w.b, mc, nc, kc, c[ic*ldc+jc:], ldc, accum, &w.tile)
+				rows := packA(w.a, a, ic, pc, mc, kc)
+				gemmBlock(w.a, w.b, mc, nc, kc, c[ic*ldc+jc:], ldc, accum, rows, &w.tile)
 			}
 		}
 	}
@@ -162,18 +162,17 @@ func gemmTall(w *gemmWork, m, nc, k int, a, b matView, c []float32, ldc int, acc
 		mc := min(gemmMC, m-ic)
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
-			packA(w.a, a, ic, pc, mc, kc)
-			gemmBlock(w.a, w.whole[pc*np:], mc, nc, kc, c[ic*ldc:], ldc, acc || pc > 0, &w.tile)
+			rows := packA(w.a, a, ic, pc, mc, kc)
+			gemmBlock(w.a, w.whole[pc*np:], mc, nc, kc, c[ic*ldc:], ldc, acc || pc > 0, rows, &w.tile)
 		}
 	}
 }
 
 func roundUp(n, a int) int { return (n + a - 1) / a * a }
 
-// gemmBlock multiplies the packed mc x kc block of A (pa) by the packed
-// kc x nc block of B (pb) into C.
-func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc bool, tile *[gemmMR * gemmNR]float32) {
-	rows := rowwiseA()
+// gemmBlock multiplies the packed mc x kc block of A (pa; packed by rows
+// if rows) by the packed kc x nc block of B (pb) into C.
+func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc, rows bool, tile *[gemmMR * gemmNR]float32) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
 		bp := pb[jr*kc : jr*kc+gemmNR*kc]
@@ -206,10 +205,14 @@ func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc bool,
 
 // packA copies A[ic:ic+mc, pc:pc+kc] into micro-panels of MR rows: panel p
 // holds, for each kk, the MR values A[ic+p*MR+r, pc+kk] (zero past mc).
-func packA(dst []float32, a matView, ic, pc, mc, kc int) {
-	if rowwiseA() {
+//
+// It reports whether it packed by rows instead (packARows): with the AVX2
+// kernel, for every A but a transposed one (whose columns are contiguous,
+// so that the interleaved panels are the plain copies).
+func packA(dst []float32, a matView, ic, pc, mc, kc int) (byRows bool) {
+	if rowwiseA() && (a.patch != nil || a.rs != 1) {
 		packARows(dst, a, ic, pc, mc, kc)
-		return
+		return true
 	}
 	for p := 0; p*gemmMR < mc; p++ {
 		panel := dst[p*gemmMR*kc : (p+1)*gemmMR*kc]
@@ -239,6 +242,7 @@ func packA(dst []float32, a matView, ic, pc, mc, kc int) {
 			}
 		}
 	}
+	return false
 }
 
 // packARows is packA's row-wise layout (rowwiseA): panel p holds the rows
@@ -258,11 +262,6 @@ func packARows(dst []float32, a matView, ic, pc, mc, kc int) {
 			for r := 0; r < rows; r++ {
 				base := (i0+r)*a.rs + pc
 				copy(panel[r*kc:(r+1)*kc], a.data[base:base+kc])
-			}
-		case a.rs == 1: // a transposed matrix: rows are contiguous per kk
-			for kk := 0; kk < kc; kk++ {
-				base := i0 + (pc+kk)*a.cs
-				copyStrided(panel[kk:], kc, a.data[base:base+rows])
 			}
 		default:
 			for r := 0; r < rows; r++ {

@@ -359,7 +359,7 @@ func BenchmarkGemmBlock(b *testing.B) {
 				c := make([]float32, mc*nc)
 				cpu0 := cpuSeconds()
 				for i := 0; i < b.N; i++ {
-					gemmBlock(w.a, w.b, mc, nc, gemmKC, c, nc, true, &w.tile)
+					gemmBlock(w.a, w.b, mc, nc, gemmKC, c, nc, true, false, &w.tile)
 				}
 				fl := 2 * float64(mc*nc*gemmKC) * float64(b.N)
 				b.ReportMetric(fl/(cpuSeconds()-cpu0)/1e9, "GFLOP/cpu-s")
