@@ -48,13 +48,13 @@ func (l *Layer) bnForward(rows int, shift bool, threads int) {
 	mean := make([]float64, ch)
 	dev := make([]float64, ch)
 	channelRanges(rows, ch, threads, func(c0, c1 int) {
-		for b := 0; b < rows; b++ {
-			for c, v := range y[b*ch+c0 : b*ch+c1] {
-				mean[c0+c] += float64(v)
-			}
-		}
+		sumCols(y[c0:], rows, ch, mean[c0:c1])
 		for c := c0; c < c1; c++ {
 			mean[c] /= float64(rows)
+		}
+		if !shift {
+			devCols(y[c0:], rows, ch, mean[c0:c1], dev[c0:c1])
+			return
 		}
 		for b := 0; b < rows; b++ {
 			for c, v := range y[b*ch+c0 : b*ch+c1] {
@@ -85,15 +85,7 @@ func (l *Layer) bnForward(rows int, shift bool, threads int) {
 		gam[c], inv[c] = effGamma(l.Gamma[c%nv], shift), l.c.invstd[c%nv]
 	}
 	channelRanges(rows, ch, threads, func(c0, c1 int) {
-		for b := 0; b < rows; b++ {
-			yb, xb := y[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
-			for j, v := range yb {
-				c := c0 + j
-				xh := float32(float64(v)-mean[c]) * inv[c]
-				xb[j] = xh
-				yb[j] = gam[c]*xh + l.Beta[c]
-			}
-		}
+		normCols(y[c0:], xhat[c0:], rows, ch, mean[c0:c1], inv[c0:], gam[c0:], l.Beta[c0:])
 	})
 }
 
@@ -107,13 +99,7 @@ func (l *Layer) bnBackward(d []float32, rows int, shift bool, threads int) {
 	sdy := make([]float64, ch)
 	sdyx := make([]float64, ch)
 	channelRanges(rows, ch, threads, func(c0, c1 int) {
-		for b := 0; b < rows; b++ {
-			db, xb := d[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
-			for j, dv := range db {
-				sdy[c0+j] += float64(dv)
-				sdyx[c0+j] += float64(dv) * float64(xb[j])
-			}
-		}
+		gradSumCols(d[c0:], xhat[c0:], rows, ch, sdy[c0:c1], sdyx[c0:c1])
 	})
 	clear(l.gG)
 	for c := range sdy {
@@ -134,14 +120,7 @@ func (l *Layer) bnBackward(d []float32, rows int, shift bool, threads int) {
 		my[c], mx[c] = sdy[c]/float64(rows), vsum[c%nv]/count
 	}
 	channelRanges(rows, ch, threads, func(c0, c1 int) {
-		for b := 0; b < rows; b++ {
-			db, xb := d[b*ch+c0:b*ch+c1], xhat[b*ch+c0:b*ch+c1]
-			for j, dv := range db {
-				c := c0 + j
-				v := float64(dv) - my[c] - float64(xb[j])*mx[c]
-				db[j] = float32(g[c] * v)
-			}
-		}
+		gradCols(d[c0:], xhat[c0:], rows, ch, my[c0:c1], mx[c0:c1], g[c0:c1])
 	})
 }
 

@@ -32,7 +32,7 @@ type Conv struct {
 	L        *Layer
 
 	x    []float32 // this batch's input (owned by the previous stage or the batch)
-	dcol []float32 // gradient of the patches, rows*OH*OW x K*K*InC
+	dcol []float32 // gradient of the patches of a chunk of images per goroutine (inputGrad)
 	yp   []float32 // pooled batch-norm output (nil without a pool)
 	idx  []int32   // argmax of each pool window (index into L.c.y)
 	a    []float32 // activations, rows x PH*PW*OutC
@@ -98,11 +98,18 @@ func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
 	l.bnForward(rows*c.pixels(), cfg.ShiftBN, th)
 	y := l.c.y[:n*c.Out]
 	if c.Pool > 0 {
-		maxPoolForward(c.yp, c.idx, y, rows, c.OH, c.OW, c.Out, c.Pool)
+		in, out := c.pixels()*c.Out, c.outSize()
+		parallelImages(rows, in, th, func(b int) {
+			maxPoolForward(c.yp[b*out:(b+1)*out], c.idx[b*out:(b+1)*out], y[b*in:(b+1)*in], 1, c.OH, c.OW, c.Out, c.Pool)
+			for i := range c.idx[b*out : (b+1)*out] {
+				c.idx[b*out+i] += int32(b * in)
+			}
+		})
 		y = c.yp
 	}
-	activate(c.a, y, l.ABits)
-	return c.a[:rows*c.outSize()]
+	a := c.a[:rows*c.outSize()]
+	parallelRange(len(a), th, func(lo, hi int) { activate(a[lo:hi], y[lo:hi], l.ABits) })
+	return a
 }
 
 // backward turns dL/da in c.da into the weight and batch-norm gradients
@@ -114,11 +121,20 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	da := c.da[:rows*c.outSize()]
 	dy := c.dy[:n*c.Out]
 	if c.Pool > 0 {
-		activateGrad(da, c.yp, l.ABits)
-		maxPoolBackward(dy, c.idx, da)
+		in, out := c.pixels()*c.Out, c.outSize()
+		parallelImages(rows, in, th, func(b int) {
+			activateGrad(da[b*out:(b+1)*out], c.yp[b*out:(b+1)*out], l.ABits)
+			maxPoolBackward(dy[b*in:(b+1)*in], c.idx[b*out:(b+1)*out], da[b*out:(b+1)*out], b*in)
+		})
 	} else {
-		activateGrad(da, l.c.y[:n*c.Out], l.ABits)
-		copy(dy, da)
+		y := l.c.y[:n*c.Out]
+		parallelRange(len(dy), th, func(lo, hi int) {
+			for i := lo; i < hi; i += 4096 { // a block stays in L1 between the two
+				j := min(hi, i+4096)
+				copy(dy[i:j], da[i:j])
+				activateGrad(dy[i:j], y[i:j], l.ABits)
+			}
+		})
 	}
 	l.bnBackward(dy, n, cfg.ShiftBN, th)
 	if cfg.GBits > 0 {
@@ -128,9 +144,40 @@ func (c *Conv) backward(rows int, dx []float32, cfg *Config, rng *rand.Rand) {
 	if dx == nil {
 		return
 	}
-	c.dcol = growF32(c.dcol, n*l.In)
-	gemm(n, l.In, l.Out, rowMajor(dy, l.Out), rowMajor(l.wq, l.In), c.dcol, l.In, false, th)
-	col2im(dx, c.dcol, rows, &c.ConvShape, th)
+	c.inputGrad(dx, dy, rows, th)
+}
+
+// inputGrad computes dL/dx (rows images) from dL/dz in dy: the patch
+// gradient dy·Wq, summed back into dx by col2im. Chunks of images (about
+// 2*MC patch rows) are done one at a time on each goroutine, so that the
+// patch gradient stays in cache instead of being written out for the whole
+// batch (it is K*K times the size of dx). Each element is the same sum
+// either way, so the bits do not depend on the chunks or the threads.
+func (c *Conv) inputGrad(dx, dy []float32, rows, threads int) {
+	l := c.L
+	px := c.pixels()
+	chunk := max(1, min(rows, (2*gemmMC+px-1)/px))
+	parts := split(rows, chunk, threads)
+	if len(parts) < max(1, threads) { // small layers: parallel products instead
+		c.dcol = growF32(c.dcol, rows*px*l.In)
+		gemm(rows*px, l.In, l.Out, rowMajor(dy, l.Out), rowMajor(l.wq, l.In), c.dcol, l.In, false, threads)
+		col2im(dx, c.dcol, rows, &c.ConvShape, threads)
+		return
+	}
+	per := chunk * px * l.In
+	c.dcol = growF32(c.dcol, len(parts)*per)
+	var wg sync.WaitGroup
+	for t, r := range parts {
+		buf := c.dcol[t*per : (t+1)*per]
+		wg.Go(func() {
+			for b0 := r[0]; b0 < r[1]; b0 += chunk {
+				nb := min(chunk, r[1]-b0)
+				gemmSerial(nb*px, l.In, l.Out, rowMajor(dy[b0*px*l.Out:], l.Out), rowMajor(l.wq, l.In), buf, l.In, false)
+				col2im(dx[b0*c.inSize():], buf, nb, &c.ConvShape, 1)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // im2col writes the patches (the matrix patchView reads on the fly; kept
@@ -201,11 +248,7 @@ func col2im(dx, dcol []float32, rows int, g *ConvShape, threads int) {
 						if iw < 0 || iw >= g.InW {
 							continue
 						}
-						d := xb[(ih*g.InW+iw)*ic : (ih*g.InW+iw+1)*ic]
-						s := src[(kh*g.K+kw)*ic : (kh*g.K+kw+1)*ic]
-						for j, v := range s {
-							d[j] += v
-						}
+						addTo(xb[(ih*g.InW+iw)*ic:(ih*g.InW+iw+1)*ic], src[(kh*g.K+kw)*ic:(kh*g.K+kw+1)*ic])
 					}
 				}
 			}

@@ -122,6 +122,35 @@ func TestPatchGemm(t *testing.T) {
 	}
 }
 
+// TestInputGradChunks: the chunked input gradient (Conv.inputGrad) gives
+// the bits of the whole-batch patch gradient followed by col2im, for any
+// thread count, large and small layers.
+func TestInputGradChunks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	for _, g := range []ConvShape{
+		{ConvSpec: ConvSpec{Out: 37, K: 3, Stride: 1}, InC: 64, InH: 18, InW: 17},
+		{ConvSpec: ConvSpec{Out: 5, K: 5, Stride: 2, Pad: 2}, InC: 3, InH: 13, InW: 11},
+		{ConvSpec: ConvSpec{Out: 20, K: 3, Stride: 1}, InC: 8, InH: 3, InW: 3},
+	} {
+		g.OH, g.OW = (g.InH+2*g.Pad-g.K)/g.Stride+1, (g.InW+2*g.Pad-g.K)/g.Stride+1
+		const rows = 7
+		c := newConv(g, 1, 1, 1, 1, rng)
+		rl, n := g.K*g.K*g.InC, rows*g.OH*g.OW
+		c.L.wq = randSlice(rng, g.Out*rl)
+		d := randSlice(rng, n*g.Out)
+		dcol, want := make([]float32, n*rl), make([]float32, rows*c.inSize())
+		gemm(n, rl, g.Out, rowMajor(d, g.Out), rowMajor(c.L.wq, rl), dcol, rl, false, 1)
+		col2im(want, dcol, rows, &g, 1)
+		for _, th := range []int{1, 2, 3} {
+			got := randSlice(rng, rows*c.inSize())
+			c.inputGrad(got, d, rows, th)
+			if !slices.Equal(want, got) {
+				t.Errorf("%+v, %d threads: chunked input gradient differs", g, th)
+			}
+		}
+	}
+}
+
 // TestConvGradient checks convolution + per-channel batch norm (+ max-pool)
 // against finite differences of L = sum(r * y) with unquantized weights,
 // y the (pooled) batch-norm output.
@@ -166,7 +195,7 @@ func TestConvGradient(t *testing.T) {
 			forward()
 			dy := c.dy[:rows*c.pixels()*s.Out]
 			if s.Pool > 0 {
-				maxPoolBackward(dy, c.idx, r)
+				maxPoolBackward(dy, c.idx, r, 0)
 			} else {
 				copy(dy, r)
 			}
@@ -221,7 +250,7 @@ func TestMaxPoolGradient(t *testing.T) {
 		}
 	}
 	d := make([]float32, len(y))
-	maxPoolBackward(d, idx, r)
+	maxPoolBackward(d, idx, r, 0)
 	fdCheck(t, "dL/dy", y, d, f, rng)
 }
 

@@ -46,8 +46,9 @@ const (
 
 // gemmWork holds one goroutine's packing buffers.
 type gemmWork struct {
-	a, b []float32
-	tile [gemmMR * gemmNR]float32
+	a, b  []float32
+	whole []float32 // all of a small B, packed (gemmTall)
+	tile  [gemmMR * gemmNR]float32
 }
 
 var gemmPool = sync.Pool{New: func() any {
@@ -120,36 +121,76 @@ func gemmSerial(m, n, k int, a, b matView, c []float32, ldc int, acc bool) {
 	defer gemmPool.Put(w)
 	for jc := 0; jc < n; jc += gemmNC {
 		nc := min(gemmNC, n-jc)
+		if k*roundUp(nc, gemmNR) <= gemmWholeB {
+			gemmTall(w, m, nc, k, a, b.sub(0, jc), c[jc:], ldc, acc)
+			continue
+		}
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
 			packB(w.b, b, pc, jc, kc, nc)
 			accum := acc || pc > 0
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(w.a, a, ic, pc, mc, kc)
-				gemmBlock(w, mc, nc, kc, c[ic*ldc+jc:], ldc, accum)
+				rows := packA(w.a, a, ic, pc, mc, kc)
+				gemmBlock(w.a, w.b, mc, nc, kc, c[ic*ldc+jc:], ldc, accum, rows, &w.tile)
 			}
 		}
 	}
 }
 
-// gemmBlock multiplies the packed mc x kc block of A by the packed kc x nc
-// block of B into C.
-func gemmBlock(w *gemmWork, mc, nc, kc int, c []float32, ldc int, acc bool) {
+// gemmWholeB is the largest packed B (k x nc floats) that gemmTall keeps
+// whole (4 MB; a variable for the tests).
+var gemmWholeB = 1 << 20
+
+// gemmTall is gemmSerial's loop for a B small enough to pack whole (a
+// convolution's or dense layer's weights): B is packed once, and every
+// MC-row block of C is finished over all of k before the next, so that it
+// stays in cache instead of being streamed k/KC times (C is the large
+// operand of the forward products). Every element of C is still summed
+// KC block by KC block in k order, as in gemmSerial's other loop, so the
+// results are the same bits.
+func gemmTall(w *gemmWork, m, nc, k int, a, b matView, c []float32, ldc int, acc bool) {
+	np := roundUp(nc, gemmNR)
+	if len(w.whole) < k*np {
+		w.whole = make([]float32, k*np)
+	}
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		packB(w.whole[pc*np:], b, pc, 0, kc, nc)
+	}
+	for ic := 0; ic < m; ic += gemmMC {
+		mc := min(gemmMC, m-ic)
+		for pc := 0; pc < k; pc += gemmKC {
+			kc := min(gemmKC, k-pc)
+			rows := packA(w.a, a, ic, pc, mc, kc)
+			gemmBlock(w.a, w.whole[pc*np:], mc, nc, kc, c[ic*ldc:], ldc, acc || pc > 0, rows, &w.tile)
+		}
+	}
+}
+
+func roundUp(n, a int) int { return (n + a - 1) / a * a }
+
+// gemmBlock multiplies the packed mc x kc block of A (pa; packed by rows
+// if rows) by the packed kc x nc block of B (pb) into C.
+func gemmBlock(pa, pb []float32, mc, nc, kc int, c []float32, ldc int, acc, rows bool, tile *[gemmMR * gemmNR]float32) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
-		bp := w.b[jr*kc : jr*kc+gemmNR*kc]
+		bp := pb[jr*kc : jr*kc+gemmNR*kc]
 		for ir := 0; ir < mc; ir += gemmMR {
 			mr := min(gemmMR, mc-ir)
-			ap := w.a[ir*kc : ir*kc+gemmMR*kc]
+			ap := pa[ir*kc : ir*kc+gemmMR*kc]
+			kern := kernel
+			if rows {
+				kern = kernelRows
+			}
 			if mr == gemmMR && nr == gemmNR {
-				kernel(kc, ap, bp, c[ir*ldc+jr:], ldc, acc)
+				kern(kc, ap, bp, c[ir*ldc+jr:], ldc, acc)
 				continue
 			}
-			kernel(kc, ap, bp, w.tile[:], gemmNR, false)
+			kern(kc, ap, bp, tile[:], gemmNR, false)
 			for i := 0; i < mr; i++ {
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nr]
-				src := w.tile[i*gemmNR : i*gemmNR+nr]
+				src := tile[i*gemmNR : i*gemmNR+nr]
 				if acc {
 					for j := range dst {
 						dst[j] += src[j]
@@ -164,7 +205,15 @@ func gemmBlock(w *gemmWork, mc, nc, kc int, c []float32, ldc int, acc bool) {
 
 // packA copies A[ic:ic+mc, pc:pc+kc] into micro-panels of MR rows: panel p
 // holds, for each kk, the MR values A[ic+p*MR+r, pc+kk] (zero past mc).
-func packA(dst []float32, a matView, ic, pc, mc, kc int) {
+//
+// It reports whether it packed by rows instead (packARows): with the AVX2
+// kernel, for every A but a transposed one (whose columns are contiguous,
+// so that the interleaved panels are the plain copies).
+func packA(dst []float32, a matView, ic, pc, mc, kc int) (byRows bool) {
+	if rowwiseA() && (a.patch != nil || a.rs != 1) {
+		packARows(dst, a, ic, pc, mc, kc)
+		return true
+	}
 	for p := 0; p*gemmMR < mc; p++ {
 		panel := dst[p*gemmMR*kc : (p+1)*gemmMR*kc]
 		rows := min(gemmMR, mc-p*gemmMR)
@@ -175,17 +224,51 @@ func packA(dst []float32, a matView, ic, pc, mc, kc int) {
 			a.patch.packRows(panel, a.r0+ic+p*gemmMR, rows, a.c0+pc, kc)
 			continue
 		}
+		if a.rs == 1 { // a transposed matrix: rows are contiguous per kk
+			base := ic + p*gemmMR + pc*a.cs
+			for kk := 0; kk < kc; kk++ {
+				copy(panel[kk*gemmMR:kk*gemmMR+rows], a.data[base+kk*a.cs:base+kk*a.cs+rows])
+			}
+			continue
+		}
 		for r := 0; r < rows; r++ {
 			base := (ic+p*gemmMR+r)*a.rs + pc*a.cs
 			if a.cs == 1 {
-				src := a.data[base : base+kc]
-				for kk, v := range src {
-					panel[kk*gemmMR+r] = v
-				}
+				copyStrided(panel[r:], gemmMR, a.data[base:base+kc])
 				continue
 			}
 			for kk := 0; kk < kc; kk++ {
 				panel[kk*gemmMR+r] = a.data[base+kk*a.cs]
+			}
+		}
+	}
+	return false
+}
+
+// packARows is packA's row-wise layout (rowwiseA): panel p holds the rows
+// A[ic+p*MR+r, pc:pc+kc] one after the other (zero rows past mc).
+func packARows(dst []float32, a matView, ic, pc, mc, kc int) {
+	for p := 0; p*gemmMR < mc; p++ {
+		panel := dst[p*gemmMR*kc : (p+1)*gemmMR*kc]
+		rows := min(gemmMR, mc-p*gemmMR)
+		clear(panel[rows*kc:])
+		i0 := ic + p*gemmMR
+		switch {
+		case a.patch != nil:
+			for r := 0; r < rows; r++ {
+				a.patch.row(panel[r*kc:(r+1)*kc], a.r0+i0+r, a.c0+pc)
+			}
+		case a.cs == 1:
+			for r := 0; r < rows; r++ {
+				base := (i0+r)*a.rs + pc
+				copy(panel[r*kc:(r+1)*kc], a.data[base:base+kc])
+			}
+		default:
+			for r := 0; r < rows; r++ {
+				base := (i0+r)*a.rs + pc*a.cs
+				for kk := 0; kk < kc; kk++ {
+					panel[r*kc+kk] = a.data[base+kk*a.cs]
+				}
 			}
 		}
 	}
@@ -194,17 +277,20 @@ func packA(dst []float32, a matView, ic, pc, mc, kc int) {
 // packB copies B[pc:pc+kc, jc:jc+nc] into micro-panels of NR columns: panel
 // q holds, for each kk, the NR values B[pc+kk, jc+q*NR+j] (zero past nc).
 func packB(dst []float32, b matView, pc, jc, kc, nc int) {
+	if b.patch != nil {
+		for q := 0; q*gemmNR < nc; q++ {
+			if nc-q*gemmNR < gemmNR {
+				clear(dst[q*gemmNR*kc : (q+1)*gemmNR*kc])
+			}
+		}
+		b.patch.packCols(dst, b.r0+pc, b.c0+jc, kc, nc)
+		return
+	}
 	for q := 0; q*gemmNR < nc; q++ {
 		panel := dst[q*gemmNR*kc : (q+1)*gemmNR*kc]
 		cols := min(gemmNR, nc-q*gemmNR)
 		if cols < gemmNR {
 			clear(panel)
-		}
-		if b.patch != nil {
-			for kk := 0; kk < kc; kk++ {
-				b.patch.row(panel[kk*gemmNR:kk*gemmNR+cols], b.r0+pc+kk, b.c0+jc+q*gemmNR)
-			}
-			continue
 		}
 		if b.cs == 1 {
 			for kk := 0; kk < kc; kk++ {

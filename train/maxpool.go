@@ -53,10 +53,11 @@ func poolWindow(o []float32, ix []int32, yb []float32, base, h0, w0, w, c, k int
 }
 
 // maxPoolBackward routes the output gradient dout to the recorded maxima:
-// din (the size of the pool's input) is zeroed, then din[idx[i]] = dout[i].
-func maxPoolBackward(din []float32, idx []int32, dout []float32) {
+// din (the size of the pool's input, starting at index base of the tensor
+// idx points into) is zeroed, then din[idx[i]-base] = dout[i].
+func maxPoolBackward(din []float32, idx []int32, dout []float32, base int) {
 	clear(din)
 	for i, j := range idx[:len(dout)] {
-		din[j] += dout[i]
+		din[int(j)-base] += dout[i]
 	}
 }

@@ -11,9 +11,18 @@ import (
 // results to the Go loop (lengths with tails, clipping on and off, tiny and
 // zero gradients).
 func TestAdamAsmMatchesGo(t *testing.T) {
-	if !useAsm {
+	modes := asmModes()
+	if len(modes) == 0 {
 		t.Skip("no assembly Adam on this CPU")
 	}
+	defer setKernels(kernelMode{useAsm, useAVX2})
+	for _, md := range modes {
+		setKernels(md)
+		t.Run(md.String(), testAdamAsm)
+	}
+}
+
+func testAdamAsm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{16, 33, 1000} {
 		for _, clip := range []bool{false, true} {
