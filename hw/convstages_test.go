@@ -1,6 +1,7 @@
 package hw
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -56,5 +57,41 @@ func TestSWGFastestRows(t *testing.T) {
 	s.Rows = s.FastestRows()
 	if got, want := s.CyclesPerFrame(), 30*30*9; got != want || s.Rows > 2*s.KH {
 		t.Errorf("FastestRows %d: %d cycles per frame, want %d with at most %d rows", s.Rows, got, want, 2*s.KH)
+	}
+}
+
+// TestSWGTimelineMatchesTiming: the schedule's window-generator rule
+// (timeline, over offered input times) with input beats back to back gives
+// the row-level schedule of SWGStage.Timing, which sim's TestSWGTiming
+// confirms cycle for cycle: first output beat of every output row.
+func TestSWGTimelineMatchesTiming(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 300 {
+		s := SWGStage{KH: 1 + rng.IntN(4), KW: 1 + rng.IntN(4), Stride: 1 + rng.IntN(3), SIMD: 1, XBits: 1}
+		s.C = 1 + rng.IntN(4)
+		s.PadTop, s.PadLeft = rng.IntN(s.KH), rng.IntN(s.KW)
+		s.H, s.W = s.KH+rng.IntN(6), s.KW+rng.IntN(6)
+		s.Rows = s.KH + rng.IntN(s.Stride+3)
+		if s.Check() != nil {
+			continue
+		}
+		const frames = 5
+		e := make([]int64, frames*s.InBeats())
+		for k := range e {
+			e[k] = int64(k)
+		}
+		in, out := s.timeline(e, frames, false)
+		want := s.Timing(frames)
+		row := s.OW() * s.WindowBeats()
+		for j, b := range want.RowIssue {
+			if got := out[j*row]; got != b+2 {
+				t.Fatalf("%+v: output row %d first beat at %d, Timing says %d", s, j, got, b+2)
+			}
+		}
+		for g, a := range want.WriteStart[:(frames-1)*s.H+s.NeedRow(s.OH()-1)+1] { // Timing stops at the last row read
+			if got := in[g*s.RowWords()]; got != a {
+				t.Fatalf("%+v: input row %d taken from %d, Timing says %d", s, g, got, a)
+			}
+		}
 	}
 }

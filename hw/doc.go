@@ -1,5 +1,5 @@
 // Package hw derives the hardware plan of a dataflow accelerator from a
-// netlist: one matrix-vector-threshold unit (MVTU) per dense layer, its
+// netlist: one matrix-vector-threshold unit (MVTU) per dense or conv2d layer, its
 // folding (PE, SIMD, neuron and synapse folds, padding), hardware-domain
 // weights, thresholds and score constants, memory shapes, accumulator and
 // threshold widths, the input and output stream formats, cycles per frame,
@@ -12,9 +12,13 @@
 // the plan's own rules (folding, widths, default InPix, the resource
 // formulas) in docs/hw-plan.md.
 //
-// The convolutional stage parameter types (SWGStage, PoolStage, DWCStage,
-// FIFOStage, with their checks, latency and cycle formulas) are defined
-// but not yet part of Plan.
+// Plan.Stages is the pipeline in stream order (stage.go): the input, window
+// generators (SWGStage), MVTUs (Layer, one per dense or conv2d layer),
+// max-pools (PoolStage), width converters (DWCStage), FIFOs (FIFOStage) and
+// the output, each with its input and output Stream, Latency and Cycles.
+// lower.go lowers the netlist to it; schedule.go and buffers.go compute the
+// pipeline's schedule, FIFO depths and latency (docs/conv-hardware.md
+// section 8).
 //
 // hw owns: Plan and its parts, NewPlan, auto folding (FoldsFromTarget),
 // ReadFolds, the resource estimate, Dump, and the plan.json format (Save,

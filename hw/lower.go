@@ -65,6 +65,9 @@ func lower(n *netlist.Network) ([]loweredOp, error) {
 func (p *Plan) link(ops []loweredOp) error {
 	p.Stages = []Stage{p.inputStage()}
 	cur := p.Stages[0].Out
+	if cur.Beats() > maxScheduleBeats {
+		return fmt.Errorf("hw: input %q: %d beats per frame, more than the planner schedules (%d)", p.Input.Name, cur.Beats(), maxScheduleBeats)
+	}
 	for _, op := range ops[1:] {
 		switch op.kind {
 		case StageMVTU:
@@ -90,6 +93,11 @@ func (p *Plan) link(ops []loweredOp) error {
 		case StageOutput:
 			p.Stages = append(p.Stages, Stage{Kind: StageOutput, Name: p.Output.Name, In: cur, Output: &p.Output,
 				Out: Stream{Width: 1, Bits: p.Output.TDataBits, C: 1, Pixels: 1, BeatsPerPixel: 1}, Latency: 1, Cycles: cur.Beats()})
+		}
+	}
+	for _, s := range p.Stages {
+		if b := s.Out.Beats(); b > maxScheduleBeats {
+			return fmt.Errorf("hw: stage %s %q: %d beats per frame, more than the planner schedules (%d): raise its PE", s.Kind, s.Name, b, maxScheduleBeats)
 		}
 	}
 	return nil
@@ -150,7 +158,10 @@ func (p *Plan) addConv(l *Layer, in Stream) (Stream, error) {
 	if err := g.Check(); err != nil {
 		return Stream{}, fmt.Errorf("hw: layer %d %q: %w", l.spec.layerIdx, l.Name, trimHW(err))
 	}
-	g.Rows = g.FastestRows()
+	if b := max(g.InBeats(), g.OutBeats()); b > maxScheduleBeats {
+		return Stream{}, fmt.Errorf("hw: layer %d %q: its window generator streams %d beats per frame, more than the planner schedules (%d): raise SIMD", l.spec.layerIdx, l.Name, b, maxScheduleBeats)
+	}
+	g.Rows = g.PlanRows()
 	if p.Target != TargetICE40 {
 		g.Style = lut6Style(g.Mem())
 	}

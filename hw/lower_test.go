@@ -127,3 +127,23 @@ func TestLowerRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveLoadConv: a conv plan's plan.json (stages included) loads back
+// equal.
+func TestSaveLoadConv(t *testing.T) {
+	p, err := NewPlan(randomCNV(t, 1, 2), Options{TargetCycles: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := Save(dir, p); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Load(filepath.Join(dir, PlanFile), p.Net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Dump() != p.Dump() || !strings.Contains(string(q.Marshal()), `"Kind": "swg"`) {
+		t.Errorf("loaded conv plan differs or has no stages")
+	}
+}

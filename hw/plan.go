@@ -229,7 +229,7 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	for _, s := range p.Stages {
 		p.CyclesPerFrame = max(p.CyclesPerFrame, s.Cycles)
 	}
-	p.Latency = p.schedule().Latency
+	p.Latency = p.sizeBuffers()
 	p.estimate()
 	return p, nil
 }

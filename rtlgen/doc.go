@@ -4,8 +4,11 @@
 // A design directory holds:
 //
 //	rtl/*.v       the hand-written parameterized library modules (embedded in
-//	              the binary from lib/, each with a test bench in lib/tb/)
-//	              and the generated top, which only instantiates and wires them
+//	              the binary from lib/, each with a test bench in lib/tb/; the
+//	              stage modules of lib/conv/ only when the plan has their
+//	              stages) and the generated top, which only instantiates and
+//	              wires them: one instance per plan stage (one stageGen type
+//	              per stage kind, stage_*.go), joined by the plan's streams
 //	mem/*.mem     $readmemh init files of the weight, threshold and score ROMs
 //	plan.json     the plan (hw.Save)
 //	netlist.json  the netlist the plan was derived from

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 )
@@ -132,7 +133,17 @@ func TestConvNetworks(t *testing.T) {
 			cfg.StallIn, cfg.StallOut = 0.3, 0.4
 		}
 		frames := 2 + rng.IntN(2)
-		res := checkAgainstEval(t, p, randomPixels(rng, p, frames), frames, cfg)
+		px := randomPixels(rng, p, frames)
+		res := checkAgainstEval(t, p, px, frames, cfg)
+		if id%10 == 0 { // the same frames as a stream: the same output handshakes, then idle
+			str, err := RunStream(p, FrameBeats(p, px, frames), nil, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(res.Beats, str.Beats); diff != "" {
+				t.Fatalf("%s: RunStream differs from Run (-Run +RunStream):\n%s", describe(p, cfg), diff)
+			}
+		}
 		for _, st := range res.Stages {
 			if st.Busy+st.StallIn+st.StallOut != res.Cycles {
 				t.Fatalf("%s: stage %s: busy %d + stall-in %d + stall-out %d != %d cycles", p.Name, st.Name, st.Busy, st.StallIn, st.StallOut, res.Cycles)
@@ -141,17 +152,28 @@ func TestConvNetworks(t *testing.T) {
 	}
 }
 
-// TestConvTiming: on 60 random conv designs and CNV-w1a1, without stalls,
-// the measured cycles per frame are within 1% of the plan's, frame 0's
-// latency is exactly the plan's, and FIFOs without a depth limit after
+// TestConvTiming: on 300 random conv designs and CNV-w1a1, without
+// stalls, the measured cycles per frame are within 1% of the plan's, frame
+// 0's latency is exactly the plan's, and FIFOs without a depth limit after
 // every stage give the same cycles per frame as the plan's FIFOs (so the
-// plan's depths, none today, lose no throughput); under stalls nothing
-// deadlocks (Run would report MaxCycles).
+// plan's FIFO depths and line buffers lose no throughput); with the plan's
+// FIFOs and stalls nothing deadlocks (Run would report MaxCycles) and every
+// frame equals Eval.
 func TestConvTiming(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	var plans []*hw.Plan
-	for id := range 60 {
-		plans = append(plans, randomConvPlan(t, rng, id))
+	fifos := 0
+	for id := range 300 {
+		p := randomConvPlan(t, rng, id)
+		plans = append(plans, p)
+		for _, s := range p.Stages {
+			if s.Kind == hw.StageFIFO {
+				fifos++
+			}
+		}
+	}
+	if fifos < 3 {
+		t.Errorf("only %d FIFOs in the plans: the FIFO sizing is hardly exercised", fifos)
 	}
 	cnv := netlist.CNV(1, 1)
 	if err := netlist.Randomize(rand.New(rand.NewPCG(1, 2)), cnv); err != nil {
@@ -163,7 +185,7 @@ func TestConvTiming(t *testing.T) {
 	}
 	plans = append(plans, p)
 	for _, p := range plans {
-		frames := 6
+		frames := 8
 		if p.Name == cnv.Name {
 			frames = 4
 		}

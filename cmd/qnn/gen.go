@@ -36,7 +36,7 @@ func genCommand(e *env) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` (required)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "design `DIR` to write (required; must not exist unless --force)"},
-			&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or \"auto\" (default: auto)"},
+			&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer (without \"layer\": in order), or \"auto\" (default: auto)"},
 			&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N` (default: PE = SIMD = 1)"},
 			&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` (needs --clock-mhz)"},
 			&cli.Float64Flag{Name: "clock-mhz", Usage: "clock frequency `M` in MHz for --target-fps"},

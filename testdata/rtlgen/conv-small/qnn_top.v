@@ -79,7 +79,7 @@ module qnn_top #(
   wire [39:0] layer2_data;
 
   // Window generator 0 (conv0.swg): 2x8x8 input, 3x3 kernel, stride 1, padding 1 1 1 1;
-  // 9 beats per window, 64 output pixels; line buffer 4 rows (32 x 2 bits).
+  // 9 beats per window, 64 output pixels; line buffer 7 rows (56 x 2 bits).
   // Style: 0 tool's choice, 1 block RAM, 2 LUT RAM.
   qnn_swg #(
     .C         (2),
@@ -95,7 +95,7 @@ module qnn_top #(
     .PadElem   (1),
     .Simd      (2),
     .XBits     (1),
-    .Rows      (4),
+    .Rows      (7),
     .Style     (2)
   ) u_swg0 (
     .clk_i       (clk),
@@ -184,7 +184,7 @@ module qnn_top #(
   );
 
   // Window generator 1 (conv1.swg): 4x4x4 input, 3x3 kernel, stride 1, padding 0 0 0 0;
-  // 9 beats per window, 4 output pixels; line buffer 6 rows (24 x 4 bits).
+  // 9 beats per window, 4 output pixels; line buffer 7 rows (28 x 4 bits).
   // Style: 0 tool's choice, 1 block RAM, 2 LUT RAM.
   qnn_swg #(
     .C         (4),
@@ -200,7 +200,7 @@ module qnn_top #(
     .PadElem   (0),
     .Simd      (4),
     .XBits     (1),
-    .Rows      (6),
+    .Rows      (7),
     .Style     (2)
   ) u_swg1 (
     .clk_i       (clk),
