@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qnn-dev/qnn/flow"
+	"github.com/qnn-dev/qnn/netlist"
 )
 
 // TestConvFlow runs the flow end to end on a small convolutional network
@@ -145,5 +147,46 @@ func readJSONFile(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestFlowFromModel starts a flow from a netlist file (a random conv net
+// on 14x14 MNIST): training is skipped, export measures the file with
+// netlist.Eval on --test-images images, sim agrees on the same images.
+func TestFlowFromModel(t *testing.T) {
+	n := &netlist.Network{Name: "conv-random", Layers: []netlist.Layer{
+		&netlist.Input{Name: "input", Shape: netlist.Shape{C: 1, H: 14, W: 14}, Bits: 1},
+		&netlist.Conv2D{Name: "conv0", OutC: 4, KH: 3, KW: 3, Stride: 1}, &netlist.Threshold{Name: "act0", Bits: 1},
+		&netlist.MaxPool{Name: "pool0", K: 2, Stride: 2},
+		&netlist.Dense{Name: "fc0", Out: 10}, &netlist.Output{Name: "scores"}}}
+	if err := netlist.Randomize(rand.New(rand.NewPCG(3, 4)), n); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "model.json")
+	if err := netlist.Save(model, n); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "flow")
+	stdout, stderr, code := runQNN(t, "flow", "-o", dir, "--from-model", model, "--test-images", "12", "--target-cycles", "300",
+		"--cosim-images", "0", "--target", "none", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var rep flow.Report
+	readJSONFile(t, filepath.Join(dir, flow.ReportJSON), &rep)
+	if rep.Train != nil || rep.Export == nil || rep.Export.Source != flow.ModelSource || rep.Export.TestImages != 12 {
+		t.Fatalf("train %+v, export %+v: want no training and the model measured on 12 images", rep.Train, rep.Export)
+	}
+	if rep.Sim == nil || rep.Sim.Frames != 12 || rep.Sim.Correct != rep.Export.NetlistCorrect || len(rep.Pipeline) == 0 {
+		t.Errorf("sim %+v (netlist correct %d), %d pipeline rows", rep.Sim, rep.Export.NetlistCorrect, len(rep.Pipeline))
+	}
+	for _, args := range [][]string{
+		{"--from-model", model, "--from-onnx", "x.onnx"},
+		{"--test-images", "-1"},
+	} {
+		_, stderr, code := runQNN(t, append([]string{"flow", "-o", filepath.Join(t.TempDir(), "f")}, args...)...)
+		if code != 1 || !strings.Contains(stderr, "flow: ") {
+			t.Errorf("flow %v: exit %d, stderr %q; want a one-line user error", args, code, stderr)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func flowFlags() []cli.Flag {
 		&cli.IntFlag{Name: "test-images", Usage: "export and sim measure the first `N` test images only (0: all)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same netlist, plan and RTL)"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for training (0: one per CPU)"},
-		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or auto", Value: "auto"},
+		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer, or auto", Value: "auto"},
 		&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N`"},
 		&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` at --clock-mhz"},
 		&cli.Float64Flag{Name: "clock-mhz", Value: 100, Usage: "clock `MHZ` for --target-fps and the report's throughput"},
