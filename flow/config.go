@@ -69,6 +69,13 @@ type Config struct {
 	// with qonnx.Execute); PixelDivisor is qonnx.ImportOptions.PixelDivisor.
 	ONNX         string
 	PixelDivisor float64
+	// Model, if set, is a netlist file used instead of training (the train
+	// stage is skipped; export copies it and measures it with
+	// netlist.Eval).
+	Model string
+	// TestImages, if positive, limits the test images export and sim
+	// measure to the first TestImages (0: the whole test split).
+	TestImages int
 
 	// Folds, TargetCycles, NoPad and InPix select the folding as in
 	// hw.Options.
@@ -119,6 +126,12 @@ func (c *Config) check() error {
 	}
 	if !(c.ClockMHz > 0) {
 		return userErrorf("flow: --clock-mhz must be positive, got %g", c.ClockMHz)
+	}
+	if c.TestImages < 0 {
+		return userErrorf("flow: --test-images must not be negative, got %d", c.TestImages)
+	}
+	if c.ONNX != "" && c.Model != "" {
+		return userErrorf("flow: give either an ONNX model or a netlist model, not both")
 	}
 	if c.CosimImages < 0 {
 		return userErrorf("flow: --cosim-images must not be negative, got %d", c.CosimImages)

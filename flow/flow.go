@@ -197,6 +197,9 @@ func (r *runner) testSet(n *netlist.Network) (*dataset.Set, error) {
 		if r.test, err = dataset.Load(r.cfg.Train.Dataset, "test", r.cfg.DataDir); err != nil {
 			return nil, asUser(err)
 		}
+		if t := r.cfg.TestImages; t > 0 && t < r.test.N {
+			r.test = r.test.Slice(0, t)
+		}
 	}
 	s, err := r.test.Resize(size)
 	if err != nil {

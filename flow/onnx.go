@@ -13,10 +13,14 @@ import (
 // (in place of the trainer's float model).
 const ExecuteSource = "qonnx.Execute (ONNX graph, float64)"
 
-// onnxSkip leaves training out when the model comes from an ONNX file.
+// onnxSkip leaves training out when the model comes from an ONNX file
+// or a netlist file.
 func (r *runner) onnxSkip() string {
-	if r.cfg.ONNX != "" {
+	switch {
+	case r.cfg.ONNX != "":
 		return "model imported from " + r.cfg.ONNX
+	case r.cfg.Model != "":
+		return "model read from " + r.cfg.Model
 	}
 	return ""
 }

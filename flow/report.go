@@ -36,6 +36,9 @@ type Report struct {
 	Accuracy    []AccuracyRow `json:"accuracy,omitempty"`
 	Performance *Performance  `json:"performance,omitempty"`
 	Layers      []LayerRow    `json:"layers,omitempty"`
+	// Pipeline is every plan stage across gen, sim and synth, for a
+	// convolutional design.
+	Pipeline []StageRow `json:"pipeline,omitempty"`
 }
 
 // ConfigInfo is the run's configuration as the report shows it.
@@ -113,6 +116,9 @@ type GenResult struct {
 	Latency        int          `json:"latency"`
 	Estimate       hw.Resources `json:"estimate"`
 	Layers         []GenLayer   `json:"layers"`
+	// Stages is every stage of a convolutional design (window generators,
+	// MVTUs, pools, width converters, FIFOs); absent for dense designs.
+	Stages []GenStage `json:"stages,omitempty"`
 }
 
 // GenLayer is one MVTU of the plan.
@@ -143,6 +149,9 @@ type SimResult struct {
 	FirstLatency       int64      `json:"first_latency"`
 	PlanLatency        int        `json:"plan_latency"`
 	Layers             []SimLayer `json:"layers"`
+	// Stages is every stage's counts (sim.Result.Stages) of a
+	// convolutional design; absent for dense designs.
+	Stages []SimStage `json:"stages,omitempty"`
 }
 
 // SimLayer is one MVTU's measured cycles.
@@ -313,7 +322,7 @@ func (r *Report) synthSummary() string {
 // derive fills the accuracy table, the performance figures and the layer
 // table from the stage results.
 func (r *Report) derive() {
-	r.Accuracy, r.Performance, r.Layers = nil, nil, nil
+	r.Accuracy, r.Performance, r.Layers, r.Pipeline = nil, nil, nil, nil
 	if e := r.Export; e != nil {
 		r.Accuracy = append(r.Accuracy,
 			AccuracyRow{Stage: e.reference(), Images: e.TestImages, Correct: e.FloatCorrect, Accuracy: e.FloatAccuracy},
@@ -374,6 +383,9 @@ func (r *Report) derive() {
 			}
 		}
 		r.Layers = append(r.Layers, row)
+	}
+	if len(g.Stages) > 0 {
+		r.derivePipeline()
 	}
 }
 

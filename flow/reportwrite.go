@@ -99,7 +99,9 @@ func (r *Report) networkSection() (section, bool, error) {
 		t.Rows = append(t.Rows, []string{l.Name, l.Op, l.Out.String(), fmt.Sprint(l.Bits), l.Detail, fmt.Sprint(l.ParamBits), fmt.Sprint(l.MACs)})
 	}
 	s.Blocks = append(s.Blocks, block{Table: t})
-	if g != nil {
+	if g != nil && len(g.Stages) > 0 {
+		s.Blocks = append(s.Blocks, r.stageFoldingBlocks()...)
+	} else if g != nil {
 		ft := &table{Head: []string{"MVTU", "MH x MW", "kind", "PE", "SIMD", "NF x SF", "cycles/frame"}}
 		ft.Rows = append(ft.Rows, []string{"input stream", "-", "-", "-", fmt.Sprintf("%d pixels/beat", g.InPix), "-", fmt.Sprint(g.InputBeats)})
 		hl := []bool{false}
@@ -161,6 +163,9 @@ func (r *Report) performanceSection() (section, bool, error) {
 		return section{}, false, nil
 	}
 	s := section{Title: "Throughput and latency"}
+	if len(r.Pipeline) > 0 {
+		return r.pipelinePerformance()
+	}
 	s.Blocks = append(s.Blocks, para("At %g MHz: **%.0f frames/s** (%.1f cycles per frame, %s), latency %d cycles = **%.2f us**. Bottleneck: %s.",
 		p.ClockMHz, p.FramesPerSecond, p.CyclesPerFrame, measuredBy(r), p.LatencyCycles, p.LatencyMicros, p.Bottleneck))
 	names, vals, hl := []string{"input"}, []float64{float64(g.InputBeats)}, []bool{g.InputBeats >= maxCycles(g)}
@@ -218,6 +223,9 @@ func (r *Report) resourceSection() (section, bool, error) {
 	} else {
 		s.Blocks = append(s.Blocks, para("Yosys %s (`synth_%s`, %.1f s, logic depth %d LUT levels; full report `%s`) beside the plan's analytic estimate (docs/hw-plan.md).",
 			strings.TrimPrefix(sy.Yosys, "Yosys "), synthFlow(sy.Target), sy.Seconds, sy.Depth, sy.Report))
+	}
+	if len(r.Pipeline) > 0 {
+		return r.pipelineResources(s)
 	}
 	t := &table{Head: []string{"block", "LUT (Yosys)", "LUT (estimate)", "FF (Yosys)", "FF (estimate)", "BRAM36 (Yosys)", "BRAM36 (estimate)", "carry", "MUXF7/8"}}
 	var names []string

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/hw"
@@ -19,6 +20,9 @@ func (r *runner) stages() []stage {
 	export := stage{name: StageExport, inputs: r.fileInputs(StageExport, CheckpointFile), run: r.runExport, result: &rep.Export, summary: rep.exportSummary}
 	if r.cfg.ONNX != "" {
 		export.inputs, export.run = r.importInputs, r.runImport
+	}
+	if r.cfg.Model != "" {
+		export.inputs, export.run = r.modelInputs, r.runModel
 	}
 	return []stage{
 		{name: StageTrain, skip: r.onnxSkip, inputs: r.trainInputs, run: r.runTrain, result: &rep.Train, summary: rep.trainSummary},
@@ -37,6 +41,9 @@ func (r *runner) fileInputs(stage string, rels ...string) func() (string, error)
 		var h hasher
 		h.add("stage", []byte(stage))
 		h.add("dataset", []byte(r.cfg.Train.Dataset))
+		if r.cfg.TestImages > 0 {
+			h.add("test_images", []byte(strconv.Itoa(r.cfg.TestImages)))
+		}
 		if err := h.addFiles(r.cfg.Dir, rels...); err != nil {
 			return "", err
 		}
@@ -231,6 +238,9 @@ func (r *runner) runGen() ([]string, error) {
 	for _, l := range p.Layers {
 		g.Layers = append(g.Layers, GenLayer{Name: l.Name, Kind: string(l.Kind), MW: l.MW, MH: l.MH, PE: l.PE, SIMD: l.SIMD,
 			NF: l.NF, SF: l.SF, Cycles: l.Cycles, WBits: l.WBits, XBits: l.XBits, Estimate: l.Estimate})
+	}
+	if spatial(p) {
+		g.Stages = genStages(p)
 	}
 	r.plan = p
 	r.rep.Gen = g

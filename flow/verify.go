@@ -59,6 +59,9 @@ func (r *runner) runSim() ([]string, error) {
 	for _, l := range res.Layers {
 		s.Layers = append(s.Layers, SimLayer{Name: l.Name, Busy: l.Busy, StallIn: l.StallIn, StallOut: l.StallOut})
 	}
+	if spatial(p) {
+		s.Stages = simStages(res)
+	}
 	if err := r.writeClasses(ClassesDir+"/sim.txt", res.Classes); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/flow"
 	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/train"
@@ -47,8 +48,9 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
 		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
-		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096 (sets the training schedule)"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096, lenet, cnv (sets the layers and the training schedule; cnv trains on cifar10)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
+		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c16,p2,c32,p2,f64,f10 (as qnn train --layers; overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "abits", Value: 1, Usage: "activation `BITS`: 1|2|4"},
 		&cli.IntFlag{Name: "input-bits", Value: 1, Usage: "input `BITS`: 1 (binarized pixels) or 8", DefaultText: "1, 8 for cifar10"},
@@ -56,9 +58,10 @@ func flowFlags() []cli.Flag {
 		&cli.IntFlag{Name: "epochs", Usage: "training `EPOCHS`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
+		&cli.IntFlag{Name: "test-images", Usage: "export and sim measure the first `N` test images only (0: all)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same netlist, plan and RTL)"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for training (0: one per CPU)"},
-		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"pe\",\"simd\"} per dense layer, or auto", Value: "auto"},
+		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer, or auto", Value: "auto"},
 		&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N`"},
 		&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` at --clock-mhz"},
 		&cli.Float64Flag{Name: "clock-mhz", Value: 100, Usage: "clock `MHZ` for --target-fps and the report's throughput"},
@@ -69,6 +72,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "target", Value: "xc7", Usage: "synthesis `TARGET`: xc7|ice40|none"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr (training epochs, tool stages)"},
 		&cli.BoolFlag{Name: "json", Usage: "print report.json on stdout (stage lines go to stderr)"},
+		&cli.StringFlag{Name: "from-model", Usage: "start from the netlist `MODEL.json` instead of training (e.g. a model of qnn train)"},
 		&cli.StringFlag{Name: "from-onnx", Usage: "import QONNX / FINN-ONNX `MODEL.onnx` instead of training (see qnn import)"},
 		&cli.Float64Flag{Name: "pixel-divisor", Value: 1, Usage: "with --from-onnx: the graph's input is pixel/`D`"},
 	}
@@ -130,7 +134,13 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 		return cfg, false, userErr(err)
 	}
 	cfg.Train = tc
-	cfg.ONNX, cfg.PixelDivisor = c.String("from-onnx"), c.Float64("pixel-divisor")
+	cfg.ONNX, cfg.PixelDivisor, cfg.Model = c.String("from-onnx"), c.Float64("pixel-divisor"), c.String("from-model")
+	if cfg.ONNX != "" && cfg.Model != "" {
+		return cfg, false, userErrf("flow: give either --from-onnx or --from-model, not both")
+	}
+	if cfg.TestImages = c.Int("test-images"); cfg.TestImages < 0 {
+		return cfg, false, userErrf("flow: --test-images must not be negative, got %d", cfg.TestImages)
+	}
 	if !(cfg.PixelDivisor > 0) {
 		return cfg, false, userErrf("flow: --pixel-divisor must be positive, got %g", cfg.PixelDivisor)
 	}
@@ -144,14 +154,22 @@ func flowTrainConfig(c *cli.Context) (train.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	if c.IsSet("hidden") {
-		if cfg.Hidden, err = train.ParseHidden(c.String("hidden")); err != nil {
-			return cfg, err
-		}
-		cfg.Arch = "custom"
+	if err := flowLayers(c, &cfg); err != nil {
+		return cfg, err
 	}
-	cfg.Dataset, cfg.Seed, cfg.Limit, cfg.Threads = c.String("dataset"), c.Uint64("seed"), c.Int("limit"), c.Int("threads")
-	cfg.WBits, cfg.ABits, cfg.InputBits = c.Int("wbits"), c.Int("abits"), inputBitsValue(c)
+	if c.IsSet("dataset") || cfg.Dataset == "" || cfg.Layers == "" {
+		cfg.Dataset = c.String("dataset") // else the architecture's (cifar10 for cnv)
+	}
+	cfg.Seed, cfg.Limit, cfg.Threads = c.Uint64("seed"), c.Int("limit"), c.Int("threads")
+	cfg.WBits, cfg.ABits = c.Int("wbits"), c.Int("abits")
+	switch {
+	case c.IsSet("input-bits"):
+		cfg.InputBits = c.Int("input-bits")
+	case cfg.Dataset == dataset.CIFAR10:
+		cfg.InputBits = 8 // raw pixels: colour images do not binarize usefully
+	case cfg.Layers == "":
+		cfg.InputBits = c.Int("input-bits")
+	} // else the architecture's default
 	if cfg.InputSize, err = inputSizeValue(c, "flow"); err != nil {
 		return cfg, err
 	}
@@ -162,6 +180,28 @@ func flowTrainConfig(c *cli.Context) (train.Config, error) {
 		cfg.Batch = c.Int("batch")
 	}
 	return cfg, cfg.Validate()
+}
+
+// flowLayers applies --hidden or --layers over the architecture's layers.
+func flowLayers(c *cli.Context, cfg *train.Config) error {
+	if c.IsSet("hidden") && c.IsSet("layers") {
+		return fmt.Errorf("flow: --hidden and --layers cannot be combined (--layers holds the dense widths too)")
+	}
+	if c.IsSet("hidden") {
+		h, err := train.ParseHidden(c.String("hidden"))
+		if err != nil {
+			return err
+		}
+		cfg.Arch, cfg.Layers, cfg.Hidden = "custom", "", h
+	}
+	if c.IsSet("layers") {
+		st, err := train.ParseLayers(c.String("layers"))
+		if err != nil {
+			return err
+		}
+		cfg.Arch, cfg.Layers, cfg.Hidden = "custom", c.String("layers"), st.Dense[:len(st.Dense)-1]
+	}
+	return nil
 }
 
 // flowError turns a flow failure into qnn's error classes: user errors and
