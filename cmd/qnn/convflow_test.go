@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/qnn-dev/qnn/flow"
 	"github.com/qnn-dev/qnn/netlist"
+	"github.com/urfave/cli/v2"
 )
 
 // TestConvFlow runs the flow end to end on a small convolutional network
@@ -187,6 +189,41 @@ func TestFlowFromModel(t *testing.T) {
 		_, stderr, code := runQNN(t, append([]string{"flow", "-o", filepath.Join(t.TempDir(), "f")}, args...)...)
 		if code != 1 || !strings.Contains(stderr, "flow: ") {
 			t.Errorf("flow %v: exit %d, stderr %q; want a one-line user error", args, code, stderr)
+		}
+	}
+}
+
+// TestFlowConvConfig checks flow's training defaults for conv nets:
+// --arch cnv trains CNV's layer string on cifar10 with 8-bit pixels,
+// --layers overrides the layers, dense architectures keep --dataset.
+func TestFlowConvConfig(t *testing.T) {
+	for _, c := range []struct {
+		args          []string
+		dataset, arch string
+		layers        string
+		inputBits     int
+	}{
+		{[]string{"--arch", "cnv"}, "cifar10", "cnv", "c64,c64,p2,c128,c128,p2,c256,c256,f512,f512,f10", 8},
+		{[]string{"--arch", "cnv", "--input-bits", "1"}, "cifar10", "cnv", "c64,c64,p2,c128,c128,p2,c256,c256,f512,f512,f10", 1},
+		{[]string{"--arch", "lenet"}, "mnist", "lenet", "c32,p2,c64,p2,f512,f10", 1},
+		{[]string{"--layers", "c8,p2,f16,f10", "--dataset", "fashion"}, "fashion", "custom", "c8,p2,f16,f10", 1},
+		{[]string{"--arch", "tfc"}, "mnist", "tfc", "", 1},
+		{[]string{"--arch", "tfc", "--dataset", "cifar10"}, "cifar10", "tfc", "", 8},
+	} {
+		var got flow.Config
+		app := &cli.App{Flags: flowFlags(), Action: func(ctx *cli.Context) error {
+			var err error
+			got, _, err = flowConfig(ctx, &env{stdout: io.Discard, stderr: io.Discard})
+			return err
+		}}
+		if err := app.Run(append([]string{"flow", "-o", "d"}, c.args...)); err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		tc := got.Train
+		if tc.Dataset != c.dataset || tc.Arch != c.arch || tc.Layers != c.layers || tc.InputBits != c.inputBits {
+			t.Errorf("%v: dataset %q arch %q layers %q input bits %d, want %q %q %q %d", c.args, tc.Dataset, tc.Arch, tc.Layers,
+				tc.InputBits, c.dataset, c.arch, c.layers, c.inputBits)
 		}
 	}
 }
