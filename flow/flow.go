@@ -176,6 +176,24 @@ func (r *runner) interrupted(stage, how string) error {
 	return fmt.Errorf("flow: %s: %w; %s", stage, ErrInterrupted, how)
 }
 
+// saveModel writes n to model.json and loads it back, so that every later
+// measurement is of the file, not of the memory, and returns the loaded
+// network and its test set.
+func (r *runner) saveModel(n *netlist.Network) (*netlist.Network, *dataset.Set, error) {
+	if err := netlist.Save(r.path(ModelFile), n); err != nil {
+		return nil, nil, asUser(err)
+	}
+	n, err := netlist.Load(r.path(ModelFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	test, err := r.testSet(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, test, nil
+}
+
 // testSet loads (once) the data set's test split and downsamples it to
 // the input size of n (its input shape must be the data set's CxNxN with N
 // dividing its side, e.g. 1xNxN with N dividing 28 for MNIST),

@@ -35,13 +35,7 @@ func (r *runner) runModel() ([]string, error) {
 	if err != nil {
 		return nil, asUser(fmt.Errorf("flow: --from-model: %w", err))
 	}
-	if err := netlist.Save(r.path(ModelFile), n); err != nil {
-		return nil, asUser(err)
-	}
-	if n, err = netlist.Load(r.path(ModelFile)); err != nil { // measure the file, not the memory
-		return nil, err
-	}
-	test, err := r.testSet(n)
+	n, test, err := r.saveModel(n)
 	if err != nil {
 		return nil, err
 	}

@@ -51,13 +51,7 @@ func (r *runner) runImport() ([]string, error) {
 	if err != nil {
 		return nil, asUser(fmt.Errorf("flow: import %s: %w", r.cfg.ONNX, err))
 	}
-	if err := netlist.Save(r.path(ModelFile), n); err != nil {
-		return nil, asUser(err)
-	}
-	if n, err = netlist.Load(r.path(ModelFile)); err != nil { // measure the file, not the memory
-		return nil, err
-	}
-	test, err := r.testSet(n)
+	n, test, err := r.saveModel(n)
 	if err != nil {
 		return nil, err
 	}
