@@ -58,15 +58,11 @@ func (r *Report) pipelinePerformance() (section, bool, error) {
 		vals = append(vals, float64(l.Cycles))
 		hl = append(hl, l.Bottleneck)
 	}
-	pl, err := barPlot("cycles per frame per stage (bottleneck highlighted)", "cycles/frame", names, vals, nil, hl, [2]string{})
+	plot, err := cyclesPlot(names, vals, hl, 24*vg.Centimeter, "cycles per frame per stage")
 	if err != nil {
 		return section{}, false, err
 	}
-	img, err := png(24*vg.Centimeter, 9*vg.Centimeter, pl)
-	if err != nil {
-		return section{}, false, err
-	}
-	s.Blocks = append(s.Blocks, block{Image: &image{File: PlotsDir + "/cycles.png", Alt: "cycles per frame per stage", PNG: img}})
+	s.Blocks = append(s.Blocks, plot)
 	if sim := r.Sim; sim != nil && len(sim.Stages) > 0 {
 		t := &table{Head: []string{"stage", "kind", "plan cycles/frame", "busy", "stall in", "stall out", "busy %"}}
 		for _, l := range r.Pipeline {

@@ -174,15 +174,11 @@ func (r *Report) performanceSection() (section, bool, error) {
 		vals = append(vals, float64(l.Cycles))
 		hl = append(hl, l.Bottleneck)
 	}
-	pl, err := barPlot("cycles per frame per stage (bottleneck highlighted)", "cycles/frame", names, vals, nil, hl, [2]string{})
+	plot, err := cyclesPlot(names, vals, hl, 16*vg.Centimeter, "cycles per frame per layer")
 	if err != nil {
 		return section{}, false, err
 	}
-	img, err := png(16*vg.Centimeter, 9*vg.Centimeter, pl)
-	if err != nil {
-		return section{}, false, err
-	}
-	s.Blocks = append(s.Blocks, block{Image: &image{File: PlotsDir + "/cycles.png", Alt: "cycles per frame per layer", PNG: img}})
+	s.Blocks = append(s.Blocks, plot)
 	if sim := r.Sim; sim != nil {
 		t := &table{Head: []string{"MVTU", "plan cycles/frame", "busy", "stall in", "stall out", "busy %"}}
 		for i, l := range sim.Layers {
@@ -301,4 +297,18 @@ func (r *Report) macsPerLUT() []block {
 			p.MACsPerCyclePerLUT, verdict, FINNMACsPerCyclePerLUT)
 	}
 	return []block{para("%s", note), {Table: t}}
+}
+
+// cyclesPlot is the report's bar plot of cycles per frame per stage (or
+// layer), the bottleneck highlighted, width wide: plots/cycles.png.
+func cyclesPlot(names []string, vals []float64, hl []bool, width vg.Length, alt string) (block, error) {
+	pl, err := barPlot("cycles per frame per stage (bottleneck highlighted)", "cycles/frame", names, vals, nil, hl, [2]string{})
+	if err != nil {
+		return block{}, err
+	}
+	img, err := png(width, 9*vg.Centimeter, pl)
+	if err != nil {
+		return block{}, err
+	}
+	return block{Image: &image{File: PlotsDir + "/cycles.png", Alt: alt, PNG: img}}, nil
 }
