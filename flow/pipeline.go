@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/sim"
 )
 
@@ -54,36 +55,26 @@ func spatial(p *hw.Plan) bool {
 	return false
 }
 
-// genStages lists a spatial plan's stages.
-func genStages(p *hw.Plan) []GenStage {
-	count := map[hw.StageKind]int{}
+// genStages lists a spatial plan's stages, each with the top-level
+// instances rtlgen writes for it.
+func genStages(p *hw.Plan) ([]GenStage, error) {
+	insts, err := rtlgen.StageInstances(p)
+	if err != nil {
+		return nil, err
+	}
 	var out []GenStage
-	for _, s := range p.Stages {
+	for i, s := range p.Stages {
 		g := GenStage{Kind: string(s.Kind), Name: s.Name, Detail: stageDetail(s), InBeats: s.In.Beats(), OutBeats: s.Out.Beats(),
-			Cycles: s.Cycles, Latency: s.Latency, Estimate: s.Estimate, Instances: stageInstances(s.Kind, count[s.Kind])}
+			Cycles: s.Cycles, Latency: s.Latency, Estimate: s.Estimate, Instances: insts[i]}
 		if s.Kind == hw.StageInput {
 			g.InBeats = s.Input.Beats
 		}
 		if s.MVTU != nil && s.Estimate == (hw.Resources{}) {
 			g.Estimate = s.MVTU.Estimate // the plan keeps an MVTU's estimate on its layer
 		}
-		count[s.Kind]++
 		out = append(out, g)
 	}
-	return out
-}
-
-// stageInstances names the top-level instances rtlgen writes for the
-// n-th stage of a kind (rtlgen/stage_*.go; TestConvFlow checks them
-// against qnn_top.v).
-func stageInstances(k hw.StageKind, n int) []string {
-	switch k {
-	case hw.StageInput:
-		return []string{"u_framer", "u_binarize"}
-	case hw.StageOutput:
-		return []string{"u_argmax"}
-	}
-	return []string{fmt.Sprintf("u_%s%d", k, n)}
+	return out, nil
 }
 
 // stageDetail is a stage's folding and sizes in one phrase.

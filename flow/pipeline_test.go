@@ -50,7 +50,10 @@ func TestPipelineRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages := genStages(p)
+	stages, err := genStages(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	kinds := map[string]int{}
 	insts := map[string]Resources{}
 	for i, s := range stages {

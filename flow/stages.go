@@ -234,7 +234,9 @@ func (r *runner) runGen() ([]string, error) {
 			NF: l.NF, SF: l.SF, Cycles: l.Cycles, WBits: l.WBits, XBits: l.XBits, Estimate: l.Estimate})
 	}
 	if spatial(p) {
-		g.Stages = genStages(p)
+		if g.Stages, err = genStages(p); err != nil {
+			return nil, err
+		}
 	}
 	r.plan = p
 	r.rep.Gen = g

@@ -30,6 +30,29 @@ type stageGen interface {
 	out(s hw.Stage, n int) bundle
 	instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out bundle)
 	diagram(b *strings.Builder, s hw.Stage, n int)
+	// instances names the top-level instances instance writes for the
+	// n-th stage of the kind.
+	instances(n int) []string
+}
+
+// kindInstance is the instance name of the n-th stage of kind k that is
+// one module instance (mvtu, swg, pool, dwc, fifo): u_<kind><n>.
+func kindInstance(k hw.StageKind, n int) string { return fmt.Sprintf("u_%s%d", k, n) }
+
+// StageInstances names, per stage of p.Stages, the top-level instances of
+// qnn_top that implement it (the input stage: u_framer and u_binarize; the
+// output stage: u_argmax), so that reports can attribute synthesis
+// results to stages without knowing rtlgen's naming.
+func StageInstances(p *hw.Plan) ([][]string, error) {
+	refs, err := stageRefs(p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.gen.instances(r.n)
+	}
+	return out, nil
 }
 
 // stageGens maps each stage kind to its generator.

@@ -36,7 +36,7 @@ func (dwcGen) instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out bu
 		{"OutWidth", itoa(d.OutWidth)},
 		{"XBits", itoa(d.XBits)},
 	})
-	w("  ) u_dwc%d (\n", n)
+	w("  ) %s (\n", kindInstance(hw.StageDWC, n))
 	conns(b, streamConns(in, out))
 	w("  );\n\n")
 }
@@ -46,3 +46,5 @@ func (dwcGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	fmt.Fprintf(b, "  -> u_dwc%d (qnn_dwc) %s: pixels of %d x %d bits, %d -> %d elements per beat\n",
 		n, comment(s.Name), d.C, d.XBits, d.InWidth, d.OutWidth)
 }
+
+func (dwcGen) instances(n int) []string { return []string{kindInstance(hw.StageDWC, n)} }

@@ -31,7 +31,7 @@ func (fifoGen) instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out b
 		n, comment(s.Name), f.Capacity(), f.Width, f.Depth)
 	w("  qnn_fifo #(\n")
 	params(b, [][2]string{{"Depth", itoa(f.Depth)}, {"Width", itoa(f.Width)}})
-	w("  ) u_fifo%d (\n", n)
+	w("  ) %s (\n", kindInstance(hw.StageFIFO, n))
 	conns(b, streamConns(in, out))
 	w("  );\n\n")
 }
@@ -40,3 +40,5 @@ func (fifoGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	f := s.FIFO
 	fmt.Fprintf(b, "  -> u_fifo%d (qnn_fifo) %s: %d beats of %d bits\n", n, comment(s.Name), f.Capacity(), f.Width)
 }
+
+func (fifoGen) instances(n int) []string { return []string{kindInstance(hw.StageFIFO, n)} }

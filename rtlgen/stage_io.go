@@ -104,3 +104,7 @@ func (outputGen) diagram(b *strings.Builder, s hw.Stage, _ int) {
 	w("  -> u_argmax (qnn_argmax): %d classes, %d beats of %d scores per frame\n", o.Classes, o.Beats, o.PE)
 	w("m_axis  %d bits: class [15:0], score c at [16 + c*%d +: %d], 1 beat per frame\n", o.TDataBits, o.SW, o.SW)
 }
+
+func (inputGen) instances(int) []string { return []string{"u_framer", "u_binarize"} }
+
+func (outputGen) instances(int) []string { return []string{"u_argmax"} }

@@ -41,7 +41,7 @@ func (mvtuGen) instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out b
 		abort, in.abortUsed = in.abort, true
 	}
 	params(b, ps)
-	w("  ) u_mvtu%d (\n", n)
+	w("  ) %s (\n", kindInstance(hw.StageMVTU, n))
 	cs := streamConns(in, out)
 	cs = append(cs[:5], append([][2]string{{"in_abort_i", abort}}, cs[5:]...)...)
 	conns(b, cs)
@@ -109,3 +109,5 @@ func (mvtuGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	}
 	w("       out: %d x %d bits per beat, %d beats per frame (%s)\n", l.PE, l.OutBits, l.NF, l.Mode)
 }
+
+func (mvtuGen) instances(n int) []string { return []string{kindInstance(hw.StageMVTU, n)} }

@@ -39,7 +39,7 @@ func (poolGen) instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out b
 		{"Width", itoa(q.Width)},
 		{"XBits", itoa(q.XBits)},
 	})
-	w("  ) u_pool%d (\n", n)
+	w("  ) %s (\n", kindInstance(hw.StagePool, n))
 	conns(b, streamConns(in, out))
 	w("  );\n\n")
 }
@@ -49,3 +49,5 @@ func (poolGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	fmt.Fprintf(b, "  -> u_pool%d (qnn_pool) %s: %dx%dx%d, window %d, stride %d: %d x %d bits per beat, %d output pixels\n",
 		n, comment(s.Name), q.C, q.H, q.W, q.K, q.Stride, q.Width, q.XBits, q.OH()*q.OW())
 }
+
+func (poolGen) instances(n int) []string { return []string{kindInstance(hw.StagePool, n)} }

@@ -51,7 +51,7 @@ func (swgGen) instance(b *strings.Builder, s hw.Stage, n int, in *bundle, out bu
 		{"Rows", itoa(g.Rows)},
 		{"Style", itoa(g.StyleCode())},
 	})
-	w("  ) u_swg%d (\n", n)
+	w("  ) %s (\n", kindInstance(hw.StageSWG, n))
 	conns(b, streamConns(in, out))
 	w("  );\n\n")
 }
@@ -61,3 +61,5 @@ func (swgGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	fmt.Fprintf(b, "  -> u_swg%d (qnn_swg) %s: %dx%dx%d, kernel %dx%d, stride %d: %d beats of %d x %d bits per window, %d windows, line buffer %d rows%s\n",
 		n, comment(s.Name), g.C, g.H, g.W, g.KH, g.KW, g.Stride, g.WindowBeats(), g.SIMD, g.XBits, g.OH()*g.OW(), g.Rows, styleNote(g.Mem()))
 }
+
+func (swgGen) instances(n int) []string { return []string{kindInstance(hw.StageSWG, n)} }
