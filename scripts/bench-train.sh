@@ -66,12 +66,18 @@ if [[ -n "${STEP:-}" ]]; then
 	# 45,000-image epoch, and its GFLOP/s as a fraction of OpenBLAS sgemm
 	# measured in the same run.
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+	# Debian's OpenBLAS takes this CPU for a Prescott (SSE3 kernels) unless
+	# told its core type; qnn bench does the same.
+	if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
+		if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+		elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+	fi
 	ceil=$(/work/shared/tools/sgemm-ceiling.sh 2>/dev/null || ../shared/tools/sgemm-ceiling.sh)
 	ceil=${ceil#openblas_sgemm_gflops=}
 	out=$(go test ./train -run '^$' -bench 'TrainStep/arch=cnv' -benchtime 5x -count 1)
 	echo "$out" | grep Benchmark
 	gf=$(echo "$out" | sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p' | head -1)
-	echo "sgemm ceiling ${ceil} GFLOP/s; cnv step ${gf} GFLOP/s = $(awk "BEGIN { printf \"%.2f\", $gf / $ceil }") of it"
+	echo "sgemm ceiling ${ceil} GFLOP/s (OpenBLAS core ${OPENBLAS_CORETYPE:-auto}); cnv step ${gf} GFLOP/s = $(awk "BEGIN { printf \"%.2f\", $gf / $ceil }") of it"
 	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 	exit 0
 fi
