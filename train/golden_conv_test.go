@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -63,17 +64,23 @@ func mnistGoldenData(t *testing.T) (train, val *dataset.Set) {
 	return full.Slice(0, 400), full.Slice(50000, 50200)
 }
 
+var cifarTest struct {
+	once sync.Once
+	set  *dataset.Set
+	err  error
+}
+
 // cifarGoldenData is 400 training and 200 validation images of CIFAR-10's
 // test split (one file, quicker to load than the training split).
 func cifarGoldenData(t *testing.T) (train, val *dataset.Set) {
-	test, err := dataset.Load(dataset.CIFAR10, "test", "")
-	if errors.Is(err, dataset.ErrNotInstalled) {
-		t.Skipf("CIFAR-10 not available: %v", err)
+	cifarTest.once.Do(func() { cifarTest.set, cifarTest.err = dataset.Load(dataset.CIFAR10, "test", "") })
+	if errors.Is(cifarTest.err, dataset.ErrNotInstalled) {
+		t.Skipf("CIFAR-10 not available: %v", cifarTest.err)
 	}
-	if err != nil {
-		t.Fatal(err)
+	if cifarTest.err != nil {
+		t.Fatal(cifarTest.err)
 	}
-	return test.Slice(0, 400), test.Slice(5000, 5200)
+	return cifarTest.set.Slice(0, 400), cifarTest.set.Slice(5000, 5200)
 }
 
 // goldenSummary is a finished trainer's golden text. Wall times (the
