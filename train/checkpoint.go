@@ -26,7 +26,7 @@ type checkpoint struct {
 	Version   int
 	Cfg       Config
 	Model     *Model
-	Opt       [][]*optimState // per dense layer: W, Gamma, Beta
+	Opt       [][]*optimState // per dense layer: W, Gamma, Beta (layer.saveOpt)
 	ConvOpt   [][]*optimState // per convolution: W, Gamma, Beta
 	Best      *Model
 	BestAcc   float64
@@ -50,11 +50,8 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	ck := checkpoint{Format: checkpointFormat, Version: checkpointVersion, Cfg: t.cfg, Model: t.model,
 		Best: t.best, BestAcc: t.bestAcc, BestEpoch: t.bestEpoch, RNG: rng, Epoch: t.epoch, Step: t.step,
 		Perm: t.perm, LossSum: t.lossSum, Correct: t.correct, Elapsed: t.elapsed, History: t.history}
-	for _, l := range t.model.Layers {
-		ck.Opt = append(ck.Opt, l.opt)
-	}
-	for _, c := range t.model.Convs {
-		ck.ConvOpt = append(ck.ConvOpt, c.L.opt)
+	for _, l := range t.model.stack {
+		l.saveOpt(&ck)
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
@@ -113,6 +110,10 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if ck.Best != nil && ck.Best.check() != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: inconsistent best model", path)
 	}
+	ck.Model.link()
+	if ck.Best != nil {
+		ck.Best.link()
+	}
 	return &ck, nil
 }
 
@@ -139,17 +140,14 @@ func Resume(path string, train, val *dataset.Set) (*Trainer, error) {
 	}
 	m := ck.Model
 	m.Cfg = ck.Cfg
-	for i, l := range m.Layers {
-		if len(ck.Opt[i]) != 3 {
-			return nil, fmt.Errorf("train: checkpoint %s: layer %d: bad optimizer state", path, i)
+	err = m.eachLayer(func(l layer, k int) error {
+		if !l.loadOpt(ck, k) {
+			return fmt.Errorf("train: checkpoint %s: %s %d: bad optimizer state", path, l.kind(), k)
 		}
-		l.opt = ck.Opt[i]
-	}
-	for i, c := range m.Convs {
-		if len(ck.ConvOpt[i]) != 3 {
-			return nil, fmt.Errorf("train: checkpoint %s: convolution %d: bad optimizer state", path, i)
-		}
-		c.L.opt = ck.ConvOpt[i]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	m.prepare()
 	if ck.Best != nil {

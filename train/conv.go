@@ -1,9 +1,9 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sync"
 )
 
@@ -42,14 +42,42 @@ type Conv struct {
 
 // newConv returns a convolution stage with weights uniform in [-1, 1].
 func newConv(g ConvShape, wbits, abits int, inScale float64, pad float32, rng *rand.Rand) *Conv {
-	n := g.K * g.K * g.InC
-	l := &Layer{In: n, Out: g.Out, WBits: wbits, ABits: abits, InScale: inScale,
-		Gamma: slices.Repeat([]float32{1}, g.Out), Beta: make([]float32, g.Out),
-		Mean: make([]float64, g.Out), Var: slices.Repeat([]float64{1}, g.Out), W: make([]float32, n*g.Out)}
-	for j := range l.W {
-		l.W[j] = float32(2*rng.Float64() - 1)
+	return &Conv{ConvShape: g, PadValue: pad, L: newDense(g.K*g.K*g.InC, g.Out, wbits, abits, inScale, rng)}
+}
+
+func (c *Conv) kind() string       { return "convolution" }
+func (c *Conv) store(m *Model)     { m.Convs = append(m.Convs, c) }
+func (c *Conv) prepare()           { c.L.prepare() }
+func (c *Conv) outGrad() []float32 { return c.da }
+
+// update steps the weights with the convolution's learning-rate scale and
+// the batch-norm parameters.
+func (c *Conv) update(lr float64, cfg *Config) { c.L.step(lr, c.lrScale(), cfg) }
+
+func (c *Conv) clone() layer {
+	return &Conv{ConvShape: c.ConvShape, PadValue: c.PadValue, L: c.L.cloneLayer()}
+}
+
+func (c *Conv) finite(k int) error { return c.L.finiteNamed(fmt.Sprintf("convolution %d", k)) }
+
+func (c *Conv) saveOpt(ck *checkpoint) { ck.ConvOpt = append(ck.ConvOpt, c.L.opt) }
+
+func (c *Conv) loadOpt(ck *checkpoint, k int) bool {
+	if k >= len(ck.ConvOpt) || len(ck.ConvOpt[k]) != 3 {
+		return false
 	}
-	return &Conv{ConvShape: g, PadValue: pad, L: l}
+	c.L.opt = ck.ConvOpt[k]
+	return true
+}
+
+// check verifies a decoded stage against the shape and the values the
+// configuration gives convolution i.
+func (c *Conv) check(cfg *Config, i int, g ConvShape) bool {
+	l := c.L
+	return c.ConvShape == g && l != nil && l.In == c.K*c.K*c.InC && l.Out == c.Out &&
+		len(l.W) == l.In*l.Out && len(l.Gamma) == l.Out && len(l.Beta) == l.Out &&
+		len(l.Mean) == l.Out && len(l.Var) == l.Out && l.ABits == cfg.ABits && l.WBits == cfg.WBits &&
+		l.InScale == convInScale(cfg, i) && c.PadValue == convPad(cfg, i)
 }
 
 // pixels is OH*OW, the number of output pixels per image.
@@ -87,7 +115,7 @@ func (c *Conv) ensureBuffers(rows int) {
 
 // forwardTrain runs the stage on rows input images x (rows x inSize) with
 // batch statistics and returns the activations (rows x outSize).
-func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config) []float32 {
+func (c *Conv) forwardTrain(x []float32, rows int, cfg *Config, _ *rand.Rand) []float32 {
 	th := cfg.threads()
 	c.ensureBuffers(rows)
 	l := c.L

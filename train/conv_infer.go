@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/qnn-dev/qnn/netlist"
 )
@@ -12,9 +13,22 @@ import (
 // max-pool on the integer activation values.
 type infConv struct {
 	ConvShape
-	pad int64     // padding value in the input's integer domain
-	f   *infLayer // the patch-wise dense view: in = K*K*InC, out = OutC
+	index int       // among the convolutions: the netlist names conv<index>, act_conv<index>, pool<index>
+	pad   int64     // padding value in the input's integer domain
+	f     *infLayer // the patch-wise dense view: in = K*K*InC, out = OutC
 }
+
+// inference is the stage's inference form, the k-th convolution.
+func (c *Conv) inference(k int, xmin, xmax int64, cfg *Config) infStage {
+	f := newInfLayer(c.L, xmin, xmax, cfg.ShiftBN)
+	pad := int64(math.Round(float64(c.PadValue) / c.L.InScale))
+	return &infConv{ConvShape: c.ConvShape, index: k, pad: pad, f: f}
+}
+
+// bufSize is the convolution's output before the pool, OH*OW*OutC.
+func (c *infConv) bufSize() int { return c.OH * c.OW * c.Out }
+
+func (c *infConv) actRange() (int64, int64) { return c.f.actRange() }
 
 // forward runs the stage on rows images x of integer values and writes the
 // integer activation values (rows x PH*PW*OutC) to out, which must hold
@@ -33,19 +47,20 @@ func (c *infConv) forward(out, x, z []float32, rows, threads int) {
 }
 
 // chunk is the number of images Predict encodes at once: 500, fewer when
-// a convolution's output would take more than 64 MB.
+// a stage's output would take more than 64 MB.
 func (inf *Inference) chunk() int {
 	const budget = 16 << 20 // float32 values
 	n := 500
-	for _, c := range inf.convs {
-		n = min(n, max(1, budget/(c.OH*c.OW*c.Out)))
+	for _, s := range inf.stages {
+		n = min(n, max(1, budget/s.bufSize()))
 	}
 	return n
 }
 
-// export appends stage i's netlist layers: Conv2D, Threshold (the folded
-// batch norm and quantizer, per channel) and, if pooled, MaxPool.
-func (c *infConv) export(i int) []netlist.Layer {
+// export returns the stage's netlist layers: Conv2D, Threshold (the
+// folded batch norm and quantizer, per channel) and, if pooled, MaxPool.
+func (c *infConv) export() []netlist.Layer {
+	i := c.index
 	f := c.f
 	cv := &netlist.Conv2D{Name: fmt.Sprintf("conv%d", i), InC: c.InC, OutC: c.Out, KH: c.K, KW: c.K,
 		Stride: c.Stride, Pad: netlist.Symmetric(c.Pad), WeightBits: f.wbits, Weights: f.w}

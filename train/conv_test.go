@@ -345,7 +345,7 @@ func checkConvThresholds(t *testing.T, n *netlist.Network, inf *Inference, outs 
 		if _, ok := l.(*netlist.Conv2D); !ok {
 			continue
 		}
-		f := inf.convs[ci].f
+		f := inf.stages[ci].(*infConv).f
 		acc, lev := outs[li], outs[li+1]
 		for i, z := range acc {
 			c := i % f.out
@@ -370,8 +370,7 @@ func TestBNThreads(t *testing.T) {
 		rng = rand.New(rand.NewPCG(39, 40)) // the same parameters for every call
 		l.Gamma, l.Beta = randSlice(rng, ch), randSlice(rng, ch)
 		l.prepare()
-		m := &Model{Layers: []*Layer{l}}
-		m.ensureBuffers(rows)
+		l.ensureBuffers(rows)
 		copy(l.c.y, y)
 		l.bnForward(rows, false, threads)
 		g := append([]float32(nil), d...)

@@ -58,3 +58,20 @@ func TestCheckpointBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestDivergedConvStatistic: a NaN running statistic of a convolution
+// (which the training loss, on batch statistics, does not see) stops
+// training at the end of the epoch, naming the convolution.
+func TestDivergedConvStatistic(t *testing.T) {
+	cfg := smallConvConfig()
+	cfg.Epochs = 1
+	tr, err := New(cfg, syntheticSet(200, 1), syntheticSet(50, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.model.Convs[1].L.Mean[2] = math.NaN()
+	err = tr.Run(context.Background(), Hooks{})
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "convolution 1 has a batch-norm statistic NaN") {
+		t.Fatalf("got %v, want ErrDiverged naming convolution 1", err)
+	}
+}

@@ -6,9 +6,16 @@
 // It owns:
 //   - Config and the per-architecture defaults (tfc, sfc, lfc, mlp4096,
 //     lenet, cnv) and the layer strings of convolutional models (arch.go);
-//   - the layer kinds, each with its forward, backward and export: dense
-//     (Layer: model.go, step.go, bn.go), convolution (Conv: conv.go,
-//     conv_infer.go, im2col on the GEMM) and max-pool (maxpool.go);
+//   - the layer kinds, each one type implementing the interface layer
+//     (layer.go: training forward and backward, optimizer step, inference
+//     form, checkpointed state) with an inference form implementing
+//     infStage (integer forward, netlist export): dense (Layer: dense.go,
+//     bn.go, export.go) and the convolution stage with its per-channel batch
+//     norm and optional max-pool (Conv: conv.go, conv_infer.go,
+//     maxpool.go, im2col on the GEMM). A Model is an ordered []layer and
+//     every pass walks it, so a new kind (an LSTM) is a new type, not a
+//     case in every pass; docs/training.md ("Layer kinds") says how to add
+//     one;
 //   - the float model (latent weights, batch norm, quantizers with the
 //     straight-through estimator, squared hinge or cross-entropy loss,
 //     Adam and shift-based AdaMax) and its training loop (Trainer);

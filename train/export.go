@@ -19,35 +19,37 @@ func (inf *Inference) Export(name string, meta map[string]string) (*netlist.Netw
 		in.Threshold = cfg.InputThreshold
 	}
 	n := &netlist.Network{Name: name, Meta: meta, Layers: []netlist.Layer{in}}
-	for i, c := range inf.convs {
-		n.Layers = append(n.Layers, c.export(i)...)
-	}
-	for i, f := range inf.layers {
-		d := &netlist.Dense{Name: fmt.Sprintf("fc%d", i), In: f.in, Out: f.out, WeightBits: f.wbits, Weights: f.w}
-		lo, hi := make([]int64, f.out), make([]int64, f.out)
-		amin, amax := int64(0), int64(0)
-		for c := 0; c < f.out; c++ {
-			lo[c], hi[c] = netlist.RowRange(d.Row(c), f.xmin, f.xmax)
-			amin, amax = min(amin, lo[c]), max(amax, hi[c])
-		}
-		d.AccBits = netlist.SignedBits(amin-1, amax+1)
-		n.Layers = append(n.Layers, d)
-		if f.abits == 0 {
-			o := &netlist.Output{Name: "scores", Classes: f.out, Offsets: f.offsets}
-			smin, smax := int64(0), int64(0)
-			for c := range f.offsets {
-				smin, smax = min(smin, lo[c]+f.offsets[c]), max(smax, hi[c]+f.offsets[c])
-			}
-			o.ScoreBits = max(2, netlist.SignedBits(smin, smax))
-			n.Layers = append(n.Layers, o)
-			break
-		}
-		n.Layers = append(n.Layers, f.thresholds(fmt.Sprintf("act%d", i), lo, hi))
+	for _, s := range inf.stages {
+		n.Layers = append(n.Layers, s.export()...)
 	}
 	if err := netlist.Validate(n); err != nil {
 		return nil, fmt.Errorf("train: exported netlist is invalid: %w", err)
 	}
 	return n, nil
+}
+
+// export returns the dense layer's netlist layers: Dense, then the
+// Threshold of a hidden layer (the folded batch norm and quantizer) or the
+// Output of the output layer (the folded batch norm's integer offsets).
+func (f *infLayer) export() []netlist.Layer {
+	d := &netlist.Dense{Name: fmt.Sprintf("fc%d", f.index), In: f.in, Out: f.out, WeightBits: f.wbits, Weights: f.w}
+	lo, hi := make([]int64, f.out), make([]int64, f.out)
+	amin, amax := int64(0), int64(0)
+	for c := 0; c < f.out; c++ {
+		lo[c], hi[c] = netlist.RowRange(d.Row(c), f.xmin, f.xmax)
+		amin, amax = min(amin, lo[c]), max(amax, hi[c])
+	}
+	d.AccBits = netlist.SignedBits(amin-1, amax+1)
+	if f.abits > 0 {
+		return []netlist.Layer{d, f.thresholds(fmt.Sprintf("act%d", f.index), lo, hi)}
+	}
+	o := &netlist.Output{Name: "scores", Classes: f.out, Offsets: f.offsets}
+	smin, smax := int64(0), int64(0)
+	for c := range f.offsets {
+		smin, smax = min(smin, lo[c]+f.offsets[c]), max(smax, hi[c]+f.offsets[c])
+	}
+	o.ScoreBits = max(2, netlist.SignedBits(smin, smax))
+	return []netlist.Layer{d, o}
 }
 
 // ExportBest exports the model with the best validation accuracy, named

@@ -64,9 +64,8 @@ func TestDenseBNGradient(t *testing.T) {
 				l.ABits, nv = 1, out
 			}
 			l.Gamma, l.Var = randSlice(rng, nv), make([]float64, nv)
-			m := &Model{Layers: []*Layer{l}}
-			m.prepare()
-			m.ensureBuffers(rows)
+			l.prepare()
+			l.ensureBuffers(rows)
 			x := randSlice(rng, rows*in)
 			r := randSlice(rng, rows*out)
 			forward := func() float64 {

@@ -17,12 +17,13 @@ import (
 // norm with its shared scale, rounded to integers; see docs/training.md).
 type Inference struct {
 	cfg    Config
-	convs  []*infConv
-	layers []*infLayer
+	stages []infStage // one per layer of the model, the output layer (an *infLayer) last
 }
 
-// infLayer is one layer of an Inference.
+// infLayer is the inference form of a dense layer (the patch-wise view of
+// a convolution stage is one too).
 type infLayer struct {
+	index   int // among the dense layers: the netlist names fc<index>, act<index>
 	in, out int
 	wbits   int
 	abits   int       // 0 for the output layer
@@ -47,19 +48,17 @@ func (m *Model) Inference() *Inference {
 	if m.Cfg.InputBits == 8 {
 		xmin, xmax = 0, 255
 	}
-	for _, c := range m.Convs {
-		f := newInfLayer(c.L, xmin, xmax, m.Cfg.ShiftBN)
-		pad := int64(math.Round(float64(c.PadValue) / c.L.InScale))
-		inf.convs = append(inf.convs, &infConv{ConvShape: c.ConvShape, pad: pad, f: f})
-		xmin, xmax = f.actRange()
-	}
-	for _, l := range m.Layers {
-		f := newInfLayer(l, xmin, xmax, m.Cfg.ShiftBN)
-		inf.layers = append(inf.layers, f)
-		xmin, xmax = f.actRange()
-	}
+	m.eachLayer(func(l layer, k int) error {
+		s := l.inference(k, xmin, xmax, &m.Cfg)
+		inf.stages = append(inf.stages, s)
+		xmin, xmax = s.actRange()
+		return nil
+	})
 	return inf
 }
+
+// output is the output layer's inference form.
+func (inf *Inference) output() *infLayer { return inf.stages[len(inf.stages)-1].(*infLayer) }
 
 // newInfLayer is the inference form of a dense layer (or of a
 // convolution's patch-wise dense view) whose input elements lie in
@@ -153,27 +152,27 @@ func (inf *Inference) Predict(pixels []byte, count int) (classes, unrounded []in
 		bufA = growF32(bufA, rows*sz)
 		encodeInput(bufA, pixels[lo*sz:(lo+rows)*sz], &inf.cfg, true)
 		x := bufA
-		for _, c := range inf.convs {
-			scratch = growF32(scratch, rows*c.OH*c.OW*c.Out)
-			bufB = growF32(bufB, rows*c.OH*c.OW*c.Out)
-			c.forward(bufB, x, scratch, rows, th)
+		for _, s := range inf.stages {
+			n := rows * s.bufSize()
+			scratch, bufB = growF32(scratch, n), growF32(bufB, n)
+			s.forward(bufB, x, scratch, rows, th)
 			bufA, bufB = bufB, bufA
 			x = bufA
 		}
-		for _, f := range inf.layers {
-			bufB = growF32(bufB, rows*f.out)
-			z := bufB
-			gemm(rows, f.out, f.in, rowMajor(x, f.in), transposed(f.wf, f.in), z, f.out, false, th)
-			if f.abits == 0 {
-				f.classify(z, rows, classes[lo:], unrounded[lo:])
-				break
-			}
-			f.activateInt(z, rows)
-			bufA, bufB = bufB, bufA
-			x = bufA
-		}
+		inf.output().classify(x, rows, classes[lo:], unrounded[lo:])
 	}
 	return classes, unrounded
+}
+
+func (f *infLayer) bufSize() int { return f.out }
+
+// forward computes the accumulators of rows inputs x and, for a hidden
+// layer, replaces them by the integer activation values.
+func (f *infLayer) forward(out, x, _ []float32, rows, threads int) {
+	gemm(rows, f.out, f.in, rowMajor(x, f.in), transposed(f.wf, f.in), out, f.out, false, threads)
+	if f.abits > 0 {
+		f.activateInt(out, rows)
+	}
 }
 
 // activateInt replaces accumulators (rows x out) by the integer activation

@@ -8,54 +8,19 @@ import (
 	"sync"
 )
 
-// Layer is one dense layer with its batch norm. Hidden layers have per-
-// channel batch norm followed by the activation quantizer; the output layer
-// has batch norm with one shared scale (one Gamma, one running variance)
-// and per-class shifts, so that it folds into integer offsets exactly (see
-// docs/training.md).
-type Layer struct {
-	In, Out int
-	WBits   int
-	ABits   int // activation bits of a hidden layer; 0 for the output layer
-	// InScale is the real value of one integer unit of the layer's input
-	// (1 for bipolar values, 1/(2^k-1) for k-bit activations, 1/255 for
-	// pixels).
-	InScale float64
-	W       []float32 // latent weights, Out rows of In, clipped to [-1, 1]
-	Gamma   []float32 // batch-norm scale: Out values (hidden), 1 (output)
-	Beta    []float32 // batch-norm shift: Out values
-	Mean    []float64 // running mean of the pre-activation, Out values
-	Var     []float64 // running variance: Out values (hidden), 1 (output)
-
-	wq  []float32 // quantized weights (real values), refreshed every step
-	gW  []float32 // gradients
-	gG  []float32
-	gB  []float32
-	c   layerCache
-	opt []*optimState // optimizer state of W, Gamma, Beta
-}
-
-// layerCache holds one batch's forward values for the backward pass.
-type layerCache struct {
-	x       []float32 // input, batch x In (owned by the previous layer or the batch)
-	xhat    []float32 // normalized pre-activation, batch x Out
-	y       []float32 // batch-norm output, batch x Out
-	a       []float32 // activation (hidden layers), batch x Out
-	mask    []float32 // dropout multipliers on a (nil: no dropout)
-	maskBuf []float32 // storage for mask, reused across steps
-	invstd  []float32 // per channel (hidden) or 1 (output)
-	dz      []float32 // gradient with respect to the pre-activation
-}
-
-// Hidden reports whether l is a hidden layer (not the output layer).
-func (l *Layer) Hidden() bool { return l.ABits > 0 }
-
-// Model is the float model: latent weights and batch-norm parameters.
+// Model is the float model: latent weights and batch-norm parameters, an
+// ordered list of layers (see layer) with the output layer last.
+//
+// Convs and Layers hold the same layers by kind, in order: they are the
+// form checkpoints store (gob, so their names and types are the checkpoint
+// format), and a decoded model's order is rebuilt from them (link). A new
+// layer kind adds its own list here.
 type Model struct {
 	Cfg    Config
 	Convs  []*Conv  // convolution stages, before the dense layers (none for an MLP)
 	Layers []*Layer // dense layers, the output layer last
 
+	stack  []layer   // every layer in order, the output layer last
 	inMask []float32 // input dropout multipliers, reused across steps
 }
 
@@ -72,23 +37,12 @@ func NewModel(cfg Config, rng *rand.Rand) (*Model, error) {
 	}
 	sizes := append(append([]int{features}, cfg.Hidden...), cfg.classes())
 	for i := 0; i+1 < len(sizes); i++ {
-		l := &Layer{In: sizes[i], Out: sizes[i+1], WBits: cfg.WBits, InScale: inScale}
-		hidden := i+2 < len(sizes)
-		nvar := 1
-		l.Gamma = []float32{1}
-		if hidden {
-			l.ABits, nvar = cfg.ABits, l.Out
-			l.Gamma = slices.Repeat([]float32{1}, l.Out)
-			inScale = actScale(cfg.ABits)
+		abits := 0
+		if i+2 < len(sizes) {
+			abits = cfg.ABits
 		}
-		l.Beta = make([]float32, l.Out)
-		l.Mean = make([]float64, l.Out)
-		l.Var = slices.Repeat([]float64{1}, nvar)
-		l.W = make([]float32, l.In*l.Out)
-		for j := range l.W {
-			l.W[j] = float32(2*rng.Float64() - 1)
-		}
-		m.Layers = append(m.Layers, l)
+		m.add(newDense(sizes[i], sizes[i+1], cfg.WBits, abits, inScale, rng))
+		inScale = actScale(cfg.ABits)
 	}
 	m.prepare()
 	return m, nil
@@ -115,7 +69,7 @@ func (m *Model) addConvs(rng *rand.Rand) (int, float64, error) {
 		return cfg.inputPixels(), inScale, nil
 	}
 	for i, g := range shapes {
-		m.Convs = append(m.Convs, newConv(g, cfg.WBits, cfg.ABits, convInScale(cfg, i), convPad(cfg, i), rng))
+		m.add(newConv(g, cfg.WBits, cfg.ABits, convInScale(cfg, i), convPad(cfg, i), rng))
 	}
 	inScale = actScale(cfg.ABits)
 	return features, inScale, nil
@@ -146,34 +100,9 @@ func convPad(cfg *Config, i int) float32 {
 // prepare allocates gradients and optimizer state (after NewModel or
 // decoding a checkpoint).
 func (m *Model) prepare() {
-	for _, c := range m.Convs {
-		c.L.prepare()
-	}
-	for _, l := range m.Layers {
+	for _, l := range m.stack {
 		l.prepare()
 	}
-}
-
-// prepare allocates the layer's gradients and, if missing, its optimizer
-// state.
-func (l *Layer) prepare() {
-	l.wq = make([]float32, len(l.W))
-	l.gW = make([]float32, len(l.W))
-	l.gG = make([]float32, len(l.Gamma))
-	l.gB = make([]float32, len(l.Beta))
-	if l.opt == nil {
-		l.opt = []*optimState{newOptimState(len(l.W)), newOptimState(len(l.Gamma)), newOptimState(len(l.Beta))}
-	}
-}
-
-// lrScale is the recipe's per-layer learning-rate scale on the weights,
-// 1/sqrt(1.5/(fan_in+fan_out)).
-func (l *Layer) lrScale() float64 { return 1 / math.Sqrt(1.5/float64(l.In+l.Out)) }
-
-// quantizeWeights refreshes the quantized weights wq from W, on up to
-// threads goroutines.
-func (l *Layer) quantizeWeights(threads int) {
-	parallelRange(len(l.W), threads, func(lo, hi int) { quantizeRange(l.wq[lo:hi], l.W[lo:hi], l.WBits) })
 }
 
 // quantizeRange writes the real values of the quantized weights w to q.
@@ -211,23 +140,11 @@ func parallelRange(n, threads int, f func(lo, hi int)) {
 func (m *Model) Clone() *Model {
 	c := &Model{Cfg: m.Cfg}
 	c.Cfg.Hidden = slices.Clone(m.Cfg.Hidden)
-	for _, cv := range m.Convs {
-		c.Convs = append(c.Convs, &Conv{ConvShape: cv.ConvShape, PadValue: cv.PadValue, L: cv.L.clone()})
-	}
-	for _, l := range m.Layers {
-		c.Layers = append(c.Layers, l.clone())
+	for _, l := range m.stack {
+		c.add(l.clone())
 	}
 	c.prepare()
 	return c
-}
-
-// clone returns a copy of the layer's parameters.
-func (l *Layer) clone() *Layer {
-	return &Layer{
-		In: l.In, Out: l.Out, WBits: l.WBits, ABits: l.ABits, InScale: l.InScale,
-		W: slices.Clone(l.W), Gamma: slices.Clone(l.Gamma), Beta: slices.Clone(l.Beta),
-		Mean: slices.Clone(l.Mean), Var: slices.Clone(l.Var),
-	}
 }
 
 // check verifies that decoded parameters have consistent sizes.
@@ -235,20 +152,16 @@ func (m *Model) check() error {
 	if len(m.Layers) < 2 {
 		return fmt.Errorf("train: model has %d layers, want at least 2", len(m.Layers))
 	}
-	if err := m.checkConvs(); err != nil {
+	features, err := m.checkConvs()
+	if err != nil {
 		return err
 	}
 	for i, l := range m.Layers {
-		nvar := 1
-		if l.Hidden() {
-			nvar = l.Out
-		}
-		if l.In <= 0 || l.Out <= 0 || len(l.W) != l.In*l.Out || len(l.Gamma) != nvar ||
-			len(l.Beta) != l.Out || len(l.Mean) != l.Out || len(l.Var) != nvar {
+		if l == nil || !l.check() {
 			return fmt.Errorf("train: layer %d: inconsistent parameter sizes", i)
 		}
-		if i == 0 && len(m.Convs) > 0 && m.Convs[len(m.Convs)-1].outSize() != l.In {
-			return fmt.Errorf("train: dense layer 0 takes %d inputs, the last convolution has %d outputs", l.In, m.Convs[len(m.Convs)-1].outSize())
+		if i == 0 && len(m.Convs) > 0 && features != l.In {
+			return fmt.Errorf("train: dense layer 0 takes %d inputs, the last convolution has %d outputs", l.In, features)
 		}
 		if i > 0 && m.Layers[i-1].Out != l.In {
 			return fmt.Errorf("train: layer %d takes %d inputs, previous layer has %d outputs", i, l.In, m.Layers[i-1].Out)
@@ -258,27 +171,24 @@ func (m *Model) check() error {
 }
 
 // checkConvs verifies the decoded convolution stages against the
-// configuration's layer string.
-func (m *Model) checkConvs() error {
+// configuration's layer string and returns the number of values the last
+// one outputs per image.
+func (m *Model) checkConvs() (int, error) {
 	st, err := m.Cfg.Stack()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	shapes, _, err := st.plan(m.Cfg.InputShape())
+	shapes, features, err := st.plan(m.Cfg.InputShape())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(shapes) != len(m.Convs) {
-		return fmt.Errorf("train: model has %d convolutions, the layer string %d", len(m.Convs), len(shapes))
+		return 0, fmt.Errorf("train: model has %d convolutions, the layer string %d", len(m.Convs), len(shapes))
 	}
 	for i, c := range m.Convs {
-		l := c.L
-		if c.ConvShape != shapes[i] || l == nil || l.In != c.K*c.K*c.InC || l.Out != c.Out ||
-			len(l.W) != l.In*l.Out || len(l.Gamma) != l.Out || len(l.Beta) != l.Out ||
-			len(l.Mean) != l.Out || len(l.Var) != l.Out || l.ABits != m.Cfg.ABits || l.WBits != m.Cfg.WBits ||
-			l.InScale != convInScale(&m.Cfg, i) || c.PadValue != convPad(&m.Cfg, i) {
-			return fmt.Errorf("train: convolution %d: inconsistent parameter sizes", i)
+		if c == nil || !c.check(&m.Cfg, i, shapes[i]) {
+			return 0, fmt.Errorf("train: convolution %d: inconsistent parameter sizes", i)
 		}
 	}
-	return nil
+	return features, nil
 }

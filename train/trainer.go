@@ -294,21 +294,5 @@ func (t *Trainer) saveIfSet(path string) error {
 // finite returns an error naming the first layer with a NaN or infinite
 // parameter.
 func (m *Model) finite() error {
-	for i, l := range m.Layers {
-		for _, p := range [][]float32{l.W, l.Gamma, l.Beta} {
-			for _, v := range p {
-				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-					return fmt.Errorf("layer %d has a parameter %g", i, f)
-				}
-			}
-		}
-		for _, p := range [][]float64{l.Mean, l.Var} {
-			for _, f := range p {
-				if math.IsNaN(f) || math.IsInf(f, 0) {
-					return fmt.Errorf("layer %d has a batch-norm statistic %g", i, f)
-				}
-			}
-		}
-	}
-	return nil
+	return m.eachLayer(func(l layer, k int) error { return l.finite(k) })
 }
