@@ -57,7 +57,7 @@ type Options struct {
 	// whose Estimate.LUT is at most MaxLUTs, searched over the foldings of
 	// every target from TargetCycles up (docs/hw-plan.md "Folding"); none
 	// fitting is an error naming the smallest estimate.
-	MaxLUTs int
+	MaxLUTs int `json:",omitempty"`
 	// InPix is the number of 8-bit pixels per s_axis beat; 0 selects the
 	// default (docs/hw-plan.md: 8, doubled while the input stream would be
 	// the bottleneck).
