@@ -16,12 +16,17 @@ type design struct {
 	opt  hw.Options
 }
 
-func (d design) plan() (*hw.Plan, error) {
+// plan plans the design, with folds instead of its own folding if given.
+func (d design) plan(folds []hw.Fold) (*hw.Plan, error) {
 	n := &netlist.Network{Name: d.name, Layers: d.net()}
 	if err := netlist.Randomize(rand.New(rand.NewPCG(d.seed, 9)), n); err != nil {
 		return nil, err
 	}
-	return hw.NewPlan(n, d.opt)
+	opt := d.opt
+	if folds != nil {
+		opt.Folds, opt.TargetCycles = folds, 0
+	}
+	return hw.NewPlan(n, opt)
 }
 
 func in(c, h, w, bits int) *netlist.Input {

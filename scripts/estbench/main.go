@@ -65,13 +65,21 @@ func run(work, out, only string, fresh, list, dry bool) error {
 	}
 	var rows []stageRow
 	for _, d := range ds {
-		p, err := d.plan()
+		p, err := d.plan(nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		y, err := yosysCounts(p, filepath.Join(work, d.name), fresh, dry)
+		dir := filepath.Join(work, d.name)
+		y, err := yosysCounts(p, dir, fresh, dry)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		// The estimate of the design Yosys synthesized: its folding as
+		// its plan.json has it (auto folding may have changed since).
+		if folds, err := synthesizedFolds(dir); err == nil && len(y.Instances) > 0 {
+			if p, err = d.plan(folds); err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
 		}
 		r, err := stageRows(d.name, p, y)
 		if err != nil {
@@ -133,6 +141,23 @@ func yosysCounts(p *hw.Plan, dir string, fresh, dry bool) (*yosysRun, error) {
 	}
 	os.Remove(filepath.Join(dir, "synth", "netlist.json")) // large; the counts are kept
 	return y, os.WriteFile(cache, b, 0o644)
+}
+
+// synthesizedFolds is the folding of the design in dir (its plan.json).
+func synthesizedFolds(dir string) ([]hw.Fold, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "design", "plan.json"))
+	if err != nil {
+		return nil, err
+	}
+	var p struct{ Layers []struct{ PE, SIMD int } }
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	var folds []hw.Fold
+	for _, l := range p.Layers {
+		folds = append(folds, hw.Fold{PE: l.PE, SIMD: l.SIMD})
+	}
+	return folds, nil
 }
 
 func trimSpace(s string) string {

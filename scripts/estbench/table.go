@@ -124,15 +124,27 @@ func tables(rows []stageRow) string {
 			r.est.LUT, r.yosys.LUT, r.yosys.LUTRAM, pct(float64(r.est.LUT), float64(r.yosys.LUT)), r.est.FF, r.yosys.FF,
 			r.est.BRAM, r.yosys.BRAM, r.yosys.DSP)
 	}
-	b.WriteString("\n| design | Yosys seconds | load at start |\n|---|---|---|\n")
-	seen := map[string]bool{}
-	for _, r := range rows {
-		if !seen[r.design] {
-			seen[r.design] = true
-			fmt.Fprintf(&b, "| %s | %.0f | %s |\n", r.design, r.seconds, r.load)
-		}
+	b.WriteString("\n| design | LUT est / Yosys | FF est / Yosys | BRAM36 est / Yosys | DSP | Yosys seconds | load at start |\n|---|---|---|---|---|---|---|\n")
+	for _, d := range designTotals(rows) {
+		fmt.Fprintf(&b, "| %s | %d / %d %s | %d / %d %s | %g / %g | %d | %.0f | %s |\n", d.design, d.est.LUT, d.yosys.LUT,
+			pct(float64(d.est.LUT), float64(d.yosys.LUT)), d.est.FF, d.yosys.FF, pct(float64(d.est.FF), float64(d.yosys.FF)),
+			d.est.BRAM, d.yosys.BRAM, d.yosys.DSP, d.seconds, d.load)
 	}
 	return b.String()
+}
+
+// designTotals sums each design's rows (the top's glue included).
+func designTotals(rows []stageRow) []stageRow {
+	var out []stageRow
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].design != r.design {
+			out = append(out, stageRow{design: r.design, seconds: r.seconds, load: r.load})
+		}
+		t := &out[len(out)-1]
+		t.est.LUT, t.est.FF, t.est.BRAM = t.est.LUT+r.est.LUT, t.est.FF+r.est.FF, t.est.BRAM+r.est.BRAM
+		t.yosys.add(r.yosys)
+	}
+	return out
 }
 
 // kinds are the stage kinds of rows in pipeline order, glue last.
