@@ -97,6 +97,11 @@ func designs() []design {
 			return []netlist.Layer{in(1, 26, 26, 1), conv("conv0", 32, 3, 1, 1, netlist.Padding{}), act("act0", 2),
 				conv("conv1", 16, 3, 1, 2, netlist.Padding{}), act("act1", 1), pool("pool1", 2), dense("fc0", 10, 1), scores()}
 		}},
+		{name: "conv-fifo", seed: 9, opt: withTarget(hw.Options{}, 703), net: func() []netlist.Layer {
+			return []netlist.Layer{in(1, 9, 9, 8), conv("conv0", 2, 1, 2, 1, netlist.Padding{}), act("act0", 1), pool("pool0", 2),
+				conv("conv1", 7, 2, 2, 1, netlist.Padding{Top: 1, Bottom: 1, Left: 1, Right: 1}), act("act1", 2),
+				dense("fc0", 1, 2), act("fcact0", 1), dense("fc1", 2, 2), scores()}
+		}},
 		{name: "dense-w1a1", seed: 7, opt: withTarget(xc7Tree, 64), net: func() []netlist.Layer {
 			return []netlist.Layer{in(1, 16, 16, 1), dense("fc0", 64, 1), act("act0", 1), dense("fc1", 64, 1), act("act1", 1),
 				dense("fc2", 10, 1), scores()}

@@ -14,6 +14,7 @@ type stageRow struct {
 	design, kind, name, detail string
 	est                        hw.Resources
 	yosys                      counts
+	measured                   bool // the design has Yosys counts
 	seconds                    float64
 	load                       string
 }
@@ -27,14 +28,14 @@ func stageRows(name string, p *hw.Plan, y *yosysRun) ([]stageRow, error) {
 	var rows []stageRow
 	for i, s := range p.Stages {
 		r := stageRow{design: name, kind: string(s.Kind), name: s.Name, detail: detail(s), est: stageEstimate(p, s),
-			seconds: y.Seconds, load: y.Load}
+			seconds: y.Seconds, load: y.Load, measured: len(y.Instances) > 0}
 		for _, inst := range insts[i] {
 			r.yosys.add(y.Instances[inst])
 		}
 		rows = append(rows, r)
 	}
 	if g, ok := y.Instances[""]; ok && g != (counts{}) {
-		rows = append(rows, stageRow{design: name, kind: "glue", name: "(top)", yosys: g})
+		rows = append(rows, stageRow{design: name, kind: "glue", name: "(top)", yosys: g, measured: true})
 	}
 	return rows, nil
 }
@@ -87,7 +88,8 @@ func pct(est, y float64) string {
 	return fmt.Sprintf("%+.0f%%", 100*(est-y)/y)
 }
 
-// tables is the per-stage table and the per-kind summary.
+// tables is the per-kind summary (designs with Yosys counts), the
+// per-stage table and the per-design totals.
 func tables(rows []stageRow) string {
 	var b strings.Builder
 	b.WriteString("| kind | error LUT | error FF | stages | LUT est / Yosys | FF est / Yosys | BRAM36 est / Yosys | LUT error range |\n")
@@ -98,7 +100,7 @@ func tables(rows []stageRow) string {
 		n := 0
 		lo, hi := 0.0, 0.0
 		for _, r := range rows {
-			if r.kind != k {
+			if r.kind != k || !r.measured {
 				continue
 			}
 			if r.yosys.LUT > 0 {
