@@ -11,7 +11,9 @@
 // A design whose Yosys counts are already in WORK (yosys.json) is not
 // synthesized again unless -fresh; the estimate is always recomputed, so a
 // changed formula is re-tabulated in seconds. -only selects designs by a
-// regular expression on their names; -list prints the names.
+// regular expression on their names; -list prints the names. -design DIR
+// tabulates instead a design of qnn gen that `qnn synth DIR --target xc7`
+// has synthesized (DIR/synth/netlist.json), e.g. a CNV folding.
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/synth"
 )
@@ -36,8 +39,23 @@ func main() {
 	fresh := flag.Bool("fresh", false, "synthesize again even if WORK has the design's counts")
 	list := flag.Bool("list", false, "print the design names and exit")
 	dry := flag.Bool("dry", false, "no Yosys: tabulate the estimates with the counts WORK has (none without -work)")
+	design := flag.String("design", "", "tabulate the design `DIR` that qnn synth synthesized instead")
+	fifo := flag.String("fifo-estimate", "", "print hw's estimate of a FIFO of `DEPTH,WIDTH`: LUT and FF")
 	flag.Parse()
-	if err := run(*work, *out, *only, *fresh, *list, *dry); err != nil {
+	var err error
+	switch {
+	case *fifo != "":
+		var f hw.FIFOStage
+		if _, err = fmt.Sscanf(*fifo, "%d,%d", &f.Depth, &f.Width); err == nil {
+			e := f.Estimate()
+			fmt.Println(e.LUT, e.FF)
+		}
+	case *design != "":
+		err = runDesign(*design, *out)
+	default:
+		err = run(*work, *out, *only, *fresh, *list, *dry)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "estbench:", err)
 		os.Exit(1)
 	}
@@ -87,7 +105,31 @@ func run(work, out, only string, fresh, list, dry bool) error {
 		}
 		rows = append(rows, r...)
 	}
-	text := tables(rows)
+	return write(out, tables(rows))
+}
+
+// runDesign tabulates a synthesized design directory of qnn gen.
+func runDesign(dir, out string) error {
+	n, err := netlist.Load(filepath.Join(dir, rtlgen.NetlistFile))
+	if err != nil {
+		return err
+	}
+	p, err := hw.Load(filepath.Join(dir, "plan.json"), n)
+	if err != nil {
+		return err
+	}
+	inst, err := instanceCounts(filepath.Join(dir, "synth", "netlist.json"))
+	if err != nil {
+		return err
+	}
+	rows, err := stageRows(filepath.Base(dir), p, &yosysRun{Instances: inst})
+	if err != nil {
+		return err
+	}
+	return write(out, tables(rows))
+}
+
+func write(out, text string) error {
 	if out == "" {
 		_, err := os.Stdout.WriteString(text)
 		return err
