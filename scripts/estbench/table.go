@@ -92,13 +92,13 @@ func pct(est, y float64) string {
 // per-stage table and the per-design totals.
 func tables(rows []stageRow) string {
 	var b strings.Builder
-	b.WriteString("| kind | error LUT | error FF | stages | LUT est / Yosys | FF est / Yosys | BRAM36 est / Yosys | LUT error range |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| kind | error LUT | error FF | stages | LUT est / Yosys | FF est / Yosys | BRAM36 est / Yosys | LUT error range | mean abs LUT error |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, k := range kinds(rows) {
 		var e hw.Resources
 		var y counts
 		n := 0
-		lo, hi := 0.0, 0.0
+		lo, hi, abs := 0.0, 0.0, 0.0
 		for _, r := range rows {
 			if r.kind != k || !r.measured {
 				continue
@@ -111,13 +111,15 @@ func tables(rows []stageRow) string {
 				if n == 0 || x > hi {
 					hi = x
 				}
+				abs += max(x, -x)
 			}
 			n++
 			e.LUT, e.FF, e.BRAM = e.LUT+r.est.LUT, e.FF+r.est.FF, e.BRAM+r.est.BRAM
 			y.add(r.yosys)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d / %d | %d / %d | %g / %g | %+.0f%% .. %+.0f%% |\n", k,
-			pct(float64(e.LUT), float64(y.LUT)), pct(float64(e.FF), float64(y.FF)), n, e.LUT, y.LUT, e.FF, y.FF, e.BRAM, y.BRAM, lo, hi)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d / %d | %d / %d | %g / %g | %+.0f%% .. %+.0f%% | %.0f%% |\n", k,
+			pct(float64(e.LUT), float64(y.LUT)), pct(float64(e.FF), float64(y.FF)), n, e.LUT, y.LUT, e.FF, y.FF, e.BRAM, y.BRAM, lo, hi,
+			abs/float64(max(n, 1)))
 	}
 	b.WriteString("\n| design | stage | kind | parameters | LUT est / Yosys (LUTRAM) | FF est / Yosys | BRAM36 est / Yosys | DSP |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
