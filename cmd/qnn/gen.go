@@ -224,7 +224,7 @@ func checkAbsurd(e *env, p *hw.Plan, inPixSet bool) error {
 			p.Input.InPix, size, p.Input.TDataBits, size)
 	}
 	if p.Estimate.LUT > absurdLUTs {
-		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles)",
+		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles or --max-luts)",
 			p.Estimate.LUT, absurdLUTs))
 	}
 	if p.CyclesPerFrame > absurdCycles {
