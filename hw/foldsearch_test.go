@@ -169,8 +169,17 @@ func TestMaxLUTs(t *testing.T) {
 // target, so the MaxLUTs search sees every balanced auto folding.
 func TestTargetCandidatesComplete(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	for id := range 60 {
+	for id := range 80 {
 		n, opt := randomFoldCase(t, rng)
+		if id%4 == 0 { // a strided 1x1 conv: its window generator's input dominates its cost
+			n = appendScores(&netlist.Network{Name: "strided", Layers: []netlist.Layer{
+				&netlist.Input{Name: "input", Shape: netlist.Shape{C: 4, H: 6 + rng.IntN(6), W: 6 + rng.IntN(6)}, Bits: 8},
+				&netlist.Conv2D{Name: "conv0", OutC: 1 + rng.IntN(12), KH: 1, KW: 1, Stride: 2 + rng.IntN(2)},
+				&netlist.Threshold{Name: "act0", Bits: 1}}}, 1)
+			if err := netlist.Randomize(rng, n); err != nil {
+				t.Fatal(err)
+			}
+		}
 		pre, err := prepare(n, &opt)
 		if err != nil {
 			t.Fatal(err)
