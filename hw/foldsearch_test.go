@@ -240,3 +240,25 @@ func TestBalancedTarget(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMaxLUTsCNV is the LUT-bounded search on CNV-w1a1 (random
+// parameters): 30,000 LUTs stops early, 12,000 walks further.
+func BenchmarkMaxLUTsCNV(b *testing.B) {
+	cnv := netlist.CNV(1, 1)
+	if err := netlist.Randomize(rand.New(rand.NewPCG(11, 3)), cnv); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{30000, 12000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var sink *Plan
+			for range b.N {
+				p, err := NewPlan(cnv, Options{MaxLUTs: n, Popcount: PopcountTree, Target: TargetXC7})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink = p
+			}
+			_ = sink
+		})
+	}
+}
