@@ -87,10 +87,11 @@ func run(work, out, only string, fresh, list, dry bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		dir := filepath.Join(work, d.name)
-		y, err := yosysCounts(p, dir, fresh, dry)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.name, err)
+		y, dir := &yosysRun{}, filepath.Join(work, d.name)
+		if work != "" {
+			if y, err = yosysCounts(p, dir, fresh, dry); err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
 		}
 		// The estimate of the design Yosys synthesized: its folding as
 		// its plan.json has it (auto folding may have changed since).
