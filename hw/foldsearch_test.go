@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -148,6 +149,17 @@ func TestMaxLUTs(t *testing.T) {
 			if p.Estimate.LUT > b || p.CyclesPerFrame != want.CyclesPerFrame || p.Estimate.LUT != want.Estimate.LUT {
 				t.Fatalf("case %d %s, %d LUTs: chose %v, %d cycles, %d LUTs; the fastest candidate within is %v, %d cycles, %d LUTs",
 					id, n.Name, b, foldsOf(p), p.CyclesPerFrame, p.Estimate.LUT, foldsOf(want), want.CyclesPerFrame, want.Estimate.LUT)
+			}
+			if b == hi { // the search's cached layers build the plan the folding builds on its own
+				e := opt
+				e.Folds = foldsOf(p)
+				q, err := NewPlan(n, e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(q.Dump(), p.Dump()); diff != "" {
+					t.Fatalf("case %d %s: the searched plan differs from its folding's (-folding +search):\n%s", id, n.Name, diff)
+				}
 			}
 			if prev > 0 && p.CyclesPerFrame > prev {
 				t.Fatalf("case %d %s: %d LUTs gives %d cycles, more than a smaller budget's %d", id, n.Name, b, p.CyclesPerFrame, prev)
