@@ -77,10 +77,11 @@ type Config struct {
 	// measure to the first TestImages (0: the whole test split).
 	TestImages int
 
-	// Folds, TargetCycles, NoPad and InPix select the folding as in
-	// hw.Options.
+	// Folds, TargetCycles, MaxLUTs, NoPad and InPix select the folding as
+	// in hw.Options.
 	Folds        []hw.Fold
 	TargetCycles int
+	MaxLUTs      int
 	NoPad        bool
 	InPix        int
 	// ClockMHz is the clock for the throughput and latency figures.
@@ -117,6 +118,9 @@ func (c *Config) check() error {
 	t.Threads = max(t.Threads, 0)
 	if err := t.Validate(); err != nil {
 		return asUser(err)
+	}
+	if c.MaxLUTs < 0 {
+		return userErrorf("flow: max LUTs must not be negative, got %d", c.MaxLUTs)
 	}
 	if c.TargetCycles < 0 {
 		return userErrorf("flow: target cycles must not be negative, got %d", c.TargetCycles)

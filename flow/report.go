@@ -47,6 +47,7 @@ type ConfigInfo struct {
 	Train        ConfigJSON `json:"train"`
 	Folds        []hw.Fold  `json:"folds,omitempty"` // explicit folding, if given
 	TargetCycles int        `json:"target_cycles,omitempty"`
+	MaxLUTs      int        `json:"max_luts,omitempty"`
 	NoPad        bool       `json:"no_pad,omitempty"`
 	ClockMHz     float64    `json:"clock_mhz"`
 	CosimImages  int        `json:"cosim_images"`
@@ -250,7 +251,7 @@ func newReport(cfg *Config) *Report {
 	c := cfg.Train
 	c.Threads = 0
 	return &Report{Format: "qnn-flow-report", Version: cfg.Version, Dir: cfg.Dir, Config: ConfigInfo{
-		Dataset: cfg.Train.Dataset, Train: c, Folds: cfg.Folds, TargetCycles: cfg.TargetCycles, NoPad: cfg.NoPad,
+		Dataset: cfg.Train.Dataset, Train: c, Folds: cfg.Folds, TargetCycles: cfg.TargetCycles, MaxLUTs: cfg.MaxLUTs, NoPad: cfg.NoPad,
 		ClockMHz: cfg.ClockMHz, CosimImages: cfg.CosimImages, Simulator: cfg.Simulator, SynthTarget: cfg.SynthTarget,
 		ONNX: cfg.ONNX, PixelDivisor: pixelDivisor(cfg)}}
 }

@@ -193,7 +193,7 @@ func (r *runner) runExport() ([]string, error) {
 // planOptions is the folding selection, with the popcount reduction of
 // the synthesis target (as `qnn gen --target`).
 func (r *runner) planOptions() hw.Options {
-	return hw.Options{Folds: r.cfg.Folds, TargetCycles: r.cfg.TargetCycles, NoPad: r.cfg.NoPad, InPix: r.cfg.InPix,
+	return hw.Options{Folds: r.cfg.Folds, TargetCycles: r.cfg.TargetCycles, MaxLUTs: r.cfg.MaxLUTs, NoPad: r.cfg.NoPad, InPix: r.cfg.InPix,
 		Popcount: hw.PopcountFor(r.cfg.SynthTarget), Target: r.cfg.SynthTarget}
 }
 

@@ -20,10 +20,11 @@
 // pipeline's schedule, FIFO depths and latency (docs/conv-hardware.md
 // section 8).
 //
-// hw owns: Plan and its parts, NewPlan, auto folding (FoldsFromTarget),
-// ReadFolds, the resource estimate, Dump, and the plan.json format (Save,
-// Load).
+// hw owns: Plan and its parts, NewPlan, auto folding (FoldsFromTarget,
+// balanced against the floor no folding beats) and the LUT-bounded search
+// (Options.MaxLUTs, foldsearch.go), ReadFolds, the resource estimate, Dump,
+// and the plan.json format (Save, Load).
 //
-// hw imports only netlist and the standard library; it must never import
+// hw imports only netlist, popcount and the standard library; it must never import
 // rtlgen, sim, verilator, dataset, train or cmd.
 package hw

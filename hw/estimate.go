@@ -19,16 +19,7 @@ func (r *Resources) add(o Resources) {
 
 // estimate fills every layer's Estimate and the plan's total.
 func (p *Plan) estimate() {
-	var total Resources
-	if p.Input.Bits == 1 { // binarizer: an 8-bit constant comparison per pixel (Yosys: 4 LUTs)
-		total.LUT += 4 * p.Input.InPix
-	}
-	// Framer: beat counter and its compare, the tlast check, the saturating
-	// drop counter; and MVTU 0's abort of the write position (Yosys on TFC
-	// at 49 beats: 37 + 7 LUTs, 24 FFs).
-	in := p.Input
-	total.LUT += 2*clog2(in.Beats) + in.DropBits + 16
-	total.FF += clog2(in.Beats) + in.DropBits + 2
+	total := p.Input.Estimate()
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)
@@ -38,12 +29,38 @@ func (p *Plan) estimate() {
 		s.Estimate = s.stageEstimate()
 		total.add(s.Estimate)
 	}
-	o := p.Output
-	// Score registers with their write enables and the frame's bypass into
-	// the output register, the lanes' compare chain, control.
-	total.LUT += o.Classes*o.ScoreBits + o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 35
-	total.FF += o.Classes*o.ScoreBits + o.ScoreBits + 16 + clog2(o.Beats) + o.TDataBits + 1
+	total.add(p.Output.Estimate())
 	p.Estimate = total
+}
+
+// Estimate is the input stage: the binarizer, an 8-bit constant comparison
+// per pixel (2 LUTs: Yosys spends 0-2 per pixel on 8 designs of 1 to 8
+// pixels per beat, merging some into the next stage), and the framer: beat
+// counter and its compare, the tlast check, the saturating drop counter,
+// with MVTU 0's abort of the write position (Yosys on TFC at 49 beats: 37 +
+// 7 LUTs, 24 FFs).
+func (in InputStage) Estimate() Resources {
+	var r Resources
+	if in.Bits == 1 {
+		r.LUT += 2 * in.InPix
+	}
+	r.LUT += 2*clog2(in.Beats) + in.DropBits + 16
+	r.FF += clog2(in.Beats) + in.DropBits + 2
+	return r
+}
+
+// Estimate is the argmax stage: score registers with their write enables
+// and the frame's bypass into the output register, the lanes' compare
+// chain, control. Flip-flops: the score registers and the output
+// register's scores (Yosys merges the sign-extension bits of each tdata
+// field and the class field's constant bits), the best score, the class
+// and beat counters, 30 of control (exact on 5 of 6 designs measured,
+// docs/estimate-results.md).
+func (o OutputStage) Estimate() Resources {
+	return Resources{
+		LUT: o.Classes*o.ScoreBits + o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 35,
+		FF:  2*o.Classes*o.ScoreBits + o.ScoreBits + clog2(o.Classes) + clog2(o.Beats) + 30,
+	}
 }
 
 // estimate is one MVTU with its input buffer and ROMs.

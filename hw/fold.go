@@ -42,20 +42,16 @@ func TargetCyclesFromFPS(fps, clockMHz float64) (int, error) {
 }
 
 // FoldsFromTarget returns the auto folding NewPlan uses for n with
-// Options{TargetCycles: target, NoPad: noPad}: AutoFold per dense layer.
+// Options{TargetCycles: target, NoPad: noPad}: AutoFold per dense layer,
+// autoFoldConv per conv layer, at the target raised to the slowest stage's
+// floor (docs/hw-plan.md "Folding").
 func FoldsFromTarget(n *netlist.Network, target int, noPad bool) ([]Fold, error) {
-	vals, err := netlist.Values(n)
-	if err != nil {
-		return nil, fmt.Errorf("hw: %w", err)
-	}
-	if _, err := lower(n); err != nil {
-		return nil, err
-	}
-	specs, err := mvtuSpecs(n, vals)
+	opt := Options{TargetCycles: target, NoPad: noPad}
+	pre, err := prepare(n, &opt)
 	if err != nil {
 		return nil, err
 	}
-	return autoFolds(specs, target, noPad), nil
+	return pre.balancedFolds(target, noPad, 0), nil
 }
 
 // nextPow2 is the smallest power of two >= n.
@@ -145,18 +141,19 @@ func autoFolds(specs []mvtuSpec, target int, noPad bool) []Fold {
 }
 
 // autoFoldConv folds a conv layer, whose SIMD must divide its input
-// channels and which runs once per output pixel: the AutoFold rule among
-// such SIMD, with the target per output pixel (at least 1).
+// channels and which runs once per output pixel: the AutoFold rule over
+// such SIMD on the layer's convCost (its window generator's input beats
+// included), PE raised so that its output stays within the beats the
+// planner schedules; without a fold within the target, the least cost.
 func autoFoldConv(s mvtuSpec, target int, noPad bool) Fold {
 	if target <= 0 {
 		return Fold{PE: 1, SIMD: 1}
 	}
-	pixels := s.conv.OutShape(s.inShape.H, s.inShape.W)
-	per := max(1, target/(pixels.H*pixels.W))
+	pix := s.pixels()
 	best, bestKey := Fold{}, [4]int{}
 	for _, simd := range divisors(s.conv.InC) {
 		sf := ceilDiv(s.mw, simd)
-		nfMax := max(1, per/sf)
+		nfMax := min(max(1, target/(pix*sf)), max(1, maxScheduleBeats/pix))
 		pe := min(s.mh, ceilDiv(s.mh, nfMax))
 		if noPad {
 			for _, d := range divisors(s.mh) {
@@ -167,12 +164,30 @@ func autoFoldConv(s mvtuSpec, target int, noPad bool) Fold {
 			}
 		}
 		nf := ceilDiv(s.mh, pe)
-		key := [4]int{max(0, nf*sf-per), pe * simd, nf * pe * sf * simd, -simd}
+		key := [4]int{max(0, s.convCost(pe, simd)-target), pe * simd, nf * pe * sf * simd, -simd}
 		if best.PE == 0 || less(key, bestKey) {
 			best, bestKey = Fold{PE: pe, SIMD: simd}, key
 		}
 	}
 	return best
+}
+
+// pixels is a conv layer's output pixels per frame (1 for a dense layer).
+func (s mvtuSpec) pixels() int {
+	if s.conv == nil {
+		return 1
+	}
+	o := s.conv.OutShape(s.inShape.H, s.inShape.W)
+	return o.H * o.W
+}
+
+// convCost is a conv layer's cycles per frame folded (pe, simd): its
+// MVTU's pixels*NF*SF, or its window generator's input beats
+// H*W*InC/SIMD when they are more (a strided window reads more pixels than
+// it writes).
+func (s mvtuSpec) convCost(pe, simd int) int {
+	mvtu := s.pixels() * ceilDiv(s.mh, pe) * ceilDiv(s.mw, simd)
+	return max(mvtu, s.inShape.H*s.inShape.W*(s.conv.InC/simd))
 }
 
 // AutoFold folds one MW x MH layer: the smallest PE*SIMD with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/popcount"
 )
 
 // PlanVersion is the plan.json format version this package writes and reads.
@@ -52,6 +53,11 @@ type Options struct {
 	// NoPad refuses foldings that need padding: SIMD must divide MW and PE
 	// must divide MH.
 	NoPad bool
+	// MaxLUTs, with Folds nil and > 0, selects the fastest auto folding
+	// whose Estimate.LUT is at most MaxLUTs, searched over the foldings of
+	// every target from TargetCycles up (docs/hw-plan.md "Folding"); none
+	// fitting is an error naming the smallest estimate.
+	MaxLUTs int `json:",omitempty"`
 	// InPix is the number of 8-bit pixels per s_axis beat; 0 selects the
 	// default (docs/hw-plan.md: 8, doubled while the input stream would be
 	// the bottleneck).
@@ -174,6 +180,37 @@ func (m Mem) Bits() int64 { return int64(m.Depth) * int64(m.Width) }
 // NewPlan validates n and derives its hardware plan with the folding opt
 // selects. Errors start with "hw: " and name the layer at fault.
 func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
+	pre, err := prepare(n, &opt)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Folds == nil && opt.MaxLUTs > 0 {
+		return pre.fastestWithin(opt)
+	}
+	folds := opt.Folds
+	if folds == nil {
+		folds = pre.balancedFolds(opt.TargetCycles, opt.NoPad, opt.InPix)
+	} else if folds, err = resolveFolds(pre.specs, folds); err != nil {
+		return nil, err
+	}
+	if err := checkFolds(pre.specs, folds, opt.NoPad); err != nil {
+		return nil, err
+	}
+	return pre.build(folds, opt, nil)
+}
+
+// prepared is what a plan needs of its netlist before folding: the
+// lowering, the MVTU layers and the netlist's hash. Building one plan per
+// candidate folding from it costs no netlist validation.
+type prepared struct {
+	net   *netlist.Network
+	ops   []loweredOp
+	specs []mvtuSpec
+	sha   string
+}
+
+// prepare lowers n and checks opt's popcount and target options.
+func prepare(n *netlist.Network, opt *Options) (*prepared, error) {
 	ops, err := lower(n)
 	if err != nil {
 		return nil, err
@@ -186,32 +223,29 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOptions(&opt); err != nil {
+	if err := checkOptions(opt); err != nil {
 		return nil, err
 	}
-	folds := opt.Folds
-	if folds == nil {
-		folds = autoFolds(specs, opt.TargetCycles, opt.NoPad)
-	} else if folds, err = resolveFolds(specs, folds); err != nil {
-		return nil, err
-	}
-	if err := checkFolds(specs, folds, opt.NoPad); err != nil {
-		return nil, err
-	}
-	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: NetlistSHA256(n), Name: n.Name,
+	return &prepared{net: n, ops: ops, specs: specs, sha: NetlistSHA256(n)}, nil
+}
+
+// build derives the plan of a checked folding (in MVTU order). layers, if
+// not nil, caches the folded layers across builds (a layer depends only on
+// its own fold; build copies it).
+func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan, error) {
+	n, specs := pre.net, pre.specs
+	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: pre.sha, Name: n.Name,
 		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery, Target: opt.Target}
 	maxT := 0
 	for i, s := range specs {
-		l := newLayer(i, s, folds[i])
-		if err := l.usePopcount(opt.Popcount, opt.PipelineEvery); err != nil {
+		l, err := layers.layer(i, s, folds[i], opt)
+		if err != nil {
 			return nil, err
-		}
-		if opt.Target != TargetICE40 {
-			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
 		}
 		p.Layers = append(p.Layers, l)
 		maxT = max(maxT, l.Cycles)
 	}
+	var err error
 	if p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT, specs[0].conv != nil); err != nil {
 		return nil, err
 	}
@@ -221,7 +255,7 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 		p.Output.SW = 32
 	}
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
-	if err := p.link(ops); err != nil {
+	if err := p.link(pre.ops); err != nil {
 		return nil, err
 	}
 	last := p.Stages[len(p.Stages)-1].In
@@ -232,6 +266,49 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	p.Latency = p.sizeBuffers()
 	p.estimate()
 	return p, nil
+}
+
+// layerCache keeps folded layers by (MVTU index, fold) and planned
+// compressor trees by their options; nil caches nothing.
+type layerCache struct {
+	layers map[layerKey]*Layer
+	trees  map[popcount.Options]*popcount.Tree
+}
+
+type layerKey struct{ i, pe, simd int }
+
+func newLayerCache() *layerCache {
+	return &layerCache{layers: map[layerKey]*Layer{}, trees: map[popcount.Options]*popcount.Tree{}}
+}
+
+// layer is MVTU i folded by f, with the popcount and memory styles of opt:
+// a fresh copy of the cached one.
+func (c *layerCache) layer(i int, s mvtuSpec, f Fold, opt Options) (*Layer, error) {
+	k := layerKey{i, f.PE, f.SIMD}
+	if c != nil {
+		if l, ok := c.layers[k]; ok {
+			cp := *l
+			return &cp, nil
+		}
+	}
+	l := newLayer(i, s, f)
+	if c != nil {
+		l.planned = c.trees[l.treeOptions(opt.PipelineEvery)]
+	}
+	if err := l.usePopcount(opt.Popcount, opt.PipelineEvery); err != nil {
+		return nil, err
+	}
+	if opt.Target != TargetICE40 {
+		l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
+	}
+	if c != nil {
+		if l.planned != nil {
+			c.trees[l.planned.Options] = l.planned
+		}
+		cp := *l
+		c.layers[k] = &cp
+	}
+	return l, nil
 }
 
 // checkOptions checks and normalizes the popcount and target options.

@@ -64,6 +64,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer, or auto", Value: "auto"},
 		&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N`"},
 		&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` at --clock-mhz"},
+		&cli.IntFlag{Name: "max-luts", Usage: "auto folding: the fastest folding whose LUT estimate is at most `N` (no faster than --target-cycles/--target-fps if given)"},
 		&cli.Float64Flag{Name: "clock-mhz", Value: 100, Usage: "clock `MHZ` for --target-fps and the report's throughput"},
 		&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
 		&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
@@ -81,7 +82,7 @@ func flowFlags() []cli.Flag {
 // flowConfig reads and checks flow's flags; every problem is a user error.
 func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 	cfg := flow.Config{Dir: c.String("output"), Force: c.Bool("force"), From: c.String("from"), DataDir: c.String("data-dir"),
-		TargetCycles: c.Int("target-cycles"), NoPad: c.Bool("no-pad"), InPix: c.Int("in-pix"), ClockMHz: c.Float64("clock-mhz"),
+		TargetCycles: c.Int("target-cycles"), MaxLUTs: c.Int("max-luts"), NoPad: c.Bool("no-pad"), InPix: c.Int("in-pix"), ClockMHz: c.Float64("clock-mhz"),
 		CosimImages: c.Int("cosim-images"), Simulator: c.String("simulator"), SynthTarget: c.String("target"),
 		Version: version, Out: e.stdout, Progress: e.stderr}
 	// Few images: build the Verilator model without C++ optimisation (the
@@ -109,9 +110,12 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 	if c.IsSet("target-cycles") && cfg.TargetCycles < 1 {
 		return cfg, false, userErrf("flow: --target-cycles must be at least 1, got %d", cfg.TargetCycles)
 	}
+	if c.IsSet("max-luts") && cfg.MaxLUTs < 1 {
+		return cfg, false, userErrf("flow: --max-luts must be at least 1, got %d", cfg.MaxLUTs)
+	}
 	if fold := c.String("fold"); fold != "auto" && fold != "" {
-		if c.IsSet("target-cycles") || c.IsSet("target-fps") {
-			return cfg, false, userErrf("flow: --fold FILE excludes --target-cycles and --target-fps")
+		if c.IsSet("target-cycles") || c.IsSet("target-fps") || c.IsSet("max-luts") {
+			return cfg, false, userErrf("flow: --fold FILE excludes --target-cycles, --target-fps and --max-luts")
 		}
 		folds, err := hw.ReadFolds(fold)
 		if err != nil {

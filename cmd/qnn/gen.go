@@ -40,6 +40,7 @@ func genCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "target-cycles", Usage: "auto folding: cycles per frame target `N` (default: PE = SIMD = 1)"},
 			&cli.Float64Flag{Name: "target-fps", Usage: "auto folding: frames per second target `F` (needs --clock-mhz)"},
 			&cli.Float64Flag{Name: "clock-mhz", Usage: "clock frequency `M` in MHz for --target-fps"},
+			&cli.IntFlag{Name: "max-luts", Usage: "auto folding: the fastest folding whose LUT estimate is at most `N` (no faster than --target-cycles/--target-fps if given)"},
 			&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
 			&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
 			&cli.StringFlag{Name: "target", Usage: "FPGA family `T` the design is tuned for: xc7 (compressor-tree popcount) or ice40 (behavioural)"},
@@ -105,9 +106,14 @@ func planOptions(c *cli.Context, cmd string) (hw.Options, error) {
 	}
 	fold := c.String("fold")
 	cyclesSet, fpsSet, clockSet := c.IsSet("target-cycles"), c.IsSet("target-fps"), c.IsSet("clock-mhz")
+	if c.IsSet("max-luts") {
+		if opt.MaxLUTs = c.Int("max-luts"); opt.MaxLUTs < 1 {
+			return opt, userErrf("%s: --max-luts must be at least 1, got %d", cmd, opt.MaxLUTs)
+		}
+	}
 	if fold != "" && fold != "auto" {
-		if cyclesSet || fpsSet || clockSet {
-			return opt, userErrf("%s: --fold FILE excludes --target-cycles, --target-fps and --clock-mhz", cmd)
+		if cyclesSet || fpsSet || clockSet || c.IsSet("max-luts") {
+			return opt, userErrf("%s: --fold FILE excludes --target-cycles, --target-fps, --clock-mhz and --max-luts", cmd)
 		}
 		folds, err := hw.ReadFolds(fold)
 		if err != nil {
@@ -218,7 +224,7 @@ func checkAbsurd(e *env, p *hw.Plan, inPixSet bool) error {
 			p.Input.InPix, size, p.Input.TDataBits, size)
 	}
 	if p.Estimate.LUT > absurdLUTs {
-		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles)",
+		e.log.Warn(fmt.Sprintf("the design's estimate is %d LUTs, more than the largest FPGA (about %d); fold it further (--target-cycles or --max-luts)",
 			p.Estimate.LUT, absurdLUTs))
 	}
 	if p.CyclesPerFrame > absurdCycles {

@@ -92,6 +92,7 @@ func simCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "target-cycles", Usage: "--model: auto folding cycles per frame target `N`"},
 			&cli.Float64Flag{Name: "target-fps", Usage: "--model: auto folding frames per second target `F` (needs --clock-mhz)"},
 			&cli.Float64Flag{Name: "clock-mhz", Usage: "--model: clock frequency `M` in MHz for --target-fps"},
+			&cli.IntFlag{Name: "max-luts", Usage: "--model: auto folding: the fastest folding whose LUT estimate is at most `N`"},
 			&cli.BoolFlag{Name: "no-pad", Usage: "--model: refuse foldings that need padding"},
 			&cli.IntFlag{Name: "in-pix", Usage: "--model: pixels per input beat `N`"},
 			&cli.StringFlag{Name: "target", Usage: "--model: FPGA family `T` (xc7 or ice40)"},
@@ -143,7 +144,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 			return opt, err
 		}
 	} else {
-		for _, f := range []string{"fold", "target-cycles", "target-fps", "clock-mhz", "no-pad", "in-pix", "target", "popcount", "pipeline-every"} {
+		for _, f := range []string{"fold", "target-cycles", "target-fps", "clock-mhz", "max-luts", "no-pad", "in-pix", "target", "popcount", "pipeline-every"} {
 			if c.IsSet(f) {
 				return opt, userErrf("sim: --%s plans a --model; a design directory has its plan", f)
 			}
