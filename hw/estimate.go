@@ -29,6 +29,13 @@ func (p *Plan) estimate() {
 	in := p.Input
 	total.LUT += 2*clog2(in.Beats) + in.DropBits + 16
 	total.FF += clog2(in.Beats) + in.DropBits + 2
+	if in.Pad {
+		// qnn_framer_pad's pad state and filler mux, the bad-flag queue
+		// (FlagDepth flags, a count, a shift mux per flag) and the output
+		// gating.
+		total.LUT += in.InPix*in.Bits + p.Output.FlagDepth + 2*clog2(p.Output.FlagDepth+1) + 4
+		total.FF += p.Output.FlagDepth + clog2(p.Output.FlagDepth+1) + 1
+	}
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)

@@ -209,8 +209,8 @@ func TestStageYosysCheck(t *testing.T) {
 func TestStageTestBenches(t *testing.T) {
 	needTool(t, "iverilog")
 	tbs, err := filepath.Glob("lib/conv/tb/*_tb.v")
-	if err != nil || len(tbs) != 4 {
-		t.Fatalf("want 4 test benches, found %v (%v)", tbs, err)
+	if err != nil || len(tbs) != 5 {
+		t.Fatalf("want 5 test benches, found %v (%v)", tbs, err)
 	}
 	lib, _ := filepath.Glob("lib/conv/*.v")
 	for _, tb := range tbs {
