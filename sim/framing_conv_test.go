@@ -136,3 +136,57 @@ func TestPadFramerPattern(t *testing.T) {
 		t.Fatalf("after reset: %+v", f)
 	}
 }
+
+// TestConvFramingReset: a reset pulse in the middle of the run of a
+// conv-first design, the source carrying on: the frames in flight are
+// lost, the rest of the interrupted frame arrives as a short packet that
+// is padded, suppressed and counted (the only drop), and every frame sent
+// after it comes out right: the outputs before the reset are Eval of
+// frames 0..a-1, those after it of frames b..N-1 (b > a).
+func TestConvFramingReset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 2))
+	cut := 0 // runs whose reset cut a frame (one drop)
+	for id := range 12 {
+		p := randomConvPlan(t, rng, id)
+		const frames = 10
+		px := randomPixels(rng, p, frames)
+		want, err := netlist.Eval(p.Net, px, frames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{StallIn: 0.3, StallOut: 0.3, Seed: uint64(id)}
+		// Mid-frame: beat Beats/2 of frame 3 is offered around then.
+		rs := Reset{Cycle: int64(3*p.CyclesPerFrame + p.Input.Beats/2 + 1), Cycles: 1 + id%3}
+		r, err := RunStream(p, FrameBeats(p, px, frames), []Reset{rs}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a: the outputs up to the reset's first cycle, frames 0..a-1; the others must be
+		// the last frames, b..N-1.
+		a := 0
+		for a < len(r.Beats) && r.Beats[a].Cycle <= rs.Cycle { // sampled by the first reset edge: still a frame before it
+			a++
+		}
+		b := frames - (len(r.Beats) - a)
+		if b <= a || b == frames || b-a > p.Output.FlagDepth {
+			t.Fatalf("%s: %d outputs before the reset at %d, %d after", p.Name, a, rs.Cycle, len(r.Beats)-a)
+		}
+		for i := range r.Beats {
+			f := i
+			if i >= a {
+				f = b + i - a
+			}
+			if r.Classes[i] != want[f].Class || !slices.Equal(r.Scores[i], want[f].Scores) {
+				t.Fatalf("%s: output %d (frame %d of 0..%d, %d..%d): class %d scores %v, want %d %v",
+					p.Name, i, f, a-1, b, frames-1, r.Classes[i], r.Scores[i], want[f].Class, want[f].Scores)
+			}
+		}
+		if len(r.Status) > 1 || (len(r.Status) == 1 && (r.Status[0].Drops != 1 || r.Status[0].Cycle < rs.Cycle+int64(rs.Cycles))) {
+			t.Fatalf("%s: status %v: want at most one drop (the interrupted frame's tail), after the reset", p.Name, r.Status)
+		}
+		cut += len(r.Status)
+	}
+	if cut < 6 {
+		t.Fatalf("only %d of 12 resets cut a frame", cut)
+	}
+}
