@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qnn-dev/qnn/sim"
 	"github.com/qnn-dev/qnn/verilator"
 )
 
@@ -46,14 +47,18 @@ func TestConvFramingVerilator(t *testing.T) {
 
 // TestConvFramingIcarus: the same through Icarus on 3 other designs, with
 // stalls (0.2 in and 0.7 out on one: the pipeline and the bad-flag queue
-// fill).
+// fill), and on each a reset pulse in the middle of a frame with the
+// source carrying on (the tail of the cut frame is one suppressed packet).
 func TestConvFramingIcarus(t *testing.T) {
 	needTool(t, "iverilog")
 	rng := rand.New(rand.NewPCG(2031, 1))
 	stalls := [][2]float64{{0, 0}, {0.4, 0.4}, {0.2, 0.7}}
 	for i, st := range stalls {
 		d := convFramingDesign(t, rng, i)
-		cosimMalformed(t, d, 14, uint64(30+i), verilator.Options{Simulator: verilator.Icarus, StallIn: st[0], StallOut: st[1], Seed: uint64(i)})
+		opt := verilator.Options{Simulator: verilator.Icarus, StallIn: st[0], StallOut: st[1], Seed: uint64(i)}
+		cosimMalformed(t, d, 14, uint64(30+i), opt)
+		p := d.Plan
+		cosimReset(t, d, 10, sim.Reset{Cycle: int64(3*p.CyclesPerFrame + p.Input.Beats/2), Cycles: 2}, opt)
 	}
 }
 
