@@ -67,6 +67,9 @@ func TestPipelineRows(t *testing.T) {
 			}
 		}
 	}
+	if out := stages[len(stages)-1].Instances; strings.Join(out, " ") != "u_argmax u_frame_flags" {
+		t.Errorf("output stage instances %v, want u_argmax and the bad-flag queue u_frame_flags", out)
+	}
 	for k, want := range map[string]int{"input": 1, "swg": 6, "mvtu": 9, "pool": 2, "dwc": 4, "output": 1} {
 		if kinds[k] != want {
 			t.Errorf("%d %s stages, want %d (all: %v)", kinds[k], k, want, kinds)
@@ -94,8 +97,13 @@ func checkPipelineRows(t *testing.T, rep *Report) {
 			t.Errorf("stage %s %s: no Yosys counts", row.Kind, row.Name)
 		case row.Kind == "input" && row.Synth.LUT != 1+2: // u_framer 1, u_binarize 2
 			t.Errorf("input: %d LUT, want u_framer's plus u_binarize's, 3", row.Synth.LUT)
-		case row.Kind != "input" && (row.Synth.LUT != 100*i+1 || row.Synth.FF != i):
-			t.Errorf("stage %d %s: Yosys %+v, want its instance's LUT %d FF %d", i, row.Name, row.Synth, 100*i+1, i)
+		case row.Kind != "input":
+			// The sum over its instances j of LUT 100*i + j + 1, FF i (the
+			// output stage of a conv-first design: u_argmax and u_frame_flags).
+			n := len(rep.Gen.Stages[i].Instances)
+			if lut, ff := n*100*i+n*(n+1)/2, n*i; row.Synth.LUT != lut || row.Synth.FF != ff {
+				t.Errorf("stage %d %s: Yosys %+v, want its %d instance(s)' LUT %d FF %d", i, row.Name, row.Synth, n, lut, ff)
+			}
 		}
 		if row.Bottleneck {
 			bottleneck = append(bottleneck, row.Name)

@@ -20,7 +20,12 @@ func (p *Plan) Dump() string {
 	}
 	fmt.Fprintf(&b, "input %q: %v %s; %d pixels/beat, %d beats/frame, tdata %d bits\n",
 		in.Name, in.Shape, px, in.InPix, in.Beats, in.TDataBits)
-	fmt.Fprintf(&b, "framing: tlast on beat %d of every frame; malformed frames dropped, counted in %d bits\n", in.Beats-1, in.DropBits)
+	if in.Pad {
+		fmt.Fprintf(&b, "framing: tlast on beat %d of every frame; malformed packets padded or cut to a frame whose result is suppressed (bad-flag queue of %d), counted in %d bits\n",
+			in.Beats-1, p.Output.FlagDepth, in.DropBits)
+	} else {
+		fmt.Fprintf(&b, "framing: tlast on beat %d of every frame; malformed frames dropped, counted in %d bits\n", in.Beats-1, in.DropBits)
+	}
 	for _, s := range p.Stages {
 		switch s.Kind {
 		case StageMVTU:

@@ -20,6 +20,13 @@ func (r *Resources) add(o Resources) {
 // estimate fills every layer's Estimate and the plan's total.
 func (p *Plan) estimate() {
 	total := p.Input.Estimate()
+	if in := p.Input; in.Pad {
+		// qnn_framer_pad's pad state and filler mux, the bad-flag queue
+		// (FlagDepth flags, a count, a shift mux per flag) and the output
+		// gating (not calibrated).
+		total.LUT += in.InPix*in.Bits + p.Output.FlagDepth + 2*clog2(p.Output.FlagDepth+1) + 4
+		total.FF += p.Output.FlagDepth + clog2(p.Output.FlagDepth+1) + 1
+	}
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)

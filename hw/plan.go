@@ -129,6 +129,14 @@ type InputStage struct {
 	// DropBits is the width of the framer's dropped-frame counter
 	// (frame_drops, saturating; docs/dataflow.md "Framing").
 	DropBits int
+	// Pad is set when the first stage after the input is not an MVTU (a
+	// conv-first network), which cannot discard a partial frame: the
+	// framer (qnn_framer_pad) then makes every packet one whole frame,
+	// padding an early-ended one with filler beats and discarding the
+	// extra beats of a late one, and marks the frame bad; the output stage
+	// suppresses the results of bad frames (docs/dataflow.md "Framing of
+	// conv-first networks").
+	Pad bool `json:",omitempty"`
 }
 
 // DropBits is InputStage.DropBits: the dropped-frame counter saturates at
@@ -144,6 +152,12 @@ type OutputStage struct {
 	ScoreBits int    // signed width of a class score
 	SW        int    // score field width in tdata: 16 if ScoreBits <= 16, else 32
 	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]
+	// FlagDepth is the depth of the per-frame bad-flag queue from the
+	// framer to the output stage when Input.Pad is set (0 otherwise): the
+	// most frames that can be in flight between the first stage's taking
+	// a frame's last beat and the output stage's handing its result on,
+	// Plan.FramesInFlight.
+	FlagDepth int `json:",omitempty"`
 }
 
 // Mem is a ROM: Depth words of Width bits, and how it is to be built.
@@ -264,6 +278,9 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		p.CyclesPerFrame = max(p.CyclesPerFrame, s.Cycles)
 	}
 	p.Latency = p.sizeBuffers()
+	if p.Input.Pad = p.Stages[1].Kind != StageMVTU; p.Input.Pad {
+		p.Output.FlagDepth = p.FramesInFlight()
+	}
 	p.estimate()
 	return p, nil
 }

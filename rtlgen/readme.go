@@ -31,7 +31,11 @@ func readme(p *hw.Plan, refs []stageRef, opt Options) string {
 	w("| `s_axis_tdata` | in | %d | %d pixels of 8 bits, pixel j at `[8*j +: 8]`, raster order |\n", in.TDataBits, in.InPix)
 	w("| `s_axis_tvalid` | in | 1 | input beat valid |\n")
 	w("| `s_axis_tready` | out | 1 | input beat accepted (registers only) |\n")
-	w("| `s_axis_tlast` | in | 1 | 1 on the last beat of every frame (beat %d) and only there; a frame with tlast elsewhere is dropped (see Framing) |\n", in.Beats-1)
+	dropped := "dropped"
+	if in.Pad {
+		dropped = "padded or cut to one frame whose result is suppressed"
+	}
+	w("| `s_axis_tlast` | in | 1 | 1 on the last beat of every frame (beat %d) and only there; a frame with tlast elsewhere is %s (see Framing) |\n", in.Beats-1, dropped)
 	w("| `m_axis_tdata` | out | %d | class in `[15:0]`, score of class c (signed, sign-extended) at `[16 + c*%d +: %d]` |\n", out.TDataBits, out.SW, out.SW)
 	w("| `m_axis_tvalid` | out | 1 | result valid |\n")
 	w("| `m_axis_tready` | in | 1 | result accepted |\n")
@@ -47,12 +51,7 @@ func readme(p *hw.Plan, refs []stageRef, opt Options) string {
 		w("  Pixels are used as 8-bit unsigned values.\n")
 	}
 	w("- Output: one beat per frame: the predicted class (lowest index wins ties) and all %d class scores (%d-bit signed values in %d-bit fields).\n\n", out.Classes, out.ScoreBits, out.SW)
-	w("## Framing\n\n")
-	w("A frame is exactly %d beats with `s_axis_tlast` on its last one. The accelerator counts the beats of the frame it is receiving and checks tlast (qnn's `docs/dataflow.md` \"Framing\"):\n\n", in.Beats)
-	w("- tlast before beat %d (early): the frame is dropped; the next beat starts a frame.\n", in.Beats-1)
-	w("- no tlast on beat %d (late or missing): the frame is dropped, and every following beat is discarded up to and including the next beat with tlast; the beat after it starts a frame (so a frame sent without tlast also loses the frame after it).\n", in.Beats-1)
-	w("- A dropped frame never produces an output; each one sets `frame_err` and adds 1 to `frame_drops`, in the cycle after the beat that shows it malformed. `s_axis_tready` is unaffected: malformed beats are accepted at the normal rate.\n")
-	w("- After a reset in the middle of a frame, the rest of that frame arrives as a short frame and is dropped; beats accepted while `rst_n` is low are lost.\n\n")
+	readmeFraming(&b, in)
 	w("## Timing\n\n")
 	w("Cycles per frame (steady state, no stalls): %d. Latency from a frame's first input handshake to its output handshake: %d cycles.\n\n", p.CyclesPerFrame, p.Latency)
 	readmeDetails(&b, p)
@@ -108,4 +107,27 @@ func readmeDetails(b *strings.Builder, p *hw.Plan) {
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("\n", " ", "\r", " ", "`", "'", "|", "/").Replace(s)
+}
+
+// readmeFraming is the README's framing section: a dense-first design
+// drops malformed frames at MVTU 0's input buffer; a conv-first one
+// (Input.Pad) pads or cuts them to whole frames and suppresses their
+// results.
+func readmeFraming(b *strings.Builder, in hw.InputStage) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if !in.Pad {
+		w("## Framing\n\n")
+		w("A frame is exactly %d beats with `s_axis_tlast` on its last one. The accelerator counts the beats of the frame it is receiving and checks tlast (qnn's `docs/dataflow.md` \"Framing\"):\n\n", in.Beats)
+		w("- tlast before beat %d (early): the frame is dropped; the next beat starts a frame.\n", in.Beats-1)
+		w("- no tlast on beat %d (late or missing): the frame is dropped, and every following beat is discarded up to and including the next beat with tlast; the beat after it starts a frame (so a frame sent without tlast also loses the frame after it).\n", in.Beats-1)
+		w("- A dropped frame never produces an output; each one sets `frame_err` and adds 1 to `frame_drops`, in the cycle after the beat that shows it malformed. `s_axis_tready` is unaffected: malformed beats are accepted at the normal rate.\n")
+		w("- After a reset in the middle of a frame, the rest of that frame arrives as a short frame and is dropped; beats accepted while `rst_n` is low are lost.\n\n")
+		return
+	}
+	w("## Framing\n\n")
+	w("A frame is exactly %d beats with `s_axis_tlast` on its last one. The first stage cannot discard a partial frame, so the framer passes every tlast-delimited packet on as exactly one frame of %d beats (qnn's `docs/dataflow.md` \"Framing of conv-first networks\"):\n\n", in.Beats, in.Beats)
+	w("- tlast before beat %d (early): the framer completes the frame with filler beats, holding `s_axis_tready` low meanwhile; the next beat starts a frame.\n", in.Beats-1)
+	w("- no tlast on beat %d (late or missing): that beat completes the frame, and every following beat is accepted and discarded up to and including the next beat with tlast; the beat after it starts a frame (so a frame sent without tlast also loses the frame after it).\n", in.Beats-1)
+	w("- Such a frame is marked bad and produces no output; every frame after it gives its correct result. Each malformed packet sets `frame_err` and adds 1 to `frame_drops`, in the cycle after the beat that shows it malformed.\n")
+	w("- After a reset in the middle of a frame, the rest of that frame arrives as a short packet and is suppressed; beats accepted while `rst_n` is low are lost.\n\n")
 }

@@ -111,6 +111,9 @@ func StageModules(p *hw.Plan) []string {
 			}
 		}
 	}
+	if p.Input.Pad {
+		names = append(names, padModules...)
+	}
 	sort.Strings(names)
 	return names
 }

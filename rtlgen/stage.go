@@ -32,7 +32,7 @@ type stageGen interface {
 	diagram(b *strings.Builder, s hw.Stage, n int)
 	// instances names the top-level instances instance writes for the
 	// n-th stage of the kind.
-	instances(n int) []string
+	instances(s hw.Stage, n int) []string
 }
 
 // kindInstance is the instance name of the n-th stage of kind k that is
@@ -50,7 +50,7 @@ func StageInstances(p *hw.Plan) ([][]string, error) {
 	}
 	out := make([][]string, len(refs))
 	for i, r := range refs {
-		out[i] = r.gen.instances(r.n)
+		out[i] = r.gen.instances(r.s, r.n)
 	}
 	return out, nil
 }

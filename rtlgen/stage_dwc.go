@@ -47,4 +47,4 @@ func (dwcGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 		n, comment(s.Name), d.C, d.XBits, d.InWidth, d.OutWidth)
 }
 
-func (dwcGen) instances(n int) []string { return []string{kindInstance(hw.StageDWC, n)} }
+func (dwcGen) instances(_ hw.Stage, n int) []string { return []string{kindInstance(hw.StageDWC, n)} }

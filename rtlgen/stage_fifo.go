@@ -41,4 +41,4 @@ func (fifoGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	fmt.Fprintf(b, "  -> u_fifo%d (qnn_fifo) %s: %d beats of %d bits\n", n, comment(s.Name), f.Capacity(), f.Width)
 }
 
-func (fifoGen) instances(n int) []string { return []string{kindInstance(hw.StageFIFO, n)} }
+func (fifoGen) instances(_ hw.Stage, n int) []string { return []string{kindInstance(hw.StageFIFO, n)} }

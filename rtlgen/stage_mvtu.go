@@ -110,4 +110,4 @@ func (mvtuGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 	w("       out: %d x %d bits per beat, %d beats per frame (%s)\n", l.PE, l.OutBits, l.NF, l.Mode)
 }
 
-func (mvtuGen) instances(n int) []string { return []string{kindInstance(hw.StageMVTU, n)} }
+func (mvtuGen) instances(_ hw.Stage, n int) []string { return []string{kindInstance(hw.StageMVTU, n)} }

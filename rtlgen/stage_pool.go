@@ -50,4 +50,4 @@ func (poolGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 		n, comment(s.Name), q.C, q.H, q.W, q.K, q.Stride, q.Width, q.XBits, q.OH()*q.OW())
 }
 
-func (poolGen) instances(n int) []string { return []string{kindInstance(hw.StagePool, n)} }
+func (poolGen) instances(_ hw.Stage, n int) []string { return []string{kindInstance(hw.StagePool, n)} }

@@ -62,4 +62,4 @@ func (swgGen) diagram(b *strings.Builder, s hw.Stage, n int) {
 		n, comment(s.Name), g.C, g.H, g.W, g.KH, g.KW, g.Stride, g.WindowBeats(), g.SIMD, g.XBits, g.OH()*g.OW(), g.Rows, styleNote(g.Mem()))
 }
 
-func (swgGen) instances(n int) []string { return []string{kindInstance(hw.StageSWG, n)} }
+func (swgGen) instances(_ hw.Stage, n int) []string { return []string{kindInstance(hw.StageSWG, n)} }

@@ -143,6 +143,16 @@ var stageParamSets = []struct {
 	{"qnn_fifo", []string{"Depth=5", "Width=7"}, false},
 	{"qnn_fifo", []string{"Depth=8", "Width=100"}, false},
 	{"qnn_fifo", []string{"Depth=0"}, true},
+	{"qnn_framer_pad", nil, false},
+	{"qnn_framer_pad", []string{"Beats=1024", "Width=24"}, false},
+	{"qnn_framer_pad", []string{"Beats=7", "DropBits=2", "Width=3"}, false},
+	{"qnn_framer_pad", []string{"Beats=0"}, true},
+	{"qnn_framer_pad", []string{"Width=0"}, true},
+	{"qnn_frame_flags", nil, false},
+	{"qnn_frame_flags", []string{"Depth=94"}, false},
+	{"qnn_frame_flags", []string{"Depth=64"}, false},
+	{"qnn_frame_flags", []string{"Depth=2"}, false},
+	{"qnn_frame_flags", []string{"Depth=0"}, true},
 }
 
 // TestStageLint: verilator --lint-only -Wall is clean on the stage modules
@@ -166,7 +176,7 @@ func TestStageLint(t *testing.T) {
 			}
 		})
 	}
-	for _, m := range []string{"qnn_swg", "qnn_pool", "qnn_dwc", "qnn_fifo"} {
+	for _, m := range []string{"qnn_swg", "qnn_pool", "qnn_dwc", "qnn_fifo", "qnn_framer_pad", "qnn_frame_flags"} {
 		src, err := os.ReadFile("lib/conv/" + m + ".v")
 		if err != nil {
 			t.Fatal(err)
@@ -209,8 +219,8 @@ func TestStageYosysCheck(t *testing.T) {
 func TestStageTestBenches(t *testing.T) {
 	needTool(t, "iverilog")
 	tbs, err := filepath.Glob("lib/conv/tb/*_tb.v")
-	if err != nil || len(tbs) != 4 {
-		t.Fatalf("want 4 test benches, found %v (%v)", tbs, err)
+	if err != nil || len(tbs) != 5 {
+		t.Fatalf("want 5 test benches, found %v (%v)", tbs, err)
 	}
 	lib, _ := filepath.Glob("lib/conv/*.v")
 	for _, tb := range tbs {

@@ -19,8 +19,14 @@ func top(p *hw.Plan, refs []stageRef, opt Options) string {
 	w("// Dataflow accelerator (docs/dataflow.md): %s.\n", pipelineSummary(refs))
 	w("// Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.\n")
 	w("// s_axis: %d pixels of 8 bits per beat (pixel j at [8*j +: 8]), %d beats per frame;\n", in.InPix, in.Beats)
-	w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
-	w("//   (docs/dataflow.md \"Framing\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	if in.Pad {
+		w("//   s_axis_tlast on beat %d of every frame and only there; a packet with tlast elsewhere is padded\n", in.Beats-1)
+		w("//   or cut to one frame whose result is suppressed (docs/dataflow.md \"Framing of conv-first\n")
+		w("//   networks\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	} else {
+		w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
+		w("//   (docs/dataflow.md \"Framing\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	}
 	w("// m_axis: one beat per frame: class in [15:0], score c (signed, %d bits) at [16 + c*%d +: %d];\n", out.SW, out.SW, out.SW)
 	w("//   m_axis_tlast is always 1.\n")
 	w("// ROM init files are read with $readmemh from MemDir (default \"mem/\": simulate from the design directory).\n")

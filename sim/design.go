@@ -19,7 +19,9 @@ type node interface {
 // one model per plan stage after it, joined stage i to stage i+1 by the
 // streams the plan describes (docs/dataflow.md "Pipeline").
 type design struct {
-	frm   *framer
+	frm   *framer    // a dense-first design's framer, or nil
+	pad   *padFramer // a conv-first design's (Input.Pad), or nil
+	flags *frameFlags
 	bin   *binarizer
 	nodes []node    // Plan.Stages[1:], the output stage last
 	mvtus []*mvtu   // the MVTU nodes' models, in order
@@ -30,7 +32,16 @@ type design struct {
 }
 
 func newDesign(p *hw.Plan, opt designOptions) *design {
-	d := &design{frm: newFramer(p.Input), bin: newBinarizer(p.Input)}
+	d := &design{bin: newBinarizer(p.Input)}
+	if p.Input.Pad {
+		d.pad = newPadFramer(p.Input, p.Stages[0].Out.Width)
+		d.flags = &frameFlags{depth: p.Output.FlagDepth}
+		if opt.unboundedFIFOs {
+			d.flags.depth = 0
+		}
+	} else {
+		d.frm = newFramer(p.Input)
+	}
 	for i, s := range p.Stages[1:] {
 		n := d.newNode(s)
 		d.nodes = append(d.nodes, n)
@@ -75,13 +86,18 @@ func (d *design) newNode(s hw.Stage) node {
 // before step; the caller records it first.)
 func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS bool) {
 	// Phase 1: wires from the current registers, readies from the output
-	// back (a pool's or the argmax's in_ready follows its out_ready).
+	// back (a pool's or the argmax's in_ready follows its out_ready; a bad
+	// frame's result is taken without m_axis_tready).
 	last := len(d.nodes) - 1
-	d.ready[last] = mReady
+	d.ready[last] = mReady || d.frameBad()
 	for i := last; i > 0; i-- {
 		d.ready[i-1] = d.nodes[i].InReady(d.ready[i])
 	}
-	inHS = sValid && d.nodes[0].InReady(d.ready[0])
+	ready0 := d.nodes[0].InReady(d.ready[0])
+	inHS, firstHS := sValid && ready0, sValid && ready0
+	if d.pad != nil {
+		inHS, firstHS = sValid && d.pad.sReady(ready0), d.pad.outValid(sValid) && ready0
+	}
 	if rst {
 		d.reset()
 		return inHS
@@ -89,6 +105,7 @@ func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS b
 	if d.first != nil {
 		d.first.abort = d.frm.abort(sLast)
 	}
+	pop := d.out.outValid && d.ready[last]
 	// Phase 2: commit from the output back to the input, so every model
 	// reads its producer's registers before they change.
 	for i := last; i >= 0; i-- {
@@ -96,14 +113,44 @@ func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS b
 		switch {
 		case i > 0 && d.nodes[i-1].OutValid() && d.ready[i-1]:
 			in = d.nodes[i-1].OutData()
-		case i == 0 && inHS:
-			in = d.bin.convert(beat)
+		case i == 0 && firstHS:
+			in = d.firstBeat(beat)
 		}
 		d.count(i, in != nil)
 		d.nodes[i].Commit(in, d.ready[i])
 	}
-	d.frm.commit(inHS, sLast)
+	if d.pad != nil {
+		push, bad := d.pad.commit(firstHS, inHS, sLast)
+		d.flags.commit(pop, push, bad)
+	} else {
+		d.frm.commit(inHS, sLast)
+	}
 	return inHS
+}
+
+// firstBeat is the first stage's input beat: the binarized s_axis beat, or
+// a Pad design's filler.
+func (d *design) firstBeat(beat []byte) []uint64 {
+	if d.pad != nil && d.pad.pad {
+		return d.pad.filler
+	}
+	return d.bin.convert(beat)
+}
+
+// frameBad is the bad flag of the frame whose result the output stage
+// holds or computes next (qnn_frame_flags head_o; false without Pad).
+func (d *design) frameBad() bool { return d.flags != nil && d.flags.head() }
+
+// mValid is m_axis_tvalid: the output register's result, unless its
+// frame is bad.
+func (d *design) mValid() bool { return d.out.outValid && !d.frameBad() }
+
+// status is the framer's (frame_err, frame_drops).
+func (d *design) status() (bool, int64) {
+	if d.pad != nil {
+		return d.pad.err, d.pad.drops
+	}
+	return d.frm.err, d.frm.drops
 }
 
 // count adds the cycle to node i's statistics (before its commit).
@@ -122,7 +169,12 @@ func (d *design) count(i int, inHS bool) {
 // reset is a clock edge with rst_n low: every model's control state
 // clears.
 func (d *design) reset() {
-	d.frm.reset()
+	if d.pad != nil {
+		d.pad.reset()
+		d.flags.reset()
+	} else {
+		d.frm.reset()
+	}
 	for i, n := range d.nodes {
 		n.Reset()
 		d.stats[i].StallIn++
@@ -132,6 +184,9 @@ func (d *design) reset() {
 // idle reports that no frame is in flight past the first stage's write
 // side.
 func (d *design) idle() bool {
+	if d.pad != nil && d.pad.pad {
+		return false
+	}
 	for _, n := range d.nodes {
 		if !n.idle() {
 			return false

@@ -157,11 +157,11 @@ func newRunner(p *hw.Plan, cfg Config, load func(int, []byte) bool, total int, r
 // handshake as sampled in the cycle, then the clock edge.
 func (r *runner) cycle(k int64) {
 	mReady := r.st.draw()
-	if f := r.d.frm; f.err != r.status.Err || f.drops != r.status.Drops {
-		r.status = Status{Cycle: k, Err: f.err, Drops: f.drops}
+	if e, n := r.d.status(); e != r.status.Err || n != r.status.Drops {
+		r.status = Status{Cycle: k, Err: e, Drops: n}
 		r.res.Status = append(r.res.Status, r.status)
 	}
-	if o := r.d.out; o.outValid && mReady {
+	if o := r.d.out; r.d.mValid() && mReady {
 		r.res.Beats = append(r.res.Beats, Beat{Cycle: k, TData: TDataHex(o.outClass, o.outScores, o.sw)})
 		r.res.Classes = append(r.res.Classes, o.outClass)
 		r.res.Scores = append(r.res.Scores, append([]int64(nil), o.outScores...))
@@ -187,6 +187,9 @@ func (r *runner) inReset(k int64) bool {
 
 // finish fills the statistics of a run of cycles cycles.
 func (r *runner) finish(cycles int64) (*Result, error) {
+	if f := r.d.flags; f != nil && f.err != nil {
+		return nil, f.err
+	}
 	for _, m := range r.d.mvtus {
 		if m.err != nil {
 			return nil, m.err

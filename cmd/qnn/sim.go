@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
@@ -23,7 +24,8 @@ const designNetlistFile = "netlist.json"
 // simOptions are sim's checked flag values.
 type simOptions struct {
 	dir, dataset, dataDir, trace string
-	limit                        int // 0: every test image
+	limit                        int // 0: every test image (from offset on)
+	offset                       int // the first test image simulated
 	stallIn, stallOut            float64
 	seed                         uint64
 	json, allowEdited            bool
@@ -56,6 +58,7 @@ type simReport struct {
 	Name     string  `json:"name"`   // the netlist's name
 	Dataset  string  `json:"dataset"`
 	Split    string  `json:"split"`
+	Offset   int     `json:"offset"` // the index of the first test image simulated (frame 0)
 	Frames   int     `json:"frames"`
 	Correct  int     `json:"correct"`
 	Accuracy float64 `json:"accuracy"` // Correct / Frames, against the labels
@@ -100,6 +103,7 @@ func simCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "pipeline-every", Usage: "--model: compressor trees: a register rank every `N` stages"},
 			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required; the test split is used)"},
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
+			&cli.IntFlag{Name: "offset", Usage: "start at test image `K` (K >= 0; --limit counts from there): shards of one split run as separate processes"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "`SEED` of the splitmix64 stall schedule (as cosim's --seed)"},
@@ -129,7 +133,7 @@ func simCommand(e *env) *cli.Command {
 func simFlags(c *cli.Context) (simOptions, error) {
 	opt := simOptions{
 		dataset: c.String("dataset"), dataDir: c.String("data-dir"), trace: c.String("trace"),
-		limit: c.Int("limit"), stallIn: c.Float64("stall-in"), stallOut: c.Float64("stall-out"),
+		limit: c.Int("limit"), offset: c.Int("offset"), stallIn: c.Float64("stall-in"), stallOut: c.Float64("stall-out"),
 		seed: c.Uint64("seed"), json: c.Bool("json"), allowEdited: c.Bool("allow-edited"),
 	}
 	args := c.Args().Slice()
@@ -159,6 +163,8 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
+	case opt.offset < 0:
+		return opt, userErrf("sim: --offset must be at least 0, got %d", opt.offset)
 	case !(opt.stallIn >= 0 && opt.stallIn < 1):
 		return opt, userErrf("sim: --stall-in must be in [0, 1), got %g", opt.stallIn)
 	case !(opt.stallOut >= 0 && opt.stallOut < 1):
@@ -195,11 +201,8 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 	if err != nil {
 		return nil, userErr(err)
 	}
-	if opt.limit > set.N {
-		log.Warn("--limit exceeds the split's size; simulating every image", "limit", opt.limit, "images", set.N)
-	}
-	if opt.limit > 0 && opt.limit < set.N {
-		set = set.Slice(0, opt.limit)
+	if set, err = simImages(log, set, opt); err != nil {
+		return nil, err
 	}
 	if set, err = set.Resize(size); err != nil {
 		return nil, userErr(err)
@@ -225,14 +228,14 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 	if opt.model != "" {
 		design = opt.model
 	}
-	r := &simReport{Design: design, Name: n.Name, Dataset: set.Name, Split: set.Split, Frames: set.N,
+	r := &simReport{Design: design, Name: n.Name, Dataset: set.Name, Split: set.Split, Offset: opt.offset, Frames: set.N,
 		StallIn: opt.stallIn, StallOut: opt.stallOut, Seed: opt.seed, Trace: opt.trace,
 		Cycles: res.Cycles, CyclesPerFrame: res.CyclesPerFrame, PlanCyclesPerFrame: p.CyclesPerFrame,
 		FirstLatency: res.FirstLatency, PlanLatency: p.Latency, Seconds: elapsed.Seconds()}
 	for f := range set.N {
 		if res.Classes[f] != want[f].Class || !slices.Equal(res.Scores[f], want[f].Scores) {
-			return nil, d.disagreement(fmt.Errorf("sim: frame %d: the simulator gives class %d scores %v but netlist.Eval gives class %d scores %v (output handshake at cycle %d)",
-				f, res.Classes[f], res.Scores[f], want[f].Class, want[f].Scores, res.Beats[f].Cycle))
+			return nil, d.disagreement(fmt.Errorf("sim: frame %d (test image %d): the simulator gives class %d scores %v but netlist.Eval gives class %d scores %v (output handshake at cycle %d)",
+				f, opt.offset+f, res.Classes[f], res.Scores[f], want[f].Class, want[f].Scores, res.Beats[f].Cycle))
 		}
 		if res.Classes[f] == int(set.Labels[f]) {
 			r.Correct++
@@ -252,6 +255,23 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 		r.Stages = append(r.Stages, simStage{Kind: st.Kind, Name: st.Name, Busy: st.Busy, StallIn: st.StallIn, StallOut: st.StallOut})
 	}
 	return r, nil
+}
+
+// simImages is the part of the test split that --offset and --limit
+// select.
+func simImages(log hclog.Logger, set *dataset.Set, opt simOptions) (*dataset.Set, error) {
+	if opt.offset >= set.N {
+		return nil, userErrf("sim: --offset %d: the %s %s split has only %d images", opt.offset, set.Name, set.Split, set.N)
+	}
+	hi := set.N
+	if opt.limit > 0 {
+		if opt.offset+opt.limit > set.N {
+			log.Warn("--limit exceeds the split's size; simulating every image from --offset on", "offset", opt.offset, "limit", opt.limit, "images", set.N)
+		} else {
+			hi = opt.offset + opt.limit
+		}
+	}
+	return set.Slice(opt.offset, hi), nil
 }
 
 // simPlan is the plan to simulate: the design directory's, or --model's

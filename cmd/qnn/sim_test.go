@@ -45,7 +45,7 @@ func TestSimJSON(t *testing.T) {
 		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
 	}
 	wantKeys := map[string]bool{}
-	for _, k := range []string{"design", "name", "dataset", "split", "frames", "correct", "accuracy", "agreement",
+	for _, k := range []string{"design", "name", "dataset", "split", "offset", "frames", "correct", "accuracy", "agreement",
 		"stall_in", "stall_out", "seed", "cycles", "cycles_per_frame", "plan_cycles_per_frame", "first_latency",
 		"plan_latency", "layers", "stages", "seconds", "cycles_per_second"} {
 		wantKeys[k] = true
@@ -88,6 +88,42 @@ func TestSimJSON(t *testing.T) {
 	for _, l := range r.Layers {
 		if l.Busy+l.StallIn+l.StallOut != r.Cycles || l.Busy != limit*64 {
 			t.Errorf("layer %+v, %d cycles", l, r.Cycles)
+		}
+	}
+}
+
+// TestSimOffset: --offset K --limit N simulates test images K..K+N-1:
+// the report's correct count is netlist.Eval's on those images, and
+// the frames and offset are reported; a --limit past the end stops at
+// the split's end.
+func TestSimOffset(t *testing.T) {
+	requireMNIST(t)
+	dir, p := writeDesign(t, hw.Options{TargetCycles: 64})
+	set, err := dataset.Load("mnist", "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ offset, limit, frames int }{{4321, 40, 40}, {9990, 50, 10}} {
+		stdout, stderr, code := runQNN(t, "sim", dir, "--dataset", "mnist", "--offset", fmt.Sprint(tc.offset), "--limit", fmt.Sprint(tc.limit), "--json")
+		if code != exitOK {
+			t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+		}
+		var r simReport
+		decodeOneObject(t, stdout, &r)
+		sz := set.ImageSize()
+		want, err := netlist.Eval(p.Net, set.Images()[tc.offset*sz:(tc.offset+tc.frames)*sz], tc.frames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		correct := 0
+		for i, w := range want {
+			if w.Class == int(set.Labels[tc.offset+i]) {
+				correct++
+			}
+		}
+		if r.Offset != tc.offset || r.Frames != tc.frames || r.Correct != correct || r.Agreement != 1 {
+			t.Errorf("--offset %d --limit %d: offset %d frames %d correct %d agreement %v, want %d frames, %d correct",
+				tc.offset, tc.limit, r.Offset, r.Frames, r.Correct, r.Agreement, tc.frames, correct)
 		}
 	}
 }
@@ -149,6 +185,8 @@ func TestSimUserErrors(t *testing.T) {
 		{"no dataset", []string{"sim", dir}, []string{"--dataset is required"}},
 		{"bad dataset", []string{"sim", dir, "--dataset", "cifar"}, []string{`"cifar"`}},
 		{"limit 0", []string{"sim", dir, "--dataset", "mnist", "--limit", "0"}, []string{"--limit must be at least 1"}},
+		{"offset negative", []string{"sim", dir, "--dataset", "mnist", "--offset", "-1"}, []string{"--offset must be at least 0, got -1"}},
+		{"offset past the end", []string{"sim", dir, "--dataset", "mnist", "--offset", "10000"}, []string{"--offset 10000", "only 10000 images"}},
 		{"stall-in 1", []string{"sim", dir, "--dataset", "mnist", "--stall-in", "1"}, []string{"--stall-in must be in [0, 1), got 1"}},
 		{"stall-out negative", []string{"sim", dir, "--dataset", "mnist", "--stall-out", "-0.5"}, []string{"--stall-out"}},
 		{"not a dir", []string{"sim", testModel, "--dataset", "mnist"}, []string{"is not a design directory"}},

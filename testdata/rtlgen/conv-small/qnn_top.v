@@ -4,8 +4,9 @@
 // Dataflow accelerator (docs/dataflow.md): binarize -> swg -> 1 MVTU(s) -> pool -> dwc -> swg -> 2 MVTU(s) -> argmax.
 // Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.
 // s_axis: 2 pixels of 8 bits per beat (pixel j at [8*j +: 8]), 64 beats per frame;
-//   s_axis_tlast on beat 63 of every frame and only there; a frame with tlast elsewhere is dropped
-//   (docs/dataflow.md "Framing"): frame_err (sticky) and frame_drops (saturating) report it.
+//   s_axis_tlast on beat 63 of every frame and only there; a packet with tlast elsewhere is padded
+//   or cut to one frame whose result is suppressed (docs/dataflow.md "Framing of conv-first
+//   networks"): frame_err (sticky) and frame_drops (saturating) report it.
 // m_axis: one beat per frame: class in [15:0], score c (signed, 16 bits) at [16 + c*16 +: 16];
 //   m_axis_tlast is always 1.
 // ROM init files are read with $readmemh from MemDir (default "mem/": simulate from the design directory).
@@ -27,23 +28,6 @@ module qnn_top #(
   output wire [15:0] frame_drops
 );
 
-  // Framing: tlast against the beat count; a malformed frame is dropped.
-  wire in_abort;
-
-  qnn_framer #(
-    .Beats    (64),
-    .DropBits (16)
-  ) u_framer (
-    .clk_i   (clk),
-    .rst_ni  (rst_n),
-    .valid_i (s_axis_tvalid),
-    .ready_i (s_axis_tready),
-    .last_i  (s_axis_tlast),
-    .abort_o (in_abort),
-    .err_o   (frame_err),
-    .drops_o (frame_drops)
-  );
-
   // Input stage: 1-bit input elements.
   wire [1:0] in_elems;
 
@@ -54,6 +38,35 @@ module qnn_top #(
   ) u_binarize (
     .pix_i  (s_axis_tdata),
     .elem_o (in_elems)
+  );
+
+  // Framing: every packet becomes one whole frame (an early tlast is padded
+  // with filler beats, the beats after a late one are discarded); a
+  // malformed frame is flagged bad and its result suppressed at the output.
+  wire in_valid;
+  wire in_ready;
+  wire frame_flag_push;
+  wire frame_flag_bad;
+  wire [1:0] in_data;
+
+  qnn_framer_pad #(
+    .Beats    (64),
+    .DropBits (16),
+    .Width    (2)
+  ) u_framer (
+    .clk_i       (clk),
+    .rst_ni      (rst_n),
+    .valid_i     (s_axis_tvalid),
+    .ready_o     (s_axis_tready),
+    .last_i      (s_axis_tlast),
+    .data_i      (in_elems),
+    .valid_o     (in_valid),
+    .ready_i     (in_ready),
+    .data_o      (in_data),
+    .flag_push_o (frame_flag_push),
+    .flag_bad_o  (frame_flag_bad),
+    .err_o       (frame_err),
+    .drops_o     (frame_drops)
   );
 
   wire       swg0_valid;
@@ -100,9 +113,9 @@ module qnn_top #(
   ) u_swg0 (
     .clk_i       (clk),
     .rst_ni      (rst_n),
-    .in_valid_i  (s_axis_tvalid),
-    .in_ready_o  (s_axis_tready),
-    .in_data_i   (in_elems),
+    .in_valid_i  (in_valid),
+    .in_ready_o  (in_ready),
+    .in_data_i   (in_data),
     .out_valid_o (swg0_valid),
     .out_ready_i (swg0_ready),
     .out_data_o  (swg0_data)
@@ -289,6 +302,10 @@ module qnn_top #(
     .out_data_o  (layer2_data)
   );
 
+  // The argmax's result; a bad frame's is dropped instead of handed on.
+  wire result_valid;
+  wire result_ready;
+
   // Output stage: argmax over 5 classes, 1 beats of 5 scores per frame.
   qnn_argmax #(
     .Classes   (5),
@@ -302,15 +319,27 @@ module qnn_top #(
     .in_valid_i  (layer2_valid),
     .in_ready_o  (layer2_ready),
     .in_data_i   (layer2_data),
-    .out_valid_o (m_axis_tvalid),
-    .out_ready_i (m_axis_tready),
+    .out_valid_o (result_valid),
+    .out_ready_i (result_ready),
     .out_data_o  (m_axis_tdata)
   );
 
-  assign m_axis_tlast = 1'b1;
+  // Bad-flag queue: one flag per frame in flight, popped with its result.
+  wire frame_bad;
 
-  // The first stage has no input buffer that could discard a malformed frame:
-  // the framer only reports it (frame_err, frame_drops).
-  wire unused_in_abort = in_abort;
+  qnn_frame_flags #(
+    .Depth (32)
+  ) u_frame_flags (
+    .clk_i  (clk),
+    .rst_ni (rst_n),
+    .push_i (frame_flag_push),
+    .bad_i  (frame_flag_bad),
+    .pop_i  (result_valid && result_ready),
+    .head_o (frame_bad)
+  );
+
+  assign m_axis_tvalid = result_valid && !frame_bad;
+  assign result_ready = m_axis_tready || frame_bad;
+  assign m_axis_tlast = 1'b1;
 
 endmodule
