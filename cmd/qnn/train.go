@@ -158,6 +158,9 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	if err := opt.cfg.Validate(); err != nil {
 		return opt, userErr(err)
 	}
+	if opt.bnStats > 0 && opt.cfg.ShiftBN {
+		return opt, userErrf("train: --bn-stats needs exact batch norm, not --shift-bn")
+	}
 	if opt.out == "" {
 		opt.out = opt.cfg.Name() + ".json"
 	}
