@@ -113,15 +113,15 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if err := dec.Decode(&ck.ext); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("train: checkpoint %s: bad trainer settings after the checkpoint", path)
 	}
-	if ck.ext.BNStats < 0 || (ck.ext.BNStats > 0 && ck.Cfg.ShiftBN) {
-		return nil, fmt.Errorf("train: checkpoint %s: bad bn-stats %d", path, ck.ext.BNStats)
-	}
 	if ck.Format != checkpointFormat || ck.Version != checkpointVersion {
 		return nil, fmt.Errorf("train: checkpoint %s: format %q version %d, want %q version %d",
 			path, ck.Format, ck.Version, checkpointFormat, checkpointVersion)
 	}
 	if err := ck.Cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	if ck.ext.BNStats < 0 || (ck.ext.BNStats > 0 && ck.Cfg.ShiftBN) {
+		return nil, fmt.Errorf("train: checkpoint %s: bad bn-stats %d", path, ck.ext.BNStats)
 	}
 	if ck.Model != nil {
 		ck.Model.Cfg = ck.Cfg
