@@ -39,8 +39,9 @@ func sqDev(d float64, shift bool) float64 {
 
 // bnForward normalizes the pre-activations in l.c.y (rows x Out) with batch
 // statistics, stores xhat, replaces y with gamma*xhat + beta and updates the
-// running statistics. Large batches are split by channel across threads
-// goroutines; every channel's sums run over the batch in the same order
+// running statistics, or, while l.stats is set, adds the batch's statistics
+// to it instead (bnstats.go). Large batches are split by channel across
+// threads goroutines; every channel's sums run over the batch in the same order
 // whatever the split, so the results do not depend on threads.
 func (l *Layer) bnForward(rows int, shift bool, threads int) {
 	ch := l.Out
@@ -62,6 +63,9 @@ func (l *Layer) bnForward(rows int, shift bool, threads int) {
 			}
 		}
 	})
+	if l.stats != nil {
+		l.stats.add(rows, mean, dev)
+	}
 	nv := len(l.Var) // ch for hidden layers, 1 for the output layer
 	vars := make([]float64, nv)
 	for c, d := range dev {
@@ -72,10 +76,14 @@ func (l *Layer) bnForward(rows int, shift bool, threads int) {
 	for c := range vars {
 		vars[c] /= count
 		l.c.invstd[c] = float32(invStd(vars[c], shift))
-		l.Var[c] = (1-bnMomentum)*l.Var[c] + bnMomentum*vars[c]*unbias
+		if l.stats == nil {
+			l.Var[c] = (1-bnMomentum)*l.Var[c] + bnMomentum*vars[c]*unbias
+		}
 	}
-	for c := range mean {
-		l.Mean[c] = (1-bnMomentum)*l.Mean[c] + bnMomentum*mean[c]
+	if l.stats == nil {
+		for c := range mean {
+			l.Mean[c] = (1-bnMomentum)*l.Mean[c] + bnMomentum*mean[c]
+		}
 	}
 	xhat := l.c.xhat[:rows*ch]
 	// Per-channel scale and variance index (c % nv, hoisted out of the

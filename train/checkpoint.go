@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -39,6 +40,17 @@ type checkpoint struct {
 	Correct   int
 	Elapsed   float64
 	History   []EpochStats
+
+	ext checkpointExt // the gob value after it, if any
+}
+
+// checkpointExt holds trainer settings that are not part of Config (whose
+// gob type is part of the format, so a new field would change every
+// checkpoint's bytes). It is written as a second gob value after the
+// checkpoint only when a setting is not zero, so files without them keep
+// their bytes and older files read as zero.
+type checkpointExt struct {
+	BNStats int // Trainer.SetBNStats
 }
 
 // SaveCheckpoint writes the trainer's state to path atomically.
@@ -54,8 +66,14 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		l.saveOpt(&ck)
 	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
+	enc := gob.NewEncoder(&buf)
+	if err := enc.Encode(&ck); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if ext := (checkpointExt{BNStats: t.bnStats}); ext != (checkpointExt{}) {
+		if err := enc.Encode(&ext); err != nil {
+			return fmt.Errorf("train: checkpoint: %w", err)
+		}
 	}
 	if err := netlist.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
@@ -87,9 +105,13 @@ func readCheckpoint(path string) (*checkpoint, error) {
 		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, larger than any checkpoint (at most %d)", path, fi.Size(), int64(MaxCheckpointSize))
 	}
 	var ck checkpoint
-	if err := gob.NewDecoder(bufio.NewReader(io.LimitReader(f, fi.Size()))).Decode(&ck); err != nil {
+	dec := gob.NewDecoder(bufio.NewReader(io.LimitReader(f, fi.Size())))
+	if err := dec.Decode(&ck); err != nil {
 		// gob's own message names Go types, not the user's problem.
 		return nil, fmt.Errorf("train: checkpoint %s: not a qnn training checkpoint (or one from an incompatible qnn version)", path)
+	}
+	if err := dec.Decode(&ck.ext); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("train: checkpoint %s: bad trainer settings after the checkpoint", path)
 	}
 	if ck.Format != checkpointFormat || ck.Version != checkpointVersion {
 		return nil, fmt.Errorf("train: checkpoint %s: format %q version %d, want %q version %d",
@@ -97,6 +119,9 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	}
 	if err := ck.Cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	if ck.ext.BNStats < 0 || (ck.ext.BNStats > 0 && ck.Cfg.ShiftBN) {
+		return nil, fmt.Errorf("train: checkpoint %s: bad bn-stats %d", path, ck.ext.BNStats)
 	}
 	if ck.Model != nil {
 		ck.Model.Cfg = ck.Cfg
@@ -156,7 +181,7 @@ func Resume(path string, train, val *dataset.Set) (*Trainer, error) {
 	}
 	t := &Trainer{cfg: ck.Cfg, model: m, best: ck.Best, bestAcc: ck.BestAcc, bestEpoch: ck.BestEpoch,
 		pcg: pcg, rng: rand.New(pcg), epoch: ck.Epoch, step: ck.Step, perm: ck.Perm,
-		lossSum: ck.LossSum, correct: ck.Correct, elapsed: ck.Elapsed, history: ck.History}
+		lossSum: ck.LossSum, correct: ck.Correct, elapsed: ck.Elapsed, history: ck.History, bnStats: ck.ext.BNStats}
 	if err := t.attach(train, val); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,19 @@ const (
 	bnMomentum = 0.1
 )
 
+// DefaultBNStats is the number of training images on which the
+// convolutional architectures (lenet, cnv) recompute their batch-norm
+// statistics every epoch (Trainer.SetBNStats); the others keep the running
+// averages (0). Measured in docs/training.md ("Batch-norm statistics").
+func DefaultBNStats(arch string) int {
+	if _, ok := ConvArchitectures[arch]; ok {
+		return defaultBNStats
+	}
+	return 0
+}
+
+const defaultBNStats = 10000
+
 // DefaultConfig returns the default configuration (and schedule) for an
 // architecture name.
 func DefaultConfig(arch string) (Config, error) {

@@ -49,6 +49,7 @@ func (c *Conv) kind() string       { return "convolution" }
 func (c *Conv) store(m *Model)     { m.Convs = append(m.Convs, c) }
 func (c *Conv) prepare()           { c.L.prepare() }
 func (c *Conv) outGrad() []float32 { return c.da }
+func (c *Conv) norm() *Layer       { return c.L }
 
 // update steps the weights with the convolution's learning-rate scale and
 // the batch-norm parameters.

@@ -32,13 +32,16 @@ func referenceDisagreements(t testing.TB, inf *Inference, n *netlist.Network, se
 // TestTrainLeNet is the CI-sized convolutional run: the small conv net
 // (lenet, w1a1) on 5,000 MNIST images reaches at least 90% on 1,000 test
 // images, and the exported netlist agrees with the inference function on
-// every one.
+// every one (with the statistics recomputed, the default).
 func TestTrainLeNet(t *testing.T) {
 	full, test := loadMNIST(t)
 	cfg, _ := DefaultConfig("lenet")
 	cfg.Epochs, cfg.Batch, cfg.LR, cfg.LRFinal, cfg.Augment = 2, 50, 1e-2, 2e-3, 0
 	tr, err := New(cfg, full.Slice(0, 5000), full.Slice(50000, 51000))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetBNStats(DefaultBNStats("lenet")); err != nil { // as qnn train --arch lenet
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -67,7 +70,8 @@ func TestTrainLeNet(t *testing.T) {
 
 // TestTrainCNVSmoke is the CIFAR-10 smoke run: CNV-w1a1 for one epoch on
 // 2,000 training images exports a netlist that agrees with the inference
-// function on 500 test images (netlist.Eval) and on 5 (netlist.Reference).
+// function on 500 test images (netlist.Eval) and on 5 (netlist.Reference),
+// with recomputed batch-norm statistics.
 func TestTrainCNVSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
@@ -87,6 +91,9 @@ func TestTrainCNVSmoke(t *testing.T) {
 	cfg.Dataset, cfg.Epochs = dataset.CIFAR10, 1
 	tr, err := New(cfg, full.Slice(0, 2000), full.Slice(45000, 45500))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetBNStats(500); err != nil { // recomputed statistics, on fewer images than the default
 		t.Fatal(err)
 	}
 	if err := tr.Run(context.Background(), Hooks{}); err != nil {

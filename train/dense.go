@@ -33,6 +33,9 @@ type Layer struct {
 	gB  []float32
 	c   layerCache
 	opt []*optimState // optimizer state of W, Gamma, Beta
+	// stats, when set, accumulates the batch statistics of every
+	// training forward pass (recomputing the running statistics, bnstats.go).
+	stats *bnAccum
 }
 
 // layerCache holds one batch's forward values for the backward pass.
@@ -74,6 +77,7 @@ func (l *Layer) Hidden() bool { return l.ABits > 0 }
 func (l *Layer) kind() string   { return "layer" }
 func (l *Layer) outSize() int   { return l.Out }
 func (l *Layer) store(m *Model) { m.Layers = append(m.Layers, l) }
+func (l *Layer) norm() *Layer   { return l }
 
 // prepare allocates the layer's gradients and, if missing, its optimizer
 // state.

@@ -18,7 +18,9 @@
 //     one;
 //   - the float model (latent weights, batch norm, quantizers with the
 //     straight-through estimator, squared hinge or cross-entropy loss,
-//     Adam and shift-based AdaMax) and its training loop (Trainer);
+//     Adam and shift-based AdaMax) and its training loop (Trainer), with
+//     batch-norm statistics optionally recomputed exactly before every
+//     validation (Trainer.SetBNStats, bnstats.go);
 //   - the exact export: batch norm plus activation quantizer folded into
 //     integer thresholds, the output layer folded into integer offsets, so
 //     that netlist.Eval on the exported file classifies every image as the

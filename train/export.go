@@ -60,6 +60,9 @@ func (t *Trainer) ExportBest() (*netlist.Network, error) {
 		return nil, fmt.Errorf("train: no epoch has finished")
 	}
 	meta := configMeta(&t.cfg)
+	if t.bnStats > 0 {
+		meta["bn_stats"] = strconv.Itoa(t.bnStats)
+	}
 	meta["best_epoch"] = strconv.Itoa(t.bestEpoch)
 	meta["val_accuracy"] = strconv.FormatFloat(t.bestAcc, 'f', 4, 64)
 	return t.best.Inference().Export(t.cfg.Name(), meta)

@@ -41,6 +41,8 @@ type layer interface {
 	// inference returns the layer's inference form, the k-th layer of its
 	// kind (its netlist names), for input elements in [xmin, xmax].
 	inference(k int, xmin, xmax int64, cfg *Config) infStage
+	// norm is the layer's batch norm (its statistics), nil if it has none.
+	norm() *Layer
 	// clone returns a copy of the parameters (no optimizer state).
 	clone() layer
 	// finite returns an error if a parameter or statistic is NaN or

@@ -66,6 +66,7 @@ type Trainer struct {
 	correct     int
 	elapsed     float64 // seconds spent in this epoch before the last resumption
 	history     []EpochStats
+	bnStats     int // images for recomputed batch-norm statistics (SetBNStats; 0: off)
 
 	x    []float32 // encoded batch
 	pix  []byte    // gathered batch pixels
@@ -258,13 +259,23 @@ func flipImage(img []byte, s dataset.Shape) {
 }
 
 // finishEpoch validates, tracks the best model and advances the epoch.
+// With SetBNStats, the model validated (and kept as the best) is a copy
+// with recomputed batch-norm statistics (preciseBN); the trained model
+// keeps its running statistics.
 func (t *Trainer) finishEpoch(lr float64) EpochStats {
 	batches := t.Batches()
 	st := EpochStats{Epoch: t.epoch + 1, LR: lr, Loss: t.lossSum / float64(batches),
 		TrainAcc: float64(t.correct) / float64(batches*t.cfg.Batch)}
-	st.ValAcc = Accuracy(t.model.Inference(), t.val)
+	eval := t.model
+	if t.bnStats > 0 {
+		eval = t.model.preciseBN(t.train, t.bnStats, t.x)
+	}
+	st.ValAcc = Accuracy(eval.Inference(), t.val)
 	if st.ValAcc > t.bestAcc {
-		t.best, t.bestAcc, t.bestEpoch = t.model.Clone(), st.ValAcc, st.Epoch
+		if eval == t.model {
+			eval = t.model.Clone()
+		}
+		t.best, t.bestAcc, t.bestEpoch = eval, st.ValAcc, st.Epoch
 		st.Best = true
 	}
 	t.epoch++

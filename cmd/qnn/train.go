@@ -30,6 +30,9 @@ type trainOptions struct {
 	out, checkpoint, resume  string
 	metrics, plot, dataDir   string
 	quiet, json, progressBar bool
+	// bnStats is --bn-stats (-1: not set, the architecture's default or
+	// the checkpoint's).
+	bnStats int
 }
 
 // trainReport is what `qnn train --json` prints.
@@ -103,6 +106,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "`OPT`: adam or shift-adamax (shift-based AdaMax)"},
 		&cli.IntFlag{Name: "gbits", Usage: "quantize gradients to `BITS` bits (stochastic rounding); 0: off"},
 		&cli.BoolFlag{Name: "shift-bn", Usage: "shift-based batch norm (powers of two)"},
+		&cli.IntFlag{Name: "bn-stats", Usage: "recompute the batch-norm statistics exactly on the first `N` training images before every validation and the export (0: the running averages; may be given with --resume)", DefaultText: "10000 for lenet and cnv, else 0"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for matrix products (0: one per CPU)"},
 		&cli.StringFlag{Name: "out", Usage: "exported netlist `FILE`", DefaultText: "NAME.json, e.g. tfc-w1a1.json"},
 		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint `FILE`, written after every epoch and on Ctrl-C", DefaultText: "OUT.ckpt"},
@@ -120,7 +124,12 @@ func trainFlags() []cli.Flag {
 func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	opt := trainOptions{out: c.String("out"), checkpoint: c.String("checkpoint"), resume: c.String("resume"),
 		metrics: c.String("metrics"), plot: c.String("plot"), dataDir: c.String("data-dir"),
-		quiet: c.Bool("quiet"), json: c.Bool("json")}
+		quiet: c.Bool("quiet"), json: c.Bool("json"), bnStats: -1}
+	if c.IsSet("bn-stats") {
+		if opt.bnStats = c.Int("bn-stats"); opt.bnStats < 0 {
+			return opt, userErrf("train: --bn-stats must not be negative, got %d", opt.bnStats)
+		}
+	}
 	// The bar is drawn on stderr, only when both stdout and stderr are
 	// terminals (issue 3: off when stdout is not a terminal).
 	opt.progressBar = !opt.quiet && isTerminal(e.stderr) && isTerminal(e.stdout)
@@ -148,6 +157,9 @@ func trainFlagValues(c *cli.Context, e *env) (trainOptions, error) {
 	opt.cfg.Threads = c.Int("threads")
 	if err := opt.cfg.Validate(); err != nil {
 		return opt, userErr(err)
+	}
+	if opt.bnStats > 0 && opt.cfg.ShiftBN {
+		return opt, userErrf("train: --bn-stats needs exact batch norm, not --shift-bn")
 	}
 	if opt.out == "" {
 		opt.out = opt.cfg.Name() + ".json"
@@ -291,6 +303,9 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 	if err != nil {
 		return nil, userErr(err)
 	}
+	if err := setBNStats(opt, tr); err != nil {
+		return nil, userErr(err)
+	}
 	e.log.Debug("training", "name", opt.cfg.Name(), "hidden", opt.cfg.Hidden, "images", trainSet.N, "epochs", opt.cfg.Epochs)
 	start := time.Now()
 	if err := trainLoop(e, opt, tr); err != nil {
@@ -302,6 +317,18 @@ func runTrain(e *env, opt trainOptions) (*trainReport, error) {
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
+}
+
+// setBNStats applies --bn-stats, or for a new run the architecture's
+// default (a resumed run keeps its checkpoint's).
+func setBNStats(opt trainOptions, tr *train.Trainer) error {
+	switch {
+	case opt.bnStats >= 0:
+		return tr.SetBNStats(opt.bnStats)
+	case opt.resume == "" && !opt.cfg.ShiftBN:
+		return tr.SetBNStats(train.DefaultBNStats(opt.cfg.Arch))
+	}
+	return nil
 }
 
 // trainLoop runs the trainer with the progress bar, epoch lines, model

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/train"
 )
 
 // TestTrainEndToEnd is the acceptance check: a short TFC run produces a
@@ -92,6 +95,8 @@ func TestTrainUserErrors(t *testing.T) {
 		{"layers and hidden", []string{"--layers", "c16,f32,f10", "--hidden", "32"}, "cannot be combined"},
 		{"augment style", []string{"--arch", "lenet", "--augment-style", "mirror"}, "unknown augmentation style"},
 		{"argument", []string{"extra"}, "takes no arguments"},
+		{"bn-stats negative", []string{"--arch", "lenet", "--bn-stats", "-1"}, "--bn-stats must not be negative"},
+		{"bn-stats shift", []string{"--arch", "lenet", "--shift-bn", "--bn-stats", "100"}, "--bn-stats needs exact batch norm"},
 		{"resume missing", []string{"--resume", filepath.Join(dir, "none.ckpt")}, "checkpoint"},
 		{"resume with flags", []string{"--resume", filepath.Join(dir, "none.ckpt"), "--epochs", "3"}, "cannot be combined with --resume"},
 		{"resume with augment", []string{"--resume", filepath.Join(dir, "none.ckpt"), "--augment", "0"}, "--augment cannot be combined"},
@@ -110,7 +115,7 @@ func TestTrainHelpListsFlags(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 	var missing []string
-	for _, f := range append(trainFlagNames, "out", "resume", "metrics", "plot", "quiet", "json", "threads") {
+	for _, f := range append(trainFlagNames, "out", "resume", "metrics", "plot", "quiet", "json", "threads", "bn-stats") {
 		if !strings.Contains(stdout, "--"+f) {
 			missing = append(missing, f)
 		}
@@ -148,5 +153,76 @@ func TestTrainRegularizationFlags(t *testing.T) {
 				t.Errorf("%v: meta %s = %q, want %q", tt.args, k, got, v)
 			}
 		}
+	}
+}
+
+// TestTrainBNStatsFlag: --bn-stats reaches the trainer (recorded in the
+// model's metadata); a custom layer string keeps the running statistics.
+func TestTrainBNStatsFlag(t *testing.T) {
+	requireMNIST(t)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string // metadata bn_stats; "" means absent
+	}{
+		{[]string{"--layers", "c4,p2,f16,f10", "--bn-stats", "150"}, "150"},
+		{[]string{"--layers", "c4,p2,f16,f10"}, ""},
+	} {
+		model := filepath.Join(dir, "m.json")
+		args := append([]string{"train", "--epochs", "1", "--limit", "200", "--batch", "50", "--quiet", "--out", model}, tt.args...)
+		if _, stderr, code := runQNN(t, args...); code != exitOK {
+			t.Fatalf("%v: exit code %d: %s", tt.args, code, stderr)
+		}
+		n, err := netlist.Load(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Meta["bn_stats"]; got != tt.want {
+			t.Errorf("%v: meta bn_stats = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestSetBNStatsDefault: a new lenet or cnv run recomputes the statistics
+// on train.DefaultBNStats images, --bn-stats overrides it, and a resumed
+// run without the flag keeps its checkpoint's setting.
+func TestSetBNStatsDefault(t *testing.T) {
+	requireMNIST(t)
+	full, err := dataset.Load("mnist", "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.Itoa(train.DefaultBNStats("lenet"))
+	for _, tt := range []struct {
+		name    string
+		opt     trainOptions
+		initial int // the trainer's setting before (a resumed checkpoint's)
+		want    string
+	}{
+		{"new lenet", trainOptions{bnStats: -1}, 0, want},
+		{"flag", trainOptions{bnStats: 0}, 0, "0"},
+		{"resumed", trainOptions{bnStats: -1, resume: "x.ckpt"}, 7, "7"},
+		{"resumed with flag", trainOptions{bnStats: 300, resume: "x.ckpt"}, 7, "300"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := train.DefaultConfig("lenet")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := train.New(cfg, full.Slice(0, 100), full.Slice(100, 110))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.SetBNStats(tt.initial); err != nil {
+				t.Fatal(err)
+			}
+			tt.opt.cfg = cfg
+			if err := setBNStats(tt.opt, tr); err != nil {
+				t.Fatal(err)
+			}
+			if got := strconv.Itoa(tr.BNStats()); got != tt.want {
+				t.Errorf("BNStats %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
