@@ -58,7 +58,22 @@ func (r *runner) trainInputs() (string, error) {
 	c := r.cfg.Train
 	c.Threads = 0
 	h.addJSON("train", c)
+	if n := bnStats(c); n > 0 {
+		// Recomputed batch-norm statistics (qnn train's default for conv
+		// architectures); absent for MLPs, whose hashes stay as they were.
+		h.addJSON("bn_stats", n)
+	}
 	return h.sum(), nil
+}
+
+// bnStats is the number of training images whose exact batch-norm
+// statistics the trainer recomputes after every epoch: qnn train's default
+// for the architecture, off with shift-based batch norm (which refuses it).
+func bnStats(c train.Config) int {
+	if c.ShiftBN {
+		return 0
+	}
+	return train.DefaultBNStats(c.Arch)
 }
 
 // loadTrainingData loads (once) the training and validation images.
@@ -106,6 +121,10 @@ func (r *runner) runTrain() ([]string, error) {
 		}
 		os.Remove(ckpt)
 		if tr, err = train.New(r.cfg.Train, r.trainData[0], r.trainData[1]); err != nil {
+			return nil, asUser(err)
+		}
+		// The same recomputed batch-norm statistics as qnn train's default.
+		if err := tr.SetBNStats(bnStats(r.cfg.Train)); err != nil {
 			return nil, asUser(err)
 		}
 	}
