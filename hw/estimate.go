@@ -50,21 +50,8 @@ func (p *Plan) estimate() {
 func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
-	// Fold read multiplexer of the read buffer, SF:1 per lane bit (Yosys:
-	// about a third of a LUT per input up to 64:1; deeper ones, built of
-	// 64:1 stages, about half), and the last beat's path into the read
-	// buffer.
-	mux := ceilDiv(l.SF-1, 3)
-	if l.SF > 64 {
-		mux = ceilDiv(l.SF, 2)
-	}
-	r.LUT += l.SIMD*l.XBits*mux + (l.MW-(l.InBeats-1)*l.InWidth)*l.XBits
-	if l.InBeats > 1 {
-		r.LUT += 2 * clog2(l.InBeats) // beat counter (the write side is a shift register)
-	}
-	r.FF = 2*l.MW*l.XBits + // input buffer banks
-		l.SIMD*l.XBits + // stage B input lanes
-		l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
+	r.add(l.inBufEstimate())
+	r.FF += l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
 		clog2(l.InBeats) + 3*clog2(l.NF) + clog2(l.SF) + 10 // counters and flags
 	if l.Tree { // tree register ranks, and valid/first/last/nf delayed PipeDepth stages
 		if t, err := l.tree(l.PipelineEvery); err == nil {

@@ -208,6 +208,7 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 		}
 		if opt.Target != TargetICE40 {
 			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
+			l.InBufStyle = l.inBufStyle()
 		}
 		p.Layers = append(p.Layers, l)
 		maxT = max(maxT, l.Cycles)
