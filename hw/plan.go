@@ -208,7 +208,6 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 		}
 		if opt.Target != TargetICE40 {
 			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
-			l.InBufStyle = l.inBufStyle()
 		}
 		p.Layers = append(p.Layers, l)
 		maxT = max(maxT, l.Cycles)
@@ -224,6 +223,11 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
 	if err := p.link(ops); err != nil {
 		return nil, err
+	}
+	if opt.Target != TargetICE40 { // the input buffers' beats are known once linked
+		for _, l := range p.Layers {
+			l.InBufStyle = l.inBufStyle()
+		}
 	}
 	last := p.Stages[len(p.Stages)-1].In
 	p.Output.PE, p.Output.Beats = last.Width, last.Beats()
