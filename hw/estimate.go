@@ -201,6 +201,25 @@ func lut6Style(m Mem) MemStyle {
 	return MemBlock
 }
 
+// weightStyle is the plan's choice for a weight ROM on a 6-input-LUT
+// fabric: lut6Style, except that a LUT ROM of more than lutROMMaxWidth bits
+// per word goes to block RAM. At depth <= 64 a LUT ROM costs a LUT6 and a
+// flip-flop per output bit whatever its depth, block RAM none (36 or 72
+// bits per RAMB18 or RAMB36): CNV-w1a1's conv1 at BNN-PYNQ's folding (36 x
+// 1024) took 1,144 LUTs and 1,024 flip-flops in LUTs. (Threshold ROMs stay
+// with lut6Style: equal and constant columns make most of them nearly
+// free in LUTs.)
+func weightStyle(m Mem) MemStyle {
+	s := lut6Style(m)
+	if s == MemLUT && m.Width > lutROMMaxWidth {
+		return MemBlock
+	}
+	return s
+}
+
+// lutROMMaxWidth is the widest weight ROM the plan builds from LUTs.
+const lutROMMaxWidth = 256
+
 // romEstimate counts a synchronous-read ROM as Yosys 0.23 synth_xilinx
 // builds it in the plan's style (calibrated in docs/synth-results.md):
 // depth <= 64 one LUT6 per output bit, plus the output register; other

@@ -207,7 +207,7 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 			return nil, err
 		}
 		if opt.Target != TargetICE40 {
-			l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
+			l.WeightMem.Style, l.ThrMem.Style = weightStyle(l.WeightMem), lut6Style(l.ThrMem)
 		}
 		p.Layers = append(p.Layers, l)
 		maxT = max(maxT, l.Cycles)
