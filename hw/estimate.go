@@ -50,7 +50,7 @@ func (p *Plan) estimate() {
 func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
-	r.add(l.inBufEstimate())
+	r.add(l.inBufEstimate(l.InBufStyle))
 	r.FF += l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
 		clog2(l.InBeats) + 3*clog2(l.NF) + clog2(l.SF) + 10 // counters and flags
 	if l.Tree { // tree register ranks, and valid/first/last/nf delayed PipeDepth stages

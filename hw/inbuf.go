@@ -23,28 +23,34 @@ func (l *Layer) InBufMem() Mem {
 }
 
 // inBufStyle is the plan's input buffer on a fabric with LUT RAM and block
-// RAM (xc7): registers (MemAuto) when InWidth does not divide SIMD; block
-// RAM for a single memory deeper than 64 words (a RAMB18 holds any of the
-// conv layers' buffers; the same memory in LUT RAM costs 4 LUTs per 3 bits
-// and 64 words); LUT RAM otherwise (narrow groups, whose block RAMs would
-// be mostly empty, and shallow words: a RAM32M is 32 words of 6 bits, a
-// RAM64M 64 of 3).
+// RAM (xc7). The memory build, where InWidth divides SIMD: block RAM for a
+// single memory deeper than 64 words (a RAMB18 holds any of CNV's; the
+// same memory in LUT RAM costs 4 LUTs per 3 bits and 64 words), LUT RAM
+// otherwise (narrow groups, whose block RAMs would be mostly empty, and
+// shallow words: a RAM32M is 32 words of 6 bits, a RAM64M 64 of 3). It is
+// chosen when its estimate takes fewer LUTs than the registers' (whose
+// cost is the SF:1 lane multiplexers): at SF = 1 or with many narrow
+// groups of a few words the registers win.
 func (l *Layer) inBufStyle() MemStyle {
 	k := l.InBufGroups()
-	switch {
-	case k == 0:
+	if k == 0 {
 		return MemAuto
-	case k == 1 && l.InBufMem().Depth > 64:
-		return MemBlock
 	}
-	return MemLUT
+	s := MemLUT
+	if k == 1 && l.InBufMem().Depth > 64 {
+		s = MemBlock
+	}
+	if l.inBufEstimate(s).LUT < l.inBufEstimate(MemAuto).LUT {
+		return s
+	}
+	return MemAuto
 }
 
-// inBufEstimate is the input buffer, its read register (stage B's lanes)
-// and its counters as Yosys 0.23 synth_xilinx builds them.
-func (l *Layer) inBufEstimate() Resources {
+// inBufEstimate is the input buffer in style s, its read register (stage
+// B's lanes) and its counters as Yosys 0.23 synth_xilinx builds them.
+func (l *Layer) inBufEstimate(s MemStyle) Resources {
 	lanes := l.SIMD * l.XBits
-	if l.InBufStyle == MemAuto {
+	if s == MemAuto {
 		// Fold read multiplexer of the read buffer, SF:1 per lane bit
 		// (about a third of a LUT per input up to 64:1; deeper ones, built
 		// of 64:1 stages, about half), and the last beat's path into the
@@ -63,6 +69,7 @@ func (l *Layer) inBufEstimate() Resources {
 	// beat's flip-flops are counted with the MVTU's), the banks' full
 	// flags and pointers, a write enable per group.
 	k, m := l.InBufGroups(), l.InBufMem()
+	m.Style = s
 	counters := clog2(l.InBeats) + clog2(l.SF) + clog2(k)
 	r := Resources{LUT: counters + 8, FF: clog2(l.SF) + clog2(k) + 2 + lanes}
 	if k > 1 {
