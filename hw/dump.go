@@ -121,7 +121,17 @@ func (l *Layer) dump(b *strings.Builder) {
 		fmt.Fprintf(b, "  score    %d*acc + add -> %d-bit scores\n", l.ScoreMul, l.OutBits)
 		fmt.Fprintf(b, "  memories weights %s, scores %s\n", l.WeightMem, l.ThrMem)
 	}
+	fmt.Fprintf(b, "  inbuf    %s\n", l.inBufString())
 	fmt.Fprintf(b, "  estimate %s\n", l.Estimate)
+}
+
+// inBufString describes the input buffer: "registers (2 banks x MW x XBits
+// bits)" or its memories, e.g. "1 x 64 x 32 bits [lut]".
+func (l *Layer) inBufString() string {
+	if l.InBufStyle == MemAuto {
+		return fmt.Sprintf("registers (2 banks x %d x %d bits)", l.MW, l.XBits)
+	}
+	return fmt.Sprintf("%d x %s", l.InBufGroups(), l.InBufMem())
 }
 
 // String formats the memory as "D x W bits" and its style in brackets,

@@ -74,21 +74,8 @@ func (o OutputStage) Estimate() Resources {
 func (l *Layer) estimate() Resources {
 	var r Resources
 	r.LUT = l.PE*(l.laneLUTs()+l.AccWidth+l.activateLUTs()) + 56
-	// Fold read multiplexer of the read buffer, SF:1 per lane bit (Yosys:
-	// about a third of a LUT per input up to 64:1; deeper ones, built of
-	// 64:1 stages, about half), and the last beat's path into the read
-	// buffer.
-	mux := ceilDiv(l.SF-1, 3)
-	if l.SF > 64 {
-		mux = ceilDiv(l.SF, 2)
-	}
-	r.LUT += l.SIMD*l.XBits*mux + (l.MW-(l.InBeats-1)*l.InWidth)*l.XBits
-	if l.InBeats > 1 {
-		r.LUT += 2 * clog2(l.InBeats) // beat counter (the write side is a shift register)
-	}
-	r.FF = 2*l.MW*l.XBits + // input buffer banks
-		l.SIMD*l.XBits + // stage B input lanes
-		l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
+	r.add(l.inBufEstimate(l.InBufStyle))
+	r.FF += l.PE*l.AccWidth + l.PE*l.OutBits + // accumulators, output register
 		clog2(l.InBeats) + 3*clog2(l.NF) + clog2(l.SF) + 10 // counters and flags
 	if l.Tree { // tree register ranks, and valid/first/last/nf delayed PipeDepth stages
 		if t, err := l.tree(l.PipelineEvery); err == nil {
@@ -237,6 +224,25 @@ func lut6Style(m Mem) MemStyle {
 	}
 	return MemBlock
 }
+
+// weightStyle is the plan's choice for a weight ROM on a 6-input-LUT
+// fabric: lut6Style, except that a LUT ROM of more than lutROMMaxWidth bits
+// per word goes to block RAM. At depth <= 64 a LUT ROM costs a LUT6 and a
+// flip-flop per output bit whatever its depth, block RAM none (36 or 72
+// bits per RAMB18 or RAMB36): CNV-w1a1's conv1 at BNN-PYNQ's folding (36 x
+// 1024) took 1,144 LUTs and 1,024 flip-flops in LUTs. (Threshold ROMs stay
+// with lut6Style: equal and constant columns make most of them nearly
+// free in LUTs.)
+func weightStyle(m Mem) MemStyle {
+	s := lut6Style(m)
+	if s == MemLUT && m.Width > lutROMMaxWidth {
+		return MemBlock
+	}
+	return s
+}
+
+// lutROMMaxWidth is the widest weight ROM the plan builds from LUTs.
+const lutROMMaxWidth = 256
 
 // romEstimate counts a synchronous-read ROM as Yosys 0.23 synth_xilinx
 // builds it in the plan's style (calibrated in docs/synth-results.md):

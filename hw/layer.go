@@ -51,6 +51,11 @@ type Layer struct {
 	WeightMem Mem // depth NF*SF, width PE*SIMD*WBits
 	ThrMem    Mem // threshold mode: depth NF, width PE*(NumThr*ThrWidth+1); score mode: depth NF, width PE*ScoreBits
 
+	// InBufStyle is how the input buffer is built (qnn_input_buffer
+	// Style): MemAuto registers (any shape; the iCE40 plan), MemBlock or
+	// MemLUT InBufGroups() memories of InBufMem() (xc7: inBufStyle).
+	InBufStyle MemStyle `json:",omitempty"`
+
 	Estimate Resources // this MVTU's share of the estimate (input buffer included)
 
 	spec     mvtuSpec

@@ -272,6 +272,11 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 	if err := p.link(pre.ops); err != nil {
 		return nil, err
 	}
+	if opt.Target != TargetICE40 { // the input buffers' beats are known once linked
+		for _, l := range p.Layers {
+			l.InBufStyle = l.inBufStyle()
+		}
+	}
 	last := p.Stages[len(p.Stages)-1].In
 	p.Output.PE, p.Output.Beats = last.Width, last.Beats()
 	for _, s := range p.Stages {
@@ -316,7 +321,7 @@ func (c *layerCache) layer(i int, s mvtuSpec, f Fold, opt Options) (*Layer, erro
 		return nil, err
 	}
 	if opt.Target != TargetICE40 {
-		l.WeightMem.Style, l.ThrMem.Style = lut6Style(l.WeightMem), lut6Style(l.ThrMem)
+		l.WeightMem.Style, l.ThrMem.Style = weightStyle(l.WeightMem), lut6Style(l.ThrMem)
 	}
 	if c != nil {
 		if l.planned != nil {

@@ -295,9 +295,11 @@ func TestMemStyle(t *testing.T) {
 	}
 }
 
-// TestTargetMemStyle: xc7 and "" give every ROM the LUT6 rule's style,
-// ice40 leaves them to the tool, the estimate does not depend on whether
-// the style is explicit, and Load rebuilds the target.
+// TestTargetMemStyle: xc7 and "" give every threshold ROM the LUT6 rule's
+// style, every weight ROM weightStyle's and every input buffer
+// inBufStyle's, ice40 leaves the ROMs to the tool and builds the input
+// buffers from registers, xc7 and "" estimate alike, and Load rebuilds the
+// target.
 func TestTargetMemStyle(t *testing.T) {
 	n := randomNet(t, 7, []int{200, 70})
 	for _, target := range []string{"", TargetXC7, TargetICE40} {
@@ -306,14 +308,24 @@ func TestTargetMemStyle(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range p.Layers {
-			for _, m := range []Mem{l.WeightMem, l.ThrMem} {
-				want := lut6Style(Mem{Depth: m.Depth, Width: m.Width})
+			w, a := l.WeightMem, l.ThrMem
+			for _, c := range []struct {
+				m    Mem
+				want MemStyle
+			}{{w, weightStyle(Mem{Depth: w.Depth, Width: w.Width})}, {a, lut6Style(Mem{Depth: a.Depth, Width: a.Width})}} {
 				if target == TargetICE40 {
-					want = MemAuto
+					c.want = MemAuto
 				}
-				if m.Style != want {
-					t.Errorf("target %q layer %d: %v, want style %q", target, l.Index, m, want)
+				if c.m.Style != c.want {
+					t.Errorf("target %q layer %d: %v, want style %q", target, l.Index, c.m, c.want)
 				}
+			}
+			want := l.inBufStyle()
+			if target == TargetICE40 {
+				want = MemAuto
+			}
+			if l.InBufStyle != want {
+				t.Errorf("target %q layer %d: input buffer %q, want %q", target, l.Index, l.InBufStyle, want)
 			}
 		}
 		if p.Target != target {
@@ -323,7 +335,7 @@ func TestTargetMemStyle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Estimate != q.Estimate {
+		if target != TargetICE40 && p.Estimate != q.Estimate {
 			t.Errorf("target %q: estimate %v, without target %v", target, p.Estimate, q.Estimate)
 		}
 		dir := t.TempDir()

@@ -89,6 +89,9 @@ func mvtuParams(l *hw.Layer, n int) [][2]string {
 	if l.ThrMem.Style != hw.MemAuto {
 		ps = append(ps, [2]string{"ActStyle", romStyle(l.ThrMem.Style)})
 	}
+	if l.InBufStyle != hw.MemAuto {
+		ps = append(ps, [2]string{"InBufStyle", romStyle(l.InBufStyle)})
+	}
 	return ps
 }
 

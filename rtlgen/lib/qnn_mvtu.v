@@ -41,6 +41,7 @@ module qnn_mvtu #(
   parameter         ActFile    = "",
   parameter integer WeightStyle = 0,  // weight ROM style (qnn_rom Style)
   parameter integer ActStyle    = 0,  // threshold/score ROM style
+  parameter integer InBufStyle  = 0,  // input buffer style (qnn_input_buffer Style)
   parameter integer Framed      = 0   // 1: in_abort_i is honoured (MVTU 0, after qnn_framer)
 ) (
   input  wire                     clk_i,
@@ -118,7 +119,8 @@ module qnn_mvtu #(
     .Sf      (Sf),
     .SfWidth (SfWidth),
     .PadX    (PadX),
-    .Framed  (Framed)
+    .Framed  (Framed),
+    .Style   (InBufStyle)
   ) u_input_buffer (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -127,6 +129,7 @@ module qnn_mvtu #(
     .wr_data_i    (in_data_i),
     .wr_abort_i   (in_abort_i),
     .rd_full_o    (buf_full),
+    .rd_en_i      (en),
     .rd_sf_i      (sf_q),
     .rd_lanes_o   (buf_lanes),
     .rd_release_i (buf_release)
@@ -188,20 +191,18 @@ module qnn_mvtu #(
   reg                b_first_q, b_first_d;
   reg                b_last_q, b_last_d;
   reg [NfWidth-1:0]  b_nf_q, b_nf_d;
-  reg [LaneBits-1:0] b_x_q, b_x_d;
+  wire [LaneBits-1:0] b_x_q = buf_lanes;  // the input buffer's read register (read enable en)
 
   always @(*) begin
     b_valid_d = b_valid_q;
     b_first_d = b_first_q;
     b_last_d  = b_last_q;
     b_nf_d    = b_nf_q;
-    b_x_d     = b_x_q;
     if (en) begin
       b_valid_d = buf_full;
       b_first_d = (sf_q == {SfWidth{1'b0}});
       b_last_d  = sf_last;
       b_nf_d    = nf_q;
-      b_x_d     = buf_lanes;
     end
   end
 
@@ -408,7 +409,6 @@ module qnn_mvtu #(
     b_first_q  <= b_first_d;
     b_last_q   <= b_last_d;
     b_nf_q     <= b_nf_d;
-    b_x_q      <= b_x_d;
     acc_q      <= acc_d;
     out_data_q <= out_data_d;
   end

@@ -171,7 +171,8 @@ module qnn_top #(
     .WeightFile  ({MemDir, "layer2_weights.mem"}),
     .ActFile     ({MemDir, "layer2_thresholds.mem"}),
     .WeightStyle (2),
-    .ActStyle    (2)
+    .ActStyle    (2),
+    .InBufStyle  (2)
   ) u_mvtu2 (
     .clk_i       (clk),
     .rst_ni      (rst_n),
@@ -209,7 +210,8 @@ module qnn_top #(
     .WeightFile  ({MemDir, "layer3_weights.mem"}),
     .ActFile     ({MemDir, "layer3_scores.mem"}),
     .WeightStyle (2),
-    .ActStyle    (2)
+    .ActStyle    (2),
+    .InBufStyle  (2)
   ) u_mvtu3 (
     .clk_i       (clk),
     .rst_ni      (rst_n),

@@ -93,7 +93,7 @@ module qnn_top #(
     .PipeDepth   (0),
     .WeightFile  ({MemDir, "layer0_weights.mem"}),
     .ActFile     ({MemDir, "layer0_thresholds.mem"}),
-    .WeightStyle (2),
+    .WeightStyle (1),
     .ActStyle    (2),
     .Framed      (1)
   ) u_mvtu0 (
@@ -209,7 +209,8 @@ module qnn_top #(
     .WeightFile  ({MemDir, "layer3_weights.mem"}),
     .ActFile     ({MemDir, "layer3_scores.mem"}),
     .WeightStyle (2),
-    .ActStyle    (2)
+    .ActStyle    (2),
+    .InBufStyle  (2)
   ) u_mvtu3 (
     .clk_i       (clk),
     .rst_ni      (rst_n),

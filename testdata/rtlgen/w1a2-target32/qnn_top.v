@@ -130,7 +130,8 @@ module qnn_top #(
     .WeightFile  ({MemDir, "layer1_weights.mem"}),
     .ActFile     ({MemDir, "layer1_thresholds.mem"}),
     .WeightStyle (2),
-    .ActStyle    (2)
+    .ActStyle    (2),
+    .InBufStyle  (2)
   ) u_mvtu1 (
     .clk_i       (clk),
     .rst_ni      (rst_n),
