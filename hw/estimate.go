@@ -20,13 +20,6 @@ func (r *Resources) add(o Resources) {
 // estimate fills every layer's Estimate and the plan's total.
 func (p *Plan) estimate() {
 	total := p.Input.Estimate()
-	if in := p.Input; in.Pad {
-		// qnn_framer_pad's pad state and filler mux, the bad-flag queue
-		// (FlagDepth flags, a count, a shift mux per flag) and the output
-		// gating (not calibrated).
-		total.LUT += in.InPix*in.Bits + p.Output.FlagDepth + 2*clog2(p.Output.FlagDepth+1) + 4
-		total.FF += p.Output.FlagDepth + clog2(p.Output.FlagDepth+1) + 1
-	}
 	for _, l := range p.Layers {
 		l.Estimate = l.estimate()
 		total.add(l.Estimate)
@@ -53,6 +46,11 @@ func (in InputStage) Estimate() Resources {
 	}
 	r.LUT += 2*clog2(in.Beats) + in.DropBits + 16
 	r.FF += clog2(in.Beats) + in.DropBits + 2
+	if in.Pad {
+		// qnn_framer_pad's pad state and filler mux (not calibrated).
+		r.LUT += in.InPix*in.Bits + 4
+		r.FF++
+	}
 	return r
 }
 
@@ -64,10 +62,18 @@ func (in InputStage) Estimate() Resources {
 // and beat counters, 30 of control (exact on 5 of 6 designs measured,
 // docs/estimate-results.md).
 func (o OutputStage) Estimate() Resources {
-	return Resources{
+	r := Resources{
 		LUT: o.Classes*o.ScoreBits + o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 35,
 		FF:  2*o.Classes*o.ScoreBits + o.ScoreBits + clog2(o.Classes) + clog2(o.Beats) + 30,
 	}
+	if d := o.FlagDepth; d > 0 {
+		// A conv-first design's bad-flag queue (qnn_frame_flags, instance
+		// u_frame_flags beside u_argmax): FlagDepth flags, a count, a shift
+		// mux per flag, and the output gating (not calibrated).
+		r.LUT += d + 2*clog2(d+1)
+		r.FF += d + clog2(d+1)
+	}
+	return r
 }
 
 // estimate is one MVTU with its input buffer and ROMs.
