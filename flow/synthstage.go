@@ -96,26 +96,12 @@ func instanceResources(path string) (map[string]Resources, error) {
 	}
 	out := map[string]Resources{}
 	for name, c := range top.Cells {
-		inst := instanceOf(name)
+		inst := synth.TopInstance(name)
 		res := out[inst]
 		res.addCell(c.Type)
 		out[inst] = res
 	}
 	return out, nil
-}
-
-// instanceOf is the top-level instance name of a flattened cell name.
-func instanceOf(cell string) string {
-	s := strings.TrimPrefix(cell, `$flatten\`)
-	s = strings.TrimPrefix(s, `\`)
-	if s == cell && strings.HasPrefix(cell, "$") {
-		return "" // a cell of the top itself
-	}
-	i := strings.IndexByte(s, '.')
-	if i < 0 {
-		return ""
-	}
-	return s[:i]
 }
 
 // addCell counts one primitive (the classes package synth reports).

@@ -8,20 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestInstanceOf(t *testing.T) {
-	for cell, want := range map[string]string{
-		`$flatten\u_mvtu0.$abc$1$lut`:       "u_mvtu0",
-		`$flatten\u_argmax.\u_x.$auto$ff`:   "u_argmax",
-		`u_mvtu2.u_weight_rom.mem.0.0`:      "u_mvtu2",
-		`$abc$198051$auto$blifparse.cc:525`: "",
-		`plain_top_cell`:                    "",
-	} {
-		if got := instanceOf(cell); got != want {
-			t.Errorf("instanceOf(%q) = %q, want %q", cell, got, want)
-		}
-	}
-}
-
 func TestInstanceResources(t *testing.T) {
 	nl := `{"modules": {"qnn_top": {"cells": {
 		"$flatten\\u_mvtu0.$abc$1": {"type": "LUT6"},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qnn-dev/qnn/rtlgen"
+	"github.com/qnn-dev/qnn/synth"
 )
 
 // counts are Yosys' cells of one instance in the classes hw estimates:
@@ -88,24 +89,10 @@ func instanceCounts(path string) (map[string]counts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: cell %s: %w", path, name, err)
 		}
-		inst := instanceOf(name)
+		inst := synth.TopInstance(name)
 		sum := out[inst]
 		sum.add(x)
 		out[inst] = sum
 	}
 	return out, nil
-}
-
-// instanceOf is the top-level instance of a flattened cell name: flatten
-// names a cell of instance u_x "u_x.cell" or "$flatten\u_x.cell".
-func instanceOf(cell string) string {
-	s := strings.TrimPrefix(cell, `$flatten\`)
-	s = strings.TrimPrefix(s, `\`)
-	if s == cell && strings.HasPrefix(cell, "$") {
-		return ""
-	}
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return s[:i]
-	}
-	return ""
 }

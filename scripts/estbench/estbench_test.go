@@ -59,9 +59,4 @@ func TestCellCounts(t *testing.T) {
 	if _, err := cellCounts("NOSUCHCELL"); err == nil {
 		t.Error("unknown cell type accepted")
 	}
-	for cell, want := range map[string]string{`$flatten\u_swg0.$auto$1`: "u_swg0", `u_mvtu1.acc_q`: "u_mvtu1", `$abc$123$lut`: ""} {
-		if got := instanceOf(cell); got != want {
-			t.Errorf("instanceOf(%q) = %q, want %q", cell, got, want)
-		}
-	}
 }
