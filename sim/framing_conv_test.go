@@ -32,31 +32,7 @@ func TestConvFramingPads(t *testing.T) {
 			const frames = 14
 			px := randomPixels(rng, p, frames)
 			beats := malformedStream(rng, p, px, frames)
-			goodPx, good, drops := wellFormed(p, beats)
-			r, err := RunStream(p, beats, nil, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := netlist.Eval(p.Net, goodPx, good)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(r.Classes) != good {
-				t.Fatalf("%d outputs, want %d (the well-formed frames; %d malformed packets)", len(r.Classes), good, drops)
-			}
-			for f := range good {
-				if r.Classes[f] != want[f].Class || !slices.Equal(r.Scores[f], want[f].Scores) {
-					t.Fatalf("output %d: class %d scores %v, want %d %v", f, r.Classes[f], r.Scores[f], want[f].Class, want[f].Scores)
-				}
-			}
-			if len(r.Status) != drops {
-				t.Fatalf("%d status changes, want one per malformed packet (%d): %v", len(r.Status), drops, r.Status)
-			}
-			for i, st := range r.Status {
-				if !st.Err || st.Drops != int64(i+1) {
-					t.Fatalf("status change %d: %+v", i, st)
-				}
-			}
+			checkMalformedRun(t, p, beats, cfg)
 		})
 	}
 }

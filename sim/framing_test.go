@@ -99,37 +99,48 @@ func TestFramingDrops(t *testing.T) {
 				const frames = 40
 				px := randomPixels(rng, p, frames)
 				beats := malformedStream(rng, p, px, frames)
-				goodPx, good, drops := wellFormed(p, beats)
+				good, drops := checkMalformedRun(t, p, beats, cfg)
 				if drops < 5 || good < 10 {
 					t.Fatalf("stream of %d good frames and %d malformed packets: too few of one kind", good, drops)
-				}
-				r, err := RunStream(p, beats, nil, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := netlist.Eval(p.Net, goodPx, good)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(r.Classes) != good {
-					t.Fatalf("%d outputs, want %d (the well-formed frames)", len(r.Classes), good)
-				}
-				for f := range good {
-					if r.Classes[f] != want[f].Class || !slices.Equal(r.Scores[f], want[f].Scores) {
-						t.Fatalf("output %d: class %d scores %v, want %d %v", f, r.Classes[f], r.Scores[f], want[f].Class, want[f].Scores)
-					}
-				}
-				if len(r.Status) != drops {
-					t.Fatalf("%d status changes, want one per dropped packet (%d): %v", len(r.Status), drops, r.Status)
-				}
-				for i, st := range r.Status {
-					if !st.Err || st.Drops != int64(i+1) || (i > 0 && st.Cycle <= r.Status[i-1].Cycle) {
-						t.Fatalf("status change %d: %+v", i, st)
-					}
 				}
 			})
 		}
 	}
+}
+
+// checkMalformedRun runs beats (a stream with malformed packets) through
+// p and requires one output per well-formed frame, equal to netlist.Eval
+// on those frames, and one status change per malformed packet, in cycle
+// order, with the drop count rising by one each. It returns the numbers of
+// well-formed frames and malformed packets.
+func checkMalformedRun(t *testing.T, p *hw.Plan, beats []InputBeat, cfg Config) (good, drops int) {
+	t.Helper()
+	goodPx, good, drops := wellFormed(p, beats)
+	r, err := RunStream(p, beats, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := netlist.Eval(p.Net, goodPx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Classes) != good {
+		t.Fatalf("%d outputs, want %d (the well-formed frames; %d malformed packets)", len(r.Classes), good, drops)
+	}
+	for f := range good {
+		if r.Classes[f] != want[f].Class || !slices.Equal(r.Scores[f], want[f].Scores) {
+			t.Fatalf("output %d: class %d scores %v, want %d %v", f, r.Classes[f], r.Scores[f], want[f].Class, want[f].Scores)
+		}
+	}
+	if len(r.Status) != drops {
+		t.Fatalf("%d status changes, want one per malformed packet (%d): %v", len(r.Status), drops, r.Status)
+	}
+	for i, st := range r.Status {
+		if !st.Err || st.Drops != int64(i+1) || (i > 0 && st.Cycle <= r.Status[i-1].Cycle) {
+			t.Fatalf("status change %d: %+v", i, st)
+		}
+	}
+	return good, drops
 }
 
 // TestRunStreamWellFormed: RunStream on the frames' well-formed stream

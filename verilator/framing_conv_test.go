@@ -1,12 +1,7 @@
 package verilator_test
 
 import (
-	"context"
-	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/qnn-dev/qnn/sim"
@@ -79,26 +74,7 @@ func TestConvFramingMismatches(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := convFramingDesign(t, rand.New(rand.NewPCG(2031, 1)), 0)
-			path := filepath.Join(d.Dir, "rtl", tc.file)
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			bad := strings.Replace(string(src), tc.old, tc.new, 1)
-			if bad == string(src) {
-				t.Fatalf("%s: %q is not where the test expects it", tc.file, tc.old)
-			}
-			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(6, 77))
-			beats := malformedStream(rng, d.Plan, randomPixels(rng, 12*d.Plan.Input.Shape.Size()), 12)
-			_, err = verilator.CosimStream(context.Background(), d, beats, nil, verilator.Options{Simulator: verilator.Icarus})
-			var mm *verilator.Mismatch
-			if !errors.As(err, &mm) || mm.Status != tc.status {
-				t.Fatalf("got %v, want a mismatch (status %v)", err, tc.status)
-			}
-			t.Logf("%v", err)
+			breakRTLCaught(t, d, tc.file, tc.old, tc.new, rand.New(rand.NewPCG(6, 77)), tc.status)
 		})
 	}
 }

@@ -206,26 +206,34 @@ func TestFramingMismatches(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := framingDesign(t, 4)
-			path := filepath.Join(d.Dir, "rtl", tc.file)
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			bad := strings.Replace(string(src), tc.old, tc.new, 1)
-			if bad == string(src) {
-				t.Fatalf("%s: %q is not where the test expects it", tc.file, tc.old)
-			}
-			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(4, 77))
-			beats := malformedStream(rng, d.Plan, randomPixels(rng, 12*d.Plan.Input.Shape.Size()), 12)
-			_, err = verilator.CosimStream(context.Background(), d, beats, nil, verilator.Options{Simulator: verilator.Icarus})
-			var mm *verilator.Mismatch
-			if !errors.As(err, &mm) || mm.Status != tc.status {
-				t.Fatalf("got %v, want a mismatch (status %v)", err, tc.status)
-			}
-			t.Logf("%v", err)
+			breakRTLCaught(t, d, tc.file, tc.old, tc.new, rand.New(rand.NewPCG(4, 77)), tc.status)
 		})
 	}
+}
+
+// breakRTLCaught replaces old by new in the design's rtl/file (the one
+// place the test expects it), co-simulates 12 frames of a malformed stream
+// drawn from rng under Icarus, and requires a mismatch against sim: on the
+// framer status if status, else on the outputs.
+func breakRTLCaught(t *testing.T, d *verilator.Design, file, old, new string, rng *rand.Rand, status bool) {
+	t.Helper()
+	path := filepath.Join(d.Dir, "rtl", file)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), old, new, 1)
+	if bad == string(src) {
+		t.Fatalf("%s: %q is not where the test expects it", file, old)
+	}
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	beats := malformedStream(rng, d.Plan, randomPixels(rng, 12*d.Plan.Input.Shape.Size()), 12)
+	_, err = verilator.CosimStream(context.Background(), d, beats, nil, verilator.Options{Simulator: verilator.Icarus})
+	var mm *verilator.Mismatch
+	if !errors.As(err, &mm) || mm.Status != status {
+		t.Fatalf("got %v, want a mismatch (status %v)", err, status)
+	}
+	t.Logf("%v", err)
 }
