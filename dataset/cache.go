@@ -55,16 +55,21 @@ func declares(gomod []byte, mod string) bool {
 // cifarDefaultDir is the project's copy of CIFAR-10 (../shared/datasets/
 // cifar10 from the repository root); if there is none, the error (matching
 // ErrNotInstalled) says where it looked and how to obtain CIFAR-10.
-func cifarDefaultDir() (string, error) {
-	where := "no qnn repository above the working directory, so no ../" + SharedCIFAR
+func cifarDefaultDir() (string, error) { return sharedDir(SharedCIFAR, "CIFAR-10", cifarHowTo) }
+
+// sharedDir is the project's copy of a data set, rel below the repository
+// root's parent; if there is none, an ErrNotInstalled error naming what,
+// where it looked and howTo.
+func sharedDir(rel, what, howTo string) (string, error) {
+	where := "no qnn repository above the working directory, so no ../" + rel
 	if root := repoRoot(); root != "" {
-		dir := filepath.Join(filepath.Dir(root), filepath.FromSlash(SharedCIFAR))
+		dir := filepath.Join(filepath.Dir(root), filepath.FromSlash(rel))
 		if isDir(dir) {
 			return dir, nil
 		}
 		where = "looked for the project's copy in " + dir
 	}
-	return "", &taggedError{tag: ErrNotInstalled, msg: "dataset: CIFAR-10 not found (" + where + "); " + cifarHowTo}
+	return "", &taggedError{tag: ErrNotInstalled, msg: "dataset: " + what + " not found (" + where + "); " + howTo}
 }
 
 // cacheError is a failure to use the cache directory (not of the data):

@@ -150,17 +150,7 @@ func LoadPTB(o PTBOptions) (*Corpus, error) {
 
 // ptbDefaultDir is the project's copy, or an ErrNotInstalled error saying
 // where it looked and how to obtain PTB.
-func ptbDefaultDir() (string, error) {
-	where := "no qnn repository above the working directory, so no ../" + SharedPTB
-	if root := repoRoot(); root != "" {
-		dir := filepath.Join(filepath.Dir(root), filepath.FromSlash(SharedPTB))
-		if isDir(dir) {
-			return dir, nil
-		}
-		where = "looked for the project's copy in " + dir
-	}
-	return "", &taggedError{tag: ErrNotInstalled, msg: "dataset: Penn Treebank not found (" + where + "); " + ptbHowTo}
-}
+func ptbDefaultDir() (string, error) { return sharedDir(SharedPTB, "Penn Treebank", ptbHowTo) }
 
 // readPTBFile reads dir/name, or dir/name.gz decompressed, with at most
 // ptbMaxFile bytes of text.
