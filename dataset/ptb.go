@@ -87,8 +87,10 @@ func LoadPTB(o PTBOptions) (*Corpus, error) {
 		want = PTBVocab
 	}
 	var words [3][][]byte
+	var paths [3]string // as read: NAME or NAME.gz
 	for i, name := range PTBFiles {
 		path, text, err := readPTBFile(dir, name)
+		paths[i] = path
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +119,7 @@ func LoadPTB(o PTBOptions) (*Corpus, error) {
 		}
 		return a < b
 	})
-	trainPath := filepath.Join(dir, PTBFiles[0])
+	trainPath := paths[0]
 	if want > 0 && len(c.Vocab) != want {
 		return nil, fmt.Errorf("dataset: %s: vocabulary has %d words, want %d (PTB's word-level split has %d including %s)",
 			trainPath, len(c.Vocab), want, PTBVocab, EOS)
@@ -136,7 +138,7 @@ func LoadPTB(o PTBOptions) (*Corpus, error) {
 			id, ok := c.Index[string(w)]
 			if !ok {
 				return nil, fmt.Errorf("dataset: %s: line %d: word %q is not in the training file's vocabulary",
-					filepath.Join(dir, PTBFiles[i]), line, w)
+					paths[i], line, w)
 			}
 			if string(w) == EOS {
 				line++

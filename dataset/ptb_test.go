@@ -108,6 +108,11 @@ func TestPTBErrors(t *testing.T) {
 			checkOneLine(t, err, tc.want...)
 		})
 	}
+	t.Run("unknown word in a gzip file", func(t *testing.T) {
+		dir := writePTB(t, true, "a b\n", "a\n", "a zz\n")
+		_, err := LoadPTB(PTBOptions{Dir: dir, Unverified: true, Vocab: -1})
+		checkOneLine(t, err, "ptb.test.txt.gz: line 1", `"zz"`)
+	})
 	t.Run("missing file", func(t *testing.T) {
 		dir := writePTB(t, false, "a\n", "a\n", "a\n")
 		os.Remove(filepath.Join(dir, "ptb.test.txt"))
