@@ -72,6 +72,9 @@ func NewFast(n *Network) (*Fast, error) {
 	if err := Validate(n); err != nil {
 		return nil, err
 	}
+	if n.IsSequence() {
+		return nil, fmt.Errorf("netlist: network %q is a sequence model (layer 0 is an embedding): evaluate it with NewFastSeq", n.Name)
+	}
 	f := &Fast{nLayers: len(n.Layers), kern: kernels[0]}
 	c := &fastCompiler{n: n, f: f}
 	for li, l := range n.Layers {

@@ -17,6 +17,9 @@ type Result struct {
 // must be valid.
 func Reference(n *Network, pixels []byte) ([][]int64, error) {
 	in := n.InputLayer()
+	if n.IsSequence() {
+		return nil, fmt.Errorf("netlist: network %q is a sequence model (layer 0 is an embedding): evaluate it with ReferenceSequence", n.Name)
+	}
 	if in == nil {
 		return nil, fmt.Errorf("netlist: network has no input layer")
 	}

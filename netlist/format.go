@@ -69,6 +69,9 @@ type fileOutput struct {
 	Classes   int     `json:"classes"`
 	ScoreBits int     `json:"score_bits"`
 	Offsets   []int64 `json:"offsets"`
+	// LogitScale (version 3) is the real value of one score unit, for the
+	// perplexity of a sequence model; absent or 0: not declared.
+	LogitScale float64 `json:"logit_scale"`
 }
 
 // Load reads and validates the netlist file at path. Errors name the file.
@@ -237,6 +240,8 @@ var decoders = map[string]struct {
 	"output":    {1, decodeOutput},
 	"conv2d":    {2, decodeConv2D},
 	"maxpool":   {2, decodeMaxPool},
+	"embedding": {3, decodeEmbedding},
+	"lstm":      {3, decodeLSTM},
 }
 
 func decodeLayer(raw json.RawMessage, version int) (Layer, error) {
@@ -303,7 +308,7 @@ func decodeOutput(raw json.RawMessage) (Layer, error) {
 	if err := strictDecode(raw, &f); err != nil {
 		return nil, err
 	}
-	return &Output{Name: f.Name, Classes: f.Classes, ScoreBits: f.ScoreBits, Offsets: f.Offsets}, nil
+	return &Output{Name: f.Name, Classes: f.Classes, ScoreBits: f.ScoreBits, Offsets: f.Offsets, LogitScale: f.LogitScale}, nil
 }
 
 func decodeWeights(f *fileDense) ([]int8, error) {
@@ -554,6 +559,9 @@ func FileVersion(n *Network) int {
 		if d, ok := decoders[l.Op()]; ok {
 			v = max(v, d.since)
 		}
+		if o, ok := l.(*Output); ok && o.LogitScale != 0 {
+			v = max(v, 3)
+		}
 	}
 	return v
 }
@@ -585,6 +593,9 @@ func (l *Output) marshal(b *bytes.Buffer) {
 	fmt.Fprintf(b, "      \"classes\": %d,\n      \"score_bits\": %d", l.Classes, l.ScoreBits)
 	if l.Offsets != nil {
 		fmt.Fprintf(b, ",\n      \"offsets\": [%s]", ints(l.Offsets))
+	}
+	if l.LogitScale != 0 {
+		fmt.Fprintf(b, ",\n      \"logit_scale\": %s", strconv.FormatFloat(l.LogitScale, 'g', -1, 64))
 	}
 	b.WriteString("\n")
 }

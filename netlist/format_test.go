@@ -169,7 +169,7 @@ func TestLoadErrors(t *testing.T) {
 		{"truncated", func(s string) string { return s[:len(s)/2] }, "truncated"},
 		{"not json", func(string) string { return "hello" }, "invalid character"},
 		{"wrong format", func(s string) string { return strings.Replace(s, `"qnn-netlist"`, `"onnx"`, 1) }, `format: got "onnx"`},
-		{"wrong version", func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 3`, 1) }, "unsupported version 3"},
+		{"wrong version", func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 4`, 1) }, "unsupported version 4"},
 		{"unknown field", func(s string) string { return strings.Replace(s, `"acc_bits"`, `"accbits"`, 1) }, `unknown field "accbits"`},
 		{"unknown op", func(s string) string { return strings.Replace(s, `"op": "threshold"`, `"op": "relu"`, 1) }, `unsupported layer op "relu"`},
 		{"bad hex", func(s string) string { return replaceFirstRow(s, func(r string) string { return "z" + r[1:] }) }, `layer 1 "fc0": weights: row 0: invalid hex digit 'z'`},

@@ -10,11 +10,12 @@ const Format = "qnn-netlist"
 
 // Version is the newest netlist file-format version this package reads and
 // writes. Version 1 has the ops input, dense, threshold and output; version 2
-// adds conv2d and maxpool. Every version from 1 to Version is read; Marshal
+// adds conv2d and maxpool; version 3 adds embedding and lstm (sequence
+// models) and the output's logit_scale. Every version from 1 to Version is read; Marshal
 // writes the oldest version that can express the network (FileVersion), so
 // dense networks are written exactly as version 1 files always were. Files of
 // other versions are rejected.
-const Version = 2
+const Version = 3
 
 // MaxWeightBits and MaxActBits bound the element widths the IR accepts.
 const (
@@ -30,7 +31,7 @@ type Network struct {
 }
 
 // Layer is one node of the network: *Input, *Dense, *Conv2D, *Threshold,
-// *MaxPool or *Output. The set is closed. Each type owns its rules, in the
+// *MaxPool, *Output, or for a sequence model *Embedding and *LSTM. The set is closed. Each type owns its rules, in the
 // file of its op: the shape it produces from the tensor it consumes, its
 // validation, and its reference evaluation; a new op (the LSTM later) adds a
 // type and a file, not cases in switches elsewhere.
@@ -150,6 +151,9 @@ type Output struct {
 	Classes   int
 	Offsets   []int64 // per class; nil means all zero
 	ScoreBits int     // signed width of a class score; every reachable score must fit
+	// LogitScale is the real value of one score unit (a sequence model's
+	// logits are LogitScale*score for the perplexity); 0: not declared.
+	LogitScale float64
 }
 
 // Offset returns class c's offset.

@@ -1,5 +1,7 @@
 package netlist
 
+import "math"
+
 // The output layer's rules. It follows an accumulating layer and turns each
 // of its elements (in storage order) into one class score.
 
@@ -17,6 +19,9 @@ func (l *Output) check(v *validator) Value {
 	if l.Offsets != nil && len(l.Offsets) != l.Classes {
 		v.addf("offsets", "have %d offsets for %d classes", len(l.Offsets), l.Classes)
 		return out
+	}
+	if l.LogitScale < 0 || math.IsNaN(l.LogitScale) || math.IsInf(l.LogitScale, 0) {
+		v.addf("logit_scale", "must be a finite non-negative number, got %g", l.LogitScale)
 	}
 	if l.ScoreBits < 2 || l.ScoreBits > 32 {
 		v.addf("score_bits", "unsupported score width %d (want 2..32)", l.ScoreBits)

@@ -170,8 +170,10 @@ func (v *validator) network(n *Network) []Value {
 		vals[i] = l.check(v)
 	}
 	v.layer, v.name, v.op = 0, n.Layers[0].LayerName(), n.Layers[0].Op()
-	if _, ok := n.Layers[0].(*Input); !ok {
-		v.addf("op", "layer 0 must be the input layer, got %q", n.Layers[0].Op())
+	switch n.Layers[0].(type) {
+	case *Input, *Embedding:
+	default:
+		v.addf("op", "layer 0 must be an input or embedding layer, got %q", n.Layers[0].Op())
 	}
 	last := len(n.Layers) - 1
 	v.layer, v.name, v.op = last, n.Layers[last].LayerName(), n.Layers[last].Op()
@@ -200,7 +202,7 @@ func (v *validator) consumes(what, producers string, kinds ...Kind) bool {
 }
 
 // matrixProducers names the layers whose output Dense and Conv2D accept.
-const matrixProducers = "an input, threshold or maxpool layer"
+const matrixProducers = "an input, threshold, maxpool, embedding or lstm layer"
 
 // accProducers names the accumulating layers.
 const accProducers = "an accumulating layer (dense or conv2d)"

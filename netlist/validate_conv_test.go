@@ -66,7 +66,7 @@ func TestValidateConvErrors(t *testing.T) {
 			c2.Name, c2.InC, c2.Pad, c2.PadValue = "conv1", 2, Padding{}, 0
 			c2.Weights = make([]int8, 2*2*2*2)
 			n.Layers = append(n.Layers[:2], append([]Layer{&c2}, n.Layers[2:]...)...)
-		}, 2, "op", `a conv2d layer must follow an input, threshold or maxpool layer, not "conv2d"`},
+		}, 2, "op", `a conv2d layer must follow an input, threshold, maxpool, embedding or lstm layer, not "conv2d"`},
 		{"dense after pool flattens", func(n *Network) { n.Layers[4].(*Dense).In = 5 }, 4, "in", "produces (2,1,2) = 4"},
 		{"output classes of a conv", func(n *Network) {
 			n.Layers = append(n.Layers[:2], &Output{Name: "scores", Classes: 2, ScoreBits: 8})

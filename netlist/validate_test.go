@@ -41,9 +41,9 @@ func TestValidateErrors(t *testing.T) {
 		{"threshold after input", func(n *Network) { n.Layers = append(n.Layers[:1], n.Layers[2:]...) }, 1, "op", "must follow an accumulating layer (dense or conv2d), not \"input\""},
 		{"dense after dense", func(n *Network) {
 			n.Layers = append(n.Layers[:2], n.Layers[3:]...)
-		}, 2, "op", `must follow an input, threshold or maxpool layer, not "dense"`},
+		}, 2, "op", `must follow an input, threshold, maxpool, embedding or lstm layer, not "dense"`},
 		{"no output", func(n *Network) { n.Layers = n.Layers[:6] }, 5, "op", "the last layer must be an output layer"},
-		{"no input", func(n *Network) { n.Layers = n.Layers[1:] }, 0, "op", "layer 0 must be the input layer"},
+		{"no input", func(n *Network) { n.Layers = n.Layers[1:] }, 0, "op", "layer 0 must be an input or embedding layer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -261,8 +261,8 @@ func badCases() []badCase {
 			return []string{"inspect", copyTo(t, dir, "m.json", raw[:len(raw)/3])}
 		}, code: 1, want: "truncated JSON"},
 		{name: "eval wrong-version netlist", setup: func(t *testing.T, dir string) []string {
-			return []string{"eval", "--model", model(t, dir, "m.json", func(m map[string]any) { m["version"] = 3 }), "--dataset", "mnist"}
-		}, code: 1, want: "unsupported version 3"},
+			return []string{"eval", "--model", model(t, dir, "m.json", func(m map[string]any) { m["version"] = 4 }), "--dataset", "mnist"}
+		}, code: 1, want: "unsupported version 4"},
 		{name: "eval wrong-shape netlist", setup: func(t *testing.T, dir string) []string {
 			return []string{"eval", "--model", model(t, dir, "m.json", func(m map[string]any) {
 				layer(t, m, 1)["in"] = 783.0
