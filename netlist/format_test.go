@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -233,6 +234,17 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`{"format":"qnn-netlist","version":2,"layers":[{"op":"input","name":"i","shape":[3,4,4],"bits":8,"threshold":0},{"op":"conv2d","name":"c","in_channels":3,"out_channels":65536,"kernel":[64,64],"stride":1,"weight_bits":1,"acc_bits":8,"weights":[]}]}`))
 	f.Add([]byte(`{"format":"qnn-netlist","version":1,"layers":[{"op":"maxpool","name":"p","kernel":2,"stride":2}]}`))
 	f.Add([]byte(`{`))
+	f.Add(Marshal(docSeqNet(f)))
+	for i, cfg := range randomLSTMCases[:4] {
+		n, err := RandomLSTM(rand.New(rand.NewPCG(uint64(i), 4)), cfg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(Marshal(n))
+	}
+	f.Add([]byte(`{"format":"qnn-netlist","version":3,"layers":[{"op":"embedding","name":"e","vocab":1048576,"dim":65536,"bits":8,"base":0,"table":[]}]}`))
+	f.Add([]byte(`{"format":"qnn-netlist","version":3,"layers":[{"op":"lstm","name":"l","in":65536,"hidden":65536,"weight_bits":8,"acc_bits":8,"cell_bits":8,"weights":[]}]}`))
+	f.Add([]byte(`{"format":"qnn-netlist","version":2,"layers":[{"op":"embedding","name":"e","vocab":1,"dim":1,"bits":1,"base":0,"table":["8"]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := Read(bytes.NewReader(data))
 		if err != nil {
@@ -249,6 +261,12 @@ func FuzzRead(f *testing.F) {
 		}
 		if !bytes.Equal(Marshal(m), enc) {
 			t.Fatal("canonical form is not stable")
+		}
+		if n.IsSequence() {
+			if len(data) < 1<<16 {
+				fuzzSequence(t, n)
+			}
+			return
 		}
 		if in := n.InputLayer(); in.Shape.Size() <= 4096 && len(data) < 1<<16 {
 			px := make([]byte, in.Shape.Size())
@@ -364,5 +382,30 @@ func TestDocConvExample(t *testing.T) {
 		if !slicesEqual(fouts[li], want[li]) {
 			t.Errorf("Fast layer %d: got %v, want %v", li, fouts[li], want[li])
 		}
+	}
+}
+
+// fuzzSequence checks that a sequence model that loads evaluates the same
+// under ReferenceSequence and FastSeq on a short token sequence.
+func fuzzSequence(t *testing.T, n *Network) {
+	e := n.EmbeddingLayer()
+	toks := make([]int, 5)
+	for i := range toks {
+		toks[i] = (i * 7919) % e.Vocab
+	}
+	want, err := ReferenceSequence(n, toks)
+	if err != nil {
+		t.Fatalf("ReferenceSequence on a valid network: %v", err)
+	}
+	f, err := NewFastSeq(n)
+	if err != nil {
+		t.Fatalf("NewFastSeq on a valid network: %v", err)
+	}
+	got, err := f.Trace(toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatal("FastSeq.Trace differs from ReferenceSequence")
 	}
 }

@@ -51,8 +51,14 @@ func (l *LSTM) check(v *validator) Value {
 	if !v.checkWeights(l.Weights, 4*l.Hidden, cols, l.WeightBits) {
 		return out
 	}
-	// The activations; the hidden state first, as the accumulators need its range.
-	ok := v.lstmAct("hidden_act", l.HiddenAct, l.Hidden, -1<<31, 1<<31-1)
+	// The activations' structure, then the widths, then whether every
+	// threshold lies within the integer it is compared with.
+	const wide = int64(1) << 31
+	ok := v.lstmAct("hidden_act", l.HiddenAct, l.Hidden, -wide, wide-1)
+	for g, t := range l.Gates {
+		ok = ok && v.lstmAct(gateFields[g], t, l.Hidden, -wide, wide-1)
+	}
+	ok = ok && v.lstmAct("cell_act", l.CellAct, l.Hidden, -wide, wide-1)
 	if !ok {
 		return out
 	}
@@ -62,39 +68,37 @@ func (l *LSTM) check(v *validator) Value {
 		v.addf("hidden_act", "the hidden values [%d, %d] do not include 0, the reset state (base %d)", hmin, hmax, l.HiddenAct.Base)
 		return out
 	}
-	amin, amax := signedRange(l.AccBits)
-	for g, t := range l.Gates {
-		if !v.lstmAct(gateFields[g], t, l.Hidden, amin, amax) {
-			return out
-		}
-	}
-	cmin, cmax := signedRange(l.CellBits)
-	if !v.lstmAct("cell_act", l.CellAct, l.Hidden, cmin, cmax) {
+	if fmin, _ := actRange(l.Gates[GateF]); fmin < 0 {
+		v.addf("forget_gate", "forget-gate values must be non-negative (a sigmoid), base is %d", l.Gates[GateF].Base)
 		return out
 	}
-	if !okIn {
+	if okIn && !l.checkAcc(v, hmin, hmax) {
 		return out
 	}
-	l.checkAcc(v, hmin, hmax)
 	// The input-gate term must fit the cell state on its own: a width that
 	// saturates i*g from a zero state is a wrong declaration, not a rounding.
+	cmin, cmax := signedRange(l.CellBits)
 	imin, imax := actRange(l.Gates[GateI])
 	gmin, gmax := actRange(l.Gates[GateG])
 	plo, phi := productRange(imin, imax, gmin, gmax)
 	plo, phi = RoundShift(plo, l.IGShift), RoundShift(phi, l.IGShift)
 	if plo < cmin || phi > cmax {
 		v.addf("cell_bits", "%d signed bits [%d, %d] cannot hold the input-gate term rshr(i*g, %d) in [%d, %d]", l.CellBits, cmin, cmax, l.IGShift, plo, phi)
+		return out
 	}
-	fmin, _ := actRange(l.Gates[GateF])
-	if fmin < 0 {
-		v.addf("forget_gate", "forget-gate values must be non-negative (a sigmoid), base is %d", l.Gates[GateF].Base)
+	amin, amax := signedRange(l.AccBits)
+	for g, t := range l.Gates {
+		if !v.lstmAct(gateFields[g], t, l.Hidden, amin, amax) {
+			return out
+		}
 	}
+	v.lstmAct("cell_act", l.CellAct, l.Hidden, cmin, cmax)
 	return out
 }
 
 // checkAcc computes the gate accumulators' ranges over x in the input's
 // range and h in [hmin, hmax] and checks them against AccBits.
-func (l *LSTM) checkAcc(v *validator, hmin, hmax int64) {
+func (l *LSTM) checkAcc(v *validator, hmin, hmax int64) bool {
 	var lo, hi int64
 	for r := 0; r < 4*l.Hidden; r++ {
 		row := l.Row(r)
@@ -109,7 +113,9 @@ func (l *LSTM) checkAcc(v *validator, hmin, hmax int64) {
 	}
 	if amin, amax := signedRange(l.AccBits); lo < amin || hi > amax {
 		v.addf("acc_bits", "gate accumulator range [%d, %d] overflows %d signed bits [%d, %d]", lo, hi, l.AccBits, amin, amax)
+		return false
 	}
+	return true
 }
 
 // lstmAct checks one of an LSTM's activations: channels units, k >= 2 bits
