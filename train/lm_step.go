@@ -187,7 +187,7 @@ func (m *LM) cellStep(q *lmQuant, w *lmWindow, i int, cp []float32) {
 	a := q.a
 	k := 1<<a - 1
 	half := int64(1) << (a - 1)
-	sg, sh := math.Ldexp(1, -a), math.Ldexp(1, -(a - 1))
+	sg, sh := math.Ldexp(1, -a), math.Ldexp(1, -(a-1))
 	sc := math.Ldexp(1, -lmCellFrac(a))
 	cb := lmCellBits(a)
 	lo, hi := -(int64(1) << (cb - 1)), int64(1)<<(cb-1)-1
