@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -146,4 +147,86 @@ func TestLMExportExact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// patternStream is a stream over vocab words where the next word is a
+// function of the previous two (so an LSTM can learn it and a unigram
+// model cannot): w[t] = (w[t-1] + 2*w[t-2] + 1) mod vocab, with a random
+// word 1 time in 20.
+func patternStream(rng *rand.Rand, n, vocab int) []int32 {
+	s := make([]int32, n)
+	s[0], s[1] = 1, 2
+	for t := 2; t < n; t++ {
+		s[t] = int32((int(s[t-1]) + 2*int(s[t-2]) + 1) % vocab)
+		if rng.IntN(20) == 0 {
+			s[t] = int32(rng.IntN(vocab))
+		}
+	}
+	return s
+}
+
+// TestTrainLMLearns trains small float and quantized LSTMs on a pattern
+// stream: the validation perplexity must fall far below the vocabulary
+// size (a model that learned nothing scores about 16), and the quantized
+// export must reproduce the trainer's validation perplexity exactly.
+func TestTrainLMLearns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	trainS, valid := patternStream(rng, 20000, 16), patternStream(rng, 2000, 16)
+	for _, wa := range [][2]int{{0, 0}, {4, 4}, {2, 2}} {
+		t.Run(fmt.Sprintf("w%da%d", wa[0], wa[1]), func(t *testing.T) {
+			cfg := LMConfig{Vocab: 16, Dim: 16, Hidden: 32, WBits: wa[0], ABits: wa[1], SeqLen: 20, Batch: 16, Epochs: 4,
+				LR: 1e-2, LRFinal: 2e-3, Clip: 1, Seed: 1, Threads: 2}
+			m, hist, err := TrainLM(context.Background(), cfg, trainS, valid, LMOptions{EvalSeqLen: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := hist[len(hist)-1]
+			t.Logf("validation perplexity per epoch: %v", ppls(hist))
+			limit := map[int]float64{0: 2, 4: 2, 2: 3}[wa[0]]
+			if best := minPPL(hist); best > limit {
+				t.Fatalf("best validation perplexity %.2f, want <= %.1f (last epoch %.2f)", best, limit, last.ValidPPL)
+			}
+			if !cfg.Quantized() {
+				if _, err := m.Export("x"); err == nil {
+					t.Fatal("the float model exported")
+				}
+				return
+			}
+			n, err := m.Export("lm")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := netlist.NewFastSeq(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ints := make([]int, len(valid))
+			for i, x := range valid {
+				ints[i] = int(x)
+			}
+			sum, count, err := netlist.StreamNLL(f, n.OutputLayer().LogitScale, ints, 100, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := math.Exp(sum / float64(count)); got != minPPL(hist) {
+				t.Fatalf("netlist validation perplexity %v, trainer's best %v", got, minPPL(hist))
+			}
+		})
+	}
+}
+
+func ppls(h []LMEpoch) []string {
+	var s []string
+	for _, e := range h {
+		s = append(s, fmt.Sprintf("%.3f", e.ValidPPL))
+	}
+	return s
+}
+
+func minPPL(h []LMEpoch) float64 {
+	m := math.Inf(1)
+	for _, e := range h {
+		m = min(m, e.ValidPPL)
+	}
+	return m
 }
