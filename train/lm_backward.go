@@ -35,14 +35,18 @@ func softmaxLoss(w *lmWindow, V, threads int) float64 {
 			for _, x := range row {
 				mx = max(mx, x)
 			}
-			var s float64
-			for _, x := range row {
-				s += math.Exp(float64(x - mx))
-			}
 			tg := int(w.tgt[i])
-			sums[i] = math.Log(s) - float64(row[tg]-mx)
+			zt := float64(row[tg] - mx)
+			var s float64
 			for v, x := range row {
-				row[v] = float32(math.Exp(float64(x-mx))/s) * inv
+				e := math.Exp(float64(x - mx))
+				row[v] = float32(e)
+				s += e
+			}
+			sums[i] = math.Log(s) - zt
+			k := float32(1/s) * inv
+			for v := range row {
+				row[v] *= k
 			}
 			row[tg] -= inv
 		}

@@ -65,10 +65,19 @@ type lmQuant struct {
 // unit is the real value of one output score unit.
 func (q *lmQuant) unit() float64 { return q.stepO * q.sa }
 
-func newLMQuant(m *LM) *lmQuant {
+func newLMQuant(m *LM) *lmQuant { return newLMQuantInto(nil, m, nil) }
+
+// newLMQuantInto is newLMQuant reusing the buffers of q (if not nil; it
+// must come from the same model). If toks is not nil, only those tokens'
+// embedding rows are quantized (a training window reads no others).
+func newLMQuantInto(q *lmQuant, m *LM, toks []int32) *lmQuant {
 	c := &m.Cfg
 	H, D := c.Hidden, c.Dim
-	q := &lmQuant{float: !c.Quantized(), a: c.ABits, sa: 1, stepO: 1}
+	if q == nil || q.float {
+		q = &lmQuant{}
+	}
+	*q = lmQuant{float: !c.Quantized(), a: c.ABits, sa: 1, stepO: 1,
+		emb: q.emb, embIn: q.embIn, w: q.w, wIn: q.wIn, step: q.step, rs: q.rs, thr: q.thr, wo: q.wo, woIn: q.woIn, off: q.off}
 	if q.float {
 		q.emb, q.w, q.wo, q.off = m.Emb, m.W, m.Wo, m.Bo
 		q.rs = make([]float64, 4*H)
@@ -81,27 +90,35 @@ func newLMQuant(m *LM) *lmQuant {
 	a := c.ABits
 	q.sa = math.Ldexp(1, -(a - 1))
 	lim := float64(int(1) << (a - 1))
-	q.emb, q.embIn = make([]float32, len(m.Emb)), make([]bool, len(m.Emb))
-	for i, e := range m.Emb {
-		v := math.Round(float64(e) / q.sa)
-		q.embIn[i] = v >= -lim-0.5 && v <= lim-0.5
-		q.emb[i] = float32(min(max(v, -lim), lim-1))
+	q.emb, q.embIn = grow(q.emb, len(m.Emb)), growB(q.embIn, len(m.Emb))
+	quantEmb := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := math.Round(float64(m.Emb[i]) / q.sa)
+			q.embIn[i] = v >= -lim-0.5 && v <= lim-0.5
+			q.emb[i] = float32(min(max(v, -lim), lim-1))
+		}
+	}
+	if toks == nil {
+		quantEmb(0, len(m.Emb))
+	}
+	for _, t := range toks {
+		quantEmb(int(t)*D, int(t+1)*D)
 	}
 	cols := D + H
-	q.w, q.wIn, q.step = make([]float32, len(m.W)), make([]bool, len(m.W)), make([]float64, 4*H)
-	q.rs = make([]float64, 4*H)
+	q.w, q.wIn, q.step = grow(q.w, len(m.W)), growB(q.wIn, len(m.W)), grow64(q.step, 4*H)
+	q.rs = grow64(q.rs, 4*H)
 	for r := 0; r < 4*H; r++ {
 		q.step[r] = quantizeRows(q.w[r*cols:(r+1)*cols], q.wIn[r*cols:(r+1)*cols], m.W[r*cols:(r+1)*cols], c.WBits)
 		q.rs[r] = q.step[r] * q.sa
 	}
-	q.wo, q.woIn = make([]float32, len(m.Wo)), make([]bool, len(m.Wo))
+	q.wo, q.woIn = grow(q.wo, len(m.Wo)), growB(q.woIn, len(m.Wo))
 	q.stepO = quantizeRows(q.wo, q.woIn, m.Wo, c.WBits)
 	u := q.unit()
-	q.off = make([]float32, len(m.Bo))
+	q.off = grow(q.off, len(m.Bo))
 	for v, b := range m.Bo {
 		q.off[v] = float32(math.Round(float64(b) / u))
 	}
-	q.thr = make([]int64, 4*H*(1<<a-1))
+	q.thr = growI(q.thr, 4*H*(1<<a-1))
 	for g := 0; g < 4; g++ {
 		cuts := gateCuts(a, g == GateGIndex)
 		for j := 0; j < H; j++ {
@@ -200,4 +217,32 @@ func countGE(t []int64, v int64) int {
 		}
 	}
 	return n
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+func growB(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	return b[:n]
+}
+
+func grow64(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+func growI(b []int64, n int) []int64 {
+	if cap(b) < n {
+		return make([]int64, n)
+	}
+	return b[:n]
 }

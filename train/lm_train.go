@@ -72,6 +72,7 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 		opts[i] = newOptimState(len(p))
 	}
 	windows := map[int]*lmWindow{}
+	var q *lmQuant
 	var best *LM
 	var hist []LMEpoch
 	bestPPL := math.Inf(1)
@@ -109,7 +110,7 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 					w.tok[t*cfg.Batch+b], w.tgt[t*cfg.Batch+b] = x[b][t], y[b][t]
 				}
 			}
-			q := newLMQuant(m)
+			q = newLMQuantInto(q, m, w.tok)
 			m.forward(q, w, rng)
 			lossSum += softmaxLoss(w, cfg.Vocab, th)
 			tokens += T * cfg.Batch
