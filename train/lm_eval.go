@@ -122,3 +122,62 @@ func floatNLL(logits []float32, target int) float64 {
 	}
 	return math.Log(s) - float64(logits[target]-mx)
 }
+
+// CheckExport evaluates the exported model (f, compiled from m.Export)
+// and the trainer on stream with the StreamNLL protocol and returns the
+// netlist's summed NLL (exactly netlist.StreamNLL's) and number of
+// predicted tokens, and the number of tokens whose integer scores differ
+// between the two (compared by a 64-bit FNV-1a hash of all V scores, so
+// memory stays bounded for any stream).
+func (m *LM) CheckExport(f *netlist.FastSeq, scale float64, stream []int32, seqLen int) (nll float64, count, differ int, err error) {
+	if len(stream) < 2 {
+		return 0, 0, 0, nil
+	}
+	want := make([]uint64, len(stream)-1)
+	m.lmVisit(stream, seqLen, func(p int, scores []float32) {
+		h := fnvOffset
+		for _, x := range scores {
+			h = fnvAdd(h, int64(x))
+		}
+		want[p] = h
+	})
+	ints := make([]int, len(stream))
+	for i, x := range stream {
+		ints[i] = int(x)
+	}
+	var seqs [][]int
+	for p := 0; p < len(ints)-1; p += seqLen {
+		seqs = append(seqs, ints[p:min(p+seqLen, len(ints)-1)])
+	}
+	sums := make([]float64, len(seqs))
+	bad := make([]int, len(seqs))
+	err = f.Visit(seqs, 0, func(s, t int, scores []int64) {
+		p := s*seqLen + t
+		h := fnvOffset
+		for _, x := range scores {
+			h = fnvAdd(h, x)
+		}
+		if h != want[p] {
+			bad[s]++
+		}
+		sums[s] += netlist.NLL(scores, scale, ints[p+1])
+	})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for s := range sums {
+		nll += sums[s]
+		differ += bad[s]
+	}
+	return nll, len(stream) - 1, differ, nil
+}
+
+const fnvOffset uint64 = 14695981039346656037
+
+func fnvAdd(h uint64, x int64) uint64 {
+	for i := 0; i < 8; i++ {
+		h ^= uint64(x >> (8 * i) & 0xff)
+		h *= 1099511628211
+	}
+	return h
+}
