@@ -100,7 +100,7 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "lr", Usage: "initial learning `RATE`", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "lr-final", Usage: "final learning `RATE` (exponential decay)", DefaultText: "per architecture"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same model file)"},
-		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "all training images: 50000 (MNIST), 45000 (CIFAR-10)"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only (lstm: the first N tokens of every split)", DefaultText: "all training images: 50000 (MNIST), 45000 (CIFAR-10)"},
 		&cli.Float64Flag{Name: "dropout", Usage: "dropout `P` on hidden activations", DefaultText: "per architecture"},
 		&cli.Float64Flag{Name: "dropout-in", Usage: "dropout `P` on the input", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "augment", Usage: "shift training images randomly by up to `N` pixels each way, i.e. pad by N and crop (0: off)", DefaultText: "per architecture"},

@@ -54,7 +54,7 @@ func lmConfigFromFlags(c *cli.Context) (train.LMConfig, error) {
 		return train.LMConfig{}, fmt.Errorf("train: --dataset ptb trains --arch lstm, not %q", c.String("arch"))
 	}
 	for _, f := range []string{"layers", "input-bits", "input-threshold", "input-size", "augment", "augment-style", "loss", "optimizer",
-		"gbits", "shift-bn", "bn-stats", "dropout-in", "resume", "checkpoint", "plot", "limit"} {
+		"gbits", "shift-bn", "bn-stats", "dropout-in", "resume", "checkpoint", "plot"} {
 		if c.IsSet(f) {
 			return train.LMConfig{}, fmt.Errorf("train: --%s does not apply to --arch lstm", f)
 		}
@@ -137,6 +137,14 @@ func runTrainLM(c *cli.Context, e *env) error {
 	corpus, err := dataset.LoadPTB(dataset.PTBOptions{Dir: c.String("data-dir")})
 	if err != nil {
 		return userErr(err)
+	}
+	if c.IsSet("limit") {
+		// The first N tokens of every split (CI-sized runs).
+		n := c.Int("limit")
+		if n < 2 {
+			return userErrf("train: --limit for --arch lstm is a token count >= 2, got %d", n)
+		}
+		corpus.Train, corpus.Valid, corpus.Test = corpus.Train[:min(n, len(corpus.Train))], corpus.Valid[:min(n, len(corpus.Valid))], corpus.Test[:min(n, len(corpus.Test))]
 	}
 	if cfg.Vocab != corpus.VocabSize() {
 		return userErrf("train: the corpus has %d words, the model %d", corpus.VocabSize(), cfg.Vocab)
