@@ -51,7 +51,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 ppl() { jq -r '.test_ppl' "$WORK/$1.report.json" 2>/dev/null || true; }
 
 table() {
-	local float
+	local float name
 	float=$(ppl lstm300-float)
 	{
 		echo "# qnn train --arch lstm: Penn Treebank perplexity"
