@@ -92,7 +92,7 @@ func benchSetup(e *env, c *cli.Context) (*netlist.Network, string, cpubench.Opti
 		n, err := randomDense(c.String("random"), opt.Seed)
 		return n, "random " + c.String("random"), opt, err
 	}
-	n, err := loadModel(e.log, c.Args().First())
+	n, err := loadModel(e.log, c.Args().First(), benchUse)
 	return n, c.Args().First(), opt, err
 }
 

@@ -79,7 +79,8 @@ func (d *openedDesign) load(e *env, cmd, dir string, allowEdited bool) error {
 	case !errors.As(merr, &me):
 		return userErrf("%s: %w", cmd, merr)
 	}
-	n, err := loadModel(e.log, filepath.Join(dir, designNetlistFile))
+	// The errors below get cmd's prefix.
+	n, err := loadModel(e.log, filepath.Join(dir, designNetlistFile), hardwareUse(""))
 	var p *hw.Plan
 	if err == nil {
 		p, err = hw.Load(filepath.Join(dir, hw.PlanFile), n)

@@ -29,12 +29,19 @@ func datasetList() string {
 // your own (images:DIR, idx:...).
 func validDataset(name string) bool { return dataset.CheckName(name) == nil }
 
+// evalDatasetList names eval's data sets for messages: the image data
+// sets and ptb.
+func evalDatasetList() string {
+	return strings.Join(datasetNames, ", ") + ", " + dataset.PTB + " (sequence models), images:DIR or idx:DIR (docs/datasets.md)"
+}
+
 // evalOptions are eval's checked flag values.
 type evalOptions struct {
 	model, dataset, split, dataDir string
 	predictions                    string // --predictions FILE, "" for none
-	limit                          int    // 0: every image of the split
+	limit                          int    // 0: every image of the split (ptb: every token)
 	workers                        int    // 0: GOMAXPROCS
+	seqLen                         int    // ptb: input tokens per sequence
 	json                           bool
 }
 
@@ -61,15 +68,16 @@ type evalReport struct {
 func evalCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "eval",
-		Usage: "evaluate a netlist on MNIST or Fashion-MNIST: accuracy, confusion matrix, speed",
+		Usage: "evaluate a netlist: accuracy, confusion matrix and speed on images; perplexity and next-word accuracy of a sequence model on PTB",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "netlist `FILE` to evaluate (required)"},
-			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
-			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|")},
-			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1)", DefaultText: "all"},
-			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR, or " + dataset.PTB + " for a sequence model (required)"},
+			&cli.StringFlag{Name: "split", Value: "test", Usage: "`SPLIT` to evaluate: " + strings.Join(splitNames, "|") + " (ptb: " + strings.Join(seqSplitNames, "|") + ")"},
+			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first `N` images (N >= 1; ptb: predict the first N tokens)", DefaultText: "all"},
+			&cli.IntFlag{Name: "seq-len", Value: defaultSeqLen, Usage: "ptb: cut the token stream into sequences of `L` input tokens, each from the reset state"},
+			&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, CIFAR-10's tarball or PTB's ptb.*.txt[.gz]", DefaultText: "the installed copy"},
 			&cli.IntFlag{Name: "workers", Usage: "evaluate on `N` goroutines (0: one per CPU)"},
-			&cli.StringFlag{Name: "predictions", Usage: "write every image's label, predicted class and scores to CSV `FILE`"},
+			&cli.StringFlag{Name: "predictions", Usage: "write every image's label, predicted class and scores (ptb: every token's next token, prediction and NLL) to CSV `FILE`"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		},
 		Action: func(c *cli.Context) error {
@@ -77,7 +85,24 @@ func evalCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			r, err := runEval(e.log, opt)
+			n, err := loadModel(e.log, opt.model, evalUse)
+			if err != nil {
+				return err
+			}
+			if err := checkEvalKind(opt, n); err != nil {
+				return err
+			}
+			if n.IsSequence() {
+				r, err := runSeqEval(e.log, opt, n)
+				if err != nil {
+					return err
+				}
+				if opt.json {
+					return writeJSON(e.stdout, r)
+				}
+				return writeSeqEvalText(e.stdout, r)
+			}
+			r, err := runEval(e.log, opt, n)
 			if err != nil {
 				return err
 			}
@@ -94,21 +119,28 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 	opt := evalOptions{
 		model: c.String("model"), dataset: c.String("dataset"), split: c.String("split"),
 		dataDir: c.String("data-dir"), limit: c.Int("limit"), workers: c.Int("workers"),
-		json: c.Bool("json"), predictions: c.String("predictions"),
+		json: c.Bool("json"), predictions: c.String("predictions"), seqLen: c.Int("seq-len"),
 	}
+	ptb := opt.dataset == dataset.PTB
 	switch {
 	case c.Args().Present():
 		return opt, userErrf("eval: takes no arguments, got %q (use --model FILE)", c.Args().Slice())
 	case opt.model == "":
 		return opt, userErrf("eval: --model is required (a netlist file)")
 	case opt.dataset == "":
-		return opt, userErrf("eval: --dataset is required (%s)", datasetList())
-	case !validDataset(opt.dataset):
-		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
-	case !slices.Contains(splitNames, opt.split):
+		return opt, userErrf("eval: --dataset is required (%s)", evalDatasetList())
+	case !ptb && !validDataset(opt.dataset):
+		return opt, userErrf("eval: --dataset: unknown data set %q (want %s)", opt.dataset, evalDatasetList())
+	case ptb && !slices.Contains(seqSplitNames, opt.split):
+		return opt, userErrf("eval: --split: unknown split %q of %s (want %s)", opt.split, dataset.PTB, strings.Join(seqSplitNames, ", "))
+	case !ptb && !slices.Contains(splitNames, opt.split):
 		return opt, userErrf("eval: --split: unknown split %q (want %s)", opt.split, strings.Join(splitNames, " or "))
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("eval: --limit must be at least 1, got %d (omit it to evaluate every image)", opt.limit)
+	case !ptb && c.IsSet("seq-len"):
+		return opt, userErrf("eval: --seq-len is for sequence models on --dataset %s, not %s", dataset.PTB, opt.dataset)
+	case opt.seqLen < 1:
+		return opt, userErrf("eval: --seq-len must be at least 1, got %d", opt.seqLen)
 	case opt.workers < 0:
 		return opt, userErrf("eval: --workers must be 0 (one per CPU) or more, got %d", opt.workers)
 	case opt.predictions != "":
@@ -119,13 +151,26 @@ func evalFlags(c *cli.Context) (evalOptions, error) {
 	return opt, nil
 }
 
-// runEval loads the model and the data set, evaluates the model on the
-// images and scores its predictions.
-func runEval(log hclog.Logger, opt evalOptions) (*evalReport, error) {
-	n, err := loadModel(log, opt.model)
-	if err != nil {
-		return nil, err
+// checkEvalKind checks that an image model is evaluated on an image data
+// set and a sequence model on ptb.
+func checkEvalKind(opt evalOptions, n *netlist.Network) error {
+	ptb := opt.dataset == dataset.PTB
+	switch {
+	case n.IsSequence() && !ptb:
+		return userErrf("%s; evaluate it on --dataset %s", sequenceModelError("eval", opt.model, n), dataset.PTB)
+	case !n.IsSequence() && ptb:
+		what := "an image model"
+		if in := n.InputLayer(); in != nil {
+			what = fmt.Sprintf("an image model (input %v)", in.Shape)
+		}
+		return userErrf("eval: model %s is %s: --dataset %s needs a sequence model (an embedding as layer 0)", opt.model, what, dataset.PTB)
 	}
+	return nil
+}
+
+// runEval loads the data set, evaluates the image model n on the images
+// and scores its predictions.
+func runEval(log hclog.Logger, opt evalOptions, n *netlist.Network) (*evalReport, error) {
 	size, err := checkModelFitsDataset("eval", opt, n)
 	if err != nil {
 		return nil, err

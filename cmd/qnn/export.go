@@ -44,7 +44,7 @@ func exportCommand(e *env) *cli.Command {
 			if err := checkNewFile("export", out, c.Bool("force")); err != nil {
 				return err
 			}
-			n, err := loadModel(e.log, model)
+			n, err := loadModel(e.log, model, exportUse)
 			if err != nil {
 				return err
 			}

@@ -148,6 +148,13 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 	if !(cfg.PixelDivisor > 0) {
 		return cfg, false, userErrf("flow: --pixel-divisor must be positive, got %g", cfg.PixelDivisor)
 	}
+	if cfg.Model != "" {
+		// Checked here, before flow creates DIR: a sequence model or a
+		// broken file leaves nothing behind.
+		if _, err := loadModel(e.log, cfg.Model, hardwareUse("flow")); err != nil {
+			return cfg, false, err
+		}
+	}
 	return cfg, jsonOut, nil
 }
 

@@ -60,7 +60,7 @@ func genCommand(e *env) *cli.Command {
 			if dir == "" {
 				return userErrf("gen: -o DIR is required (the design directory to write)")
 			}
-			n, err := loadModel(e.log, model)
+			n, err := loadModel(e.log, model, hardwareUse("gen"))
 			if err != nil {
 				return err
 			}

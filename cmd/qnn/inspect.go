@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/qnn-dev/qnn/netlist"
@@ -17,7 +18,17 @@ type inspectReport struct {
 	Name   string            `json:"name"`
 	Meta   map[string]string `json:"meta"`
 	Layers []layerReport     `json:"layers"`
-	Totals inspectTotals     `json:"totals"`
+	Totals inspectTotals     `json:"totals"` // per token for a sequence model
+	// Sequence is set for a sequence model only.
+	Sequence *sequenceReport `json:"sequence,omitempty"`
+}
+
+// sequenceReport describes a sequence model's ends: the tokens it reads
+// and the scale of its scores.
+type sequenceReport struct {
+	Vocab      int     `json:"vocab"` // tokens 0..Vocab-1
+	LSTMLayers int     `json:"lstm_layers"`
+	LogitScale float64 `json:"logit_scale"` // 0: not declared (no perplexity)
 }
 
 type layerReport struct {
@@ -61,7 +72,7 @@ func inspectCommand(e *env) *cli.Command {
 			default:
 				return userErrf("inspect: takes one MODEL argument, got %d: %q", c.NArg(), c.Args().Slice())
 			}
-			n, err := loadModel(e.log, path)
+			n, err := loadModel(e.log, path, inspectUse)
 			if err != nil {
 				return err
 			}
@@ -97,11 +108,37 @@ func newInspectReport(path string, n *netlist.Network) (*inspectReport, error) {
 		r.Totals.BinaryMACs += s.BinaryMACs
 	}
 	r.Totals.ParamKiB = float64(r.Totals.ParamBits) / 8 / 1024
+	if e := n.EmbeddingLayer(); e != nil {
+		r.Sequence = &sequenceReport{Vocab: e.Vocab, LogitScale: n.OutputLayer().LogitScale}
+		for _, l := range n.Layers {
+			if _, ok := l.(*netlist.LSTM); ok {
+				r.Sequence.LSTMLayers++
+			}
+		}
+	}
 	return r, nil
 }
 
+// inputText is inspect's line on what a sequence model reads; "" for an
+// image model, whose input layer's row says it.
+func (r *inspectReport) inputText() string {
+	sq := r.Sequence
+	if sq == nil {
+		return ""
+	}
+	scale := "no logit_scale: no perplexity"
+	if sq.LogitScale != 0 {
+		scale = "logit scale " + strconv.FormatFloat(sq.LogitScale, 'g', -1, 64)
+	}
+	layers := "layers"
+	if sq.LSTMLayers == 1 {
+		layers = "layer"
+	}
+	return fmt.Sprintf("input: tokens 0..%d, one at a time (a sequence model: %d lstm %s; %s)\n", sq.Vocab-1, sq.LSTMLayers, layers, scale)
+}
+
 func writeInspectText(w io.Writer, r *inspectReport) error {
-	fmt.Fprintf(w, "model: %s\nfile:  %s\n", r.Name, r.Model)
+	fmt.Fprintf(w, "model: %s\nfile:  %s\n%s", r.Name, r.Model, r.inputText())
 	if len(r.Meta) > 0 {
 		fmt.Fprintln(w, "meta:")
 		for _, k := range slices.Sorted(maps.Keys(r.Meta)) {
@@ -120,7 +157,11 @@ func writeInspectText(w io.Writer, r *inspectReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nparameter bits:        %d (%.2f KiB)\nMACs per frame:        %d\nbinary MACs per frame: %d\n",
-		r.Totals.ParamBits, r.Totals.ParamKiB, r.Totals.MACs, r.Totals.BinaryMACs)
+	per := "frame"
+	if r.Sequence != nil {
+		per = "token"
+	}
+	_, err := fmt.Fprintf(w, "\nparameter bits:        %d (%.2f KiB)\nMACs per %s:        %d\nbinary MACs per %[3]s: %[5]d\n",
+		r.Totals.ParamBits, r.Totals.ParamKiB, per, r.Totals.MACs, r.Totals.BinaryMACs)
 	return err
 }

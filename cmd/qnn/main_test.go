@@ -137,7 +137,7 @@ func TestUsageErrors(t *testing.T) {
 		{"inspect two models", []string{"inspect", testModel, testModel}, []string{"inspect: takes one MODEL"}},
 		{"eval without model", []string{"eval", "--dataset", "mnist"}, []string{"--model is required"}},
 		{"eval without dataset", []string{"eval", "--model", testModel}, []string{"--dataset is required"}},
-		{"eval unknown dataset", []string{"eval", "--model", testModel, "--dataset", "cifar100"}, []string{"--dataset", `"cifar100"`, "mnist, fashion, cifar10, images:DIR or idx:DIR"}},
+		{"eval unknown dataset", []string{"eval", "--model", testModel, "--dataset", "cifar100"}, []string{"--dataset", `"cifar100"`, "mnist, fashion, cifar10, ptb (sequence models), images:DIR or idx:DIR"}},
 		{"eval unknown split", []string{"eval", "--model", testModel, "--dataset", "mnist", "--split", "val"}, []string{"--split", `"val"`}},
 		{"eval limit 0", []string{"eval", "--model", testModel, "--dataset", "mnist", "--limit", "0"}, []string{"--limit must be at least 1, got 0"}},
 		{"eval limit negative", []string{"eval", "--model", testModel, "--dataset", "mnist", "--limit", "-5"}, []string{"--limit must be at least 1, got -5"}},

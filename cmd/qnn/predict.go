@@ -45,7 +45,7 @@ func predictCommand(e *env) *cli.Command {
 			case !c.Args().Present():
 				return userErrf("predict: no images (usage: qnn predict --model FILE IMAGE...)")
 			}
-			n, err := loadModel(e.log, model)
+			n, err := loadModel(e.log, model, predictUse)
 			if err != nil {
 				return err
 			}

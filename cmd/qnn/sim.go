@@ -284,7 +284,7 @@ func simPlan(e *env, opt simOptions) (*hw.Plan, *openedDesign, error) {
 		}
 		return d.Plan, d, nil
 	}
-	n, err := loadModel(e.log, opt.model)
+	n, err := loadModel(e.log, opt.model, hardwareUse("sim"))
 	if err != nil {
 		return nil, nil, err
 	}
