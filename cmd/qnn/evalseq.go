@@ -13,14 +13,16 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/netlist"
+	"github.com/qnn-dev/qnn/train"
 )
 
 // seqSplitNames are the PTB splits eval reads.
 var seqSplitNames = []string{"test", "valid", "train"}
 
-// defaultSeqLen is --seq-len: the truncated-BPTT window the PTB
-// literature evaluates with.
-const defaultSeqLen = 35
+// defaultSeqLen is --seq-len: the evaluation protocol of qnn train --arch
+// lstm (train.DefaultEvalSeqLen), so eval reproduces the perplexity train
+// reports.
+const defaultSeqLen = train.DefaultEvalSeqLen
 
 // seqEvalReport is what `qnn eval --json` prints for a sequence model.
 type seqEvalReport struct {

@@ -175,7 +175,7 @@ func TestEvalSequenceModelPTB(t *testing.T) {
 }
 
 // TestEvalSequenceModelNoLogitScale: without a logit scale eval reports
-// the next-word accuracy (text report, the test split and --seq-len 35 by
+// the next-word accuracy (text report, the test split and --seq-len 1000 by
 // default), no perplexity ("undefined", empty NLL cells) and warns once.
 func TestEvalSequenceModelNoLogitScale(t *testing.T) {
 	c := loadPTB(t)
@@ -191,13 +191,13 @@ func TestEvalSequenceModelNoLogitScale(t *testing.T) {
 	if !strings.Contains(stderr, "no logit_scale") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr, want one warning about the logit scale:\n%s", stderr)
 	}
-	_, correct, rows := referenceLM(t, n, c.Test, c.Vocab, limit, 35)
+	_, correct, rows := referenceLM(t, n, c.Test, c.Vocab, limit, defaultSeqLen)
 	if correct == 0 {
 		t.Fatal("the reference guesses no next word right: the accuracy check would check nothing")
 	}
 	for _, want := range []string{
 		fmt.Sprintf("model:      %s (%s)\n", model, n.Name),
-		fmt.Sprintf("data set:   ptb test, %d tokens predicted (sequences of 35 tokens, each from the reset state)\n", limit),
+		fmt.Sprintf("data set:   ptb test, %d tokens predicted (sequences of 1000 tokens, each from the reset state)\n", limit),
 		"perplexity: undefined (output layer \"logits\" declares no logit_scale)\n",
 		fmt.Sprintf("accuracy:   %.2f%% next-word top-1 (%d/%d correct)\n", 100*float64(correct)/limit, correct, limit),
 		"time:       ",
