@@ -145,12 +145,7 @@ func (l *Conv2D) check(v *validator) Value {
 		out.Shape = s
 		l.checkPadValue(v)
 	}
-	if l.WeightBits < 1 || l.WeightBits > MaxWeightBits {
-		v.addf("weight_bits", "unsupported weight width %d (want 1..%d)", l.WeightBits, MaxWeightBits)
-		return out
-	}
-	if l.AccBits < 2 || l.AccBits > 32 {
-		v.addf("acc_bits", "unsupported accumulator width %d (want 2..32)", l.AccBits)
+	if !v.matrixWidths(l.WeightBits, l.AccBits) {
 		return out
 	}
 	n := l.RowLen()

@@ -15,12 +15,7 @@ func (l *Dense) check(v *validator) Value {
 		v.addf("in", "layer takes %d inputs but the previous layer %q produces %v = %d", l.In, v.prev.LayerName(), v.in.Shape, v.in.Shape.Size())
 		okIn = false
 	}
-	if l.WeightBits < 1 || l.WeightBits > MaxWeightBits {
-		v.addf("weight_bits", "unsupported weight width %d (want 1..%d)", l.WeightBits, MaxWeightBits)
-		return out
-	}
-	if l.AccBits < 2 || l.AccBits > 32 {
-		v.addf("acc_bits", "unsupported accumulator width %d (want 2..32)", l.AccBits)
+	if !v.matrixWidths(l.WeightBits, l.AccBits) {
 		return out
 	}
 	if len(l.Weights) != l.In*l.Out {

@@ -23,25 +23,21 @@ func (l *LSTM) check(v *validator) Value {
 		v.addf("in", "layer takes %d inputs but the previous layer %q produces %d", l.In, v.prev.LayerName(), v.in.Shape.Size())
 		okIn = false
 	}
-	if l.WeightBits < 1 || l.WeightBits > MaxWeightBits {
-		v.addf("weight_bits", "unsupported weight width %d (want 1..%d)", l.WeightBits, MaxWeightBits)
-		return out
-	}
-	if l.AccBits < 2 || l.AccBits > 32 {
-		v.addf("acc_bits", "unsupported accumulator width %d (want 2..32)", l.AccBits)
+	if !v.matrixWidths(l.WeightBits, l.AccBits) {
 		return out
 	}
 	if l.CellBits < 2 || l.CellBits > 32 {
 		v.addf("cell_bits", "unsupported cell-state width %d (want 2..32)", l.CellBits)
 		return out
 	}
-	if l.FShift < 0 || l.FShift > 16 {
-		v.addf("f_shift", "shift %d is outside 0..16", l.FShift)
-		return out
-	}
-	if l.IGShift < 0 || l.IGShift > 24 {
-		v.addf("ig_shift", "shift %d is outside 0..24", l.IGShift)
-		return out
+	for _, s := range []struct {
+		field    string
+		val, max int
+	}{{"f_shift", l.FShift, 16}, {"ig_shift", l.IGShift, 24}} {
+		if s.val < 0 || s.val > s.max {
+			v.addf(s.field, "shift %d is outside 0..%d", s.val, s.max)
+			return out
+		}
 	}
 	cols := l.Cols()
 	if len(l.Weights) != 4*l.Hidden*cols {

@@ -1,9 +1,7 @@
 package netlist
 
 import (
-	"errors"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,22 +10,7 @@ import (
 
 // docSeqNet returns the sequence-model example of docs/netlist-format.md:
 // embed, lstm0, proj, logits.
-func docSeqNet(t testing.TB) *Network {
-	t.Helper()
-	doc, err := os.ReadFile("../docs/netlist-format.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(doc)
-	s = s[strings.Index(s, "## A sequence-model example"):]
-	i := strings.Index(s, "```json\n")
-	j := i + strings.Index(s[i:], "\n```\n")
-	n, err := Read(strings.NewReader(s[i+len("```json\n") : j+1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+func docSeqNet(t testing.TB) *Network { return docExample(t, "## A sequence-model example") }
 
 // TestDocSeqExample checks the documented sequence model against the
 // values worked out by hand in docs/netlist-format.md, with both
@@ -151,20 +134,7 @@ func TestValidateSeqErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := docSeqNet(t)
 			tc.break_(n)
-			err := Validate(n)
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate = %v, want a *ValidationError", err)
-			}
-			for _, p := range ve.Problems {
-				if p.Layer == tc.layer && p.Field == tc.field && strings.Contains(p.Msg, tc.want) {
-					if p.Op != n.Layers[tc.layer].Op() {
-						t.Errorf("problem names op %q, want %q", p.Op, n.Layers[tc.layer].Op())
-					}
-					return
-				}
-			}
-			t.Fatalf("no problem at layer %d field %q containing %q; got:\n%s", tc.layer, tc.field, tc.want, ve.Detail())
+			wantProblem(t, n, tc.layer, tc.field, tc.want)
 		})
 	}
 }

@@ -207,6 +207,20 @@ const matrixProducers = "an input, threshold, maxpool, embedding or lstm layer"
 // accProducers names the accumulating layers.
 const accProducers = "an accumulating layer (dense or conv2d)"
 
+// matrixWidths checks an accumulating layer's weight and accumulator
+// widths.
+func (v *validator) matrixWidths(weightBits, accBits int) bool {
+	if weightBits < 1 || weightBits > MaxWeightBits {
+		v.addf("weight_bits", "unsupported weight width %d (want 1..%d)", weightBits, MaxWeightBits)
+		return false
+	}
+	if accBits < 2 || accBits > 32 {
+		v.addf("acc_bits", "unsupported accumulator width %d (want 2..32)", accBits)
+		return false
+	}
+	return true
+}
+
 // checkWeights checks a weight matrix of rows x cols values of the given
 // width, row-major, and reports the first bad value.
 func (v *validator) checkWeights(w []int8, rows, cols, bits int) bool {

@@ -10,14 +10,18 @@ import (
 
 // docConvNet returns the convolutional example of docs/netlist-format.md:
 // input, conv0, act0, pool0, fc1, scores.
-func docConvNet(t testing.TB) *Network {
+func docConvNet(t testing.TB) *Network { return docExample(t, "## A convolutional example") }
+
+// docExample reads the first JSON block after heading in
+// docs/netlist-format.md.
+func docExample(t testing.TB, heading string) *Network {
 	t.Helper()
 	doc, err := os.ReadFile("../docs/netlist-format.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(doc)
-	s = s[strings.Index(s, "## A convolutional example"):]
+	s = s[strings.Index(s, heading):]
 	i := strings.Index(s, "```json\n")
 	j := i + strings.Index(s[i:], "\n```\n")
 	n, err := Read(strings.NewReader(s[i+len("```json\n") : j+1]))
@@ -25,6 +29,29 @@ func docConvNet(t testing.TB) *Network {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// wantProblem requires Validate(n) to report a problem at the layer and
+// field whose message contains want, naming the layer's op.
+func wantProblem(t *testing.T, n *Network, layer int, field, want string) {
+	t.Helper()
+	err := Validate(n)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate = %v, want a *ValidationError", err)
+	}
+	for _, p := range ve.Problems {
+		if p.Layer == layer && p.Field == field && strings.Contains(p.Msg, want) {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Error() is not one line: %q", err.Error())
+			}
+			if layer < len(n.Layers) && n.Layers[layer] != nil && p.Op != n.Layers[layer].Op() {
+				t.Errorf("problem names op %q, want %q", p.Op, n.Layers[layer].Op())
+			}
+			return
+		}
+	}
+	t.Fatalf("no problem at layer %d field %q containing %q; got:\n%s", layer, field, want, ve.Detail())
 }
 
 // TestValidateConvErrors breaks the documented conv network in one way per
@@ -76,20 +103,7 @@ func TestValidateConvErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := docConvNet(t)
 			tc.break_(n)
-			err := Validate(n)
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate = %v, want a *ValidationError", err)
-			}
-			for _, p := range ve.Problems {
-				if p.Layer == tc.layer && p.Field == tc.field && strings.Contains(p.Msg, tc.want) {
-					if p.Op != n.Layers[tc.layer].Op() {
-						t.Errorf("problem names op %q, want %q", p.Op, n.Layers[tc.layer].Op())
-					}
-					return
-				}
-			}
-			t.Fatalf("no problem at layer %d field %q containing %q; got:\n%s", tc.layer, tc.field, tc.want, ve.Detail())
+			wantProblem(t, n, tc.layer, tc.field, tc.want)
 		})
 	}
 }

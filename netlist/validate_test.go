@@ -52,20 +52,7 @@ func TestValidateErrors(t *testing.T) {
 				t.Fatalf("fixture is invalid: %v", err)
 			}
 			tc.break_(n)
-			err := Validate(n)
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate = %v, want a *ValidationError", err)
-			}
-			for _, p := range ve.Problems {
-				if p.Layer == tc.layer && p.Field == tc.field && strings.Contains(p.Msg, tc.want) {
-					if strings.Contains(err.Error(), "\n") {
-						t.Fatalf("Error() is not one line: %q", err.Error())
-					}
-					return
-				}
-			}
-			t.Fatalf("no problem at layer %d field %q containing %q; got:\n%s", tc.layer, tc.field, tc.want, ve.Detail())
+			wantProblem(t, n, tc.layer, tc.field, tc.want)
 		})
 	}
 }

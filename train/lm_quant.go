@@ -90,7 +90,7 @@ func newLMQuantInto(q *lmQuant, m *LM, toks []int32) *lmQuant {
 	a := c.ABits
 	q.sa = math.Ldexp(1, -(a - 1))
 	lim := float64(int(1) << (a - 1))
-	q.emb, q.embIn = grow(q.emb, len(m.Emb)), growB(q.embIn, len(m.Emb))
+	q.emb, q.embIn = grow(q.emb, len(m.Emb)), grow(q.embIn, len(m.Emb))
 	quantEmb := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v := math.Round(float64(m.Emb[i]) / q.sa)
@@ -105,20 +105,20 @@ func newLMQuantInto(q *lmQuant, m *LM, toks []int32) *lmQuant {
 		quantEmb(int(t)*D, int(t+1)*D)
 	}
 	cols := D + H
-	q.w, q.wIn, q.step = grow(q.w, len(m.W)), growB(q.wIn, len(m.W)), grow64(q.step, 4*H)
-	q.rs = grow64(q.rs, 4*H)
+	q.w, q.wIn, q.step = grow(q.w, len(m.W)), grow(q.wIn, len(m.W)), grow(q.step, 4*H)
+	q.rs = grow(q.rs, 4*H)
 	for r := 0; r < 4*H; r++ {
 		q.step[r] = quantizeRows(q.w[r*cols:(r+1)*cols], q.wIn[r*cols:(r+1)*cols], m.W[r*cols:(r+1)*cols], c.WBits)
 		q.rs[r] = q.step[r] * q.sa
 	}
-	q.wo, q.woIn = grow(q.wo, len(m.Wo)), growB(q.woIn, len(m.Wo))
+	q.wo, q.woIn = grow(q.wo, len(m.Wo)), grow(q.woIn, len(m.Wo))
 	q.stepO = quantizeRows(q.wo, q.woIn, m.Wo, c.WBits)
 	u := q.unit()
 	q.off = grow(q.off, len(m.Bo))
 	for v, b := range m.Bo {
 		q.off[v] = float32(math.Round(float64(b) / u))
 	}
-	q.thr = growI(q.thr, 4*H*(1<<a-1))
+	q.thr = grow(q.thr, 4*H*(1<<a-1))
 	for g := 0; g < 4; g++ {
 		cuts := gateCuts(a, g == GateGIndex)
 		for j := 0; j < H; j++ {
@@ -219,30 +219,10 @@ func countGE(t []int64, v int64) int {
 	return n
 }
 
-func grow(b []float32, n int) []float32 {
+// grow returns b resliced to n elements, or a new slice if b is too short.
+func grow[T any](b []T, n int) []T {
 	if cap(b) < n {
-		return make([]float32, n)
-	}
-	return b[:n]
-}
-
-func growB(b []bool, n int) []bool {
-	if cap(b) < n {
-		return make([]bool, n)
-	}
-	return b[:n]
-}
-
-func grow64(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
-}
-
-func growI(b []int64, n int) []int64 {
-	if cap(b) < n {
-		return make([]int64, n)
+		return make([]T, n)
 	}
 	return b[:n]
 }
