@@ -157,7 +157,8 @@ module qnn_lstm #(
       nf_q    <= {NfWidth{1'b0}};
       sf_q    <= {SfWidth{1'b0}};
       waddr_q <= {WAddrWidth{1'b0}};
-    end else if (en && issuing_q) begin
+    end else if (en && issuing_q && !(nf_q == NfLast && sf_q == SfLast)) begin
+      // The counters stop at the last pair (no address past the ROMs).
       waddr_q <= waddr_q + WAddrOne;
       if (sf_q == SfLast) begin
         sf_q <= {SfWidth{1'b0}};
