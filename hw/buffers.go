@@ -8,8 +8,10 @@ import "sort"
 // bursts) it puts a FIFO in front, deep enough that it never fills
 // (docs/conv-hardware.md section 5). The first MVTU of a dense-first
 // network gets no FIFO (it takes the framer's abort; with a paced input it
-// never stalls). It returns frame 0's m_axis handshake cycle, the plan's
-// Latency.
+// never stalls), nor does a sequence model's lstm stage (it takes the
+// token's tlast; paced, it never stalls either). It returns frame 0's
+// m_axis handshake cycle, the plan's Latency (for a sequence model: token
+// 0's).
 func (p *Plan) sizeBuffers() int {
 	frames := scheduleFrames
 	var e []int64
@@ -33,7 +35,7 @@ func (p *Plan) sizeBuffers() int {
 		default:
 			rate = s.Cycles
 		}
-		if bursty && stalls(e, in) && !(i == 0 && s.Kind == StageMVTU) {
+		if bursty && stalls(e, in) && !(i == 0 && (s.Kind == StageMVTU || s.Kind == StageLSTM)) {
 			in, out = s.timeline(e, frames, true)
 			f := &FIFOStage{Depth: max(1, occupancy(e, in)), Width: s.In.DataBits()}
 			stages = append(stages, Stage{Kind: StageFIFO, Name: s.Name + ".fifo", In: s.In, Out: s.In, FIFO: f,

@@ -3,7 +3,11 @@
 // folding (PE, SIMD, neuron and synapse folds, padding), hardware-domain
 // weights, thresholds and score constants, memory shapes, accumulator and
 // threshold widths, the input and output stream formats, cycles per frame,
-// latency and an analytic LUT/FF/BRAM estimate.
+// latency and an analytic LUT/FF/BRAM estimate. A sequence model
+// (embedding -> lstm -> dense -> output) lowers to the token input, the
+// lstm stage (LSTMStage: embedding ROM, unit-major gate MVU, cell and
+// hidden units, h banks; docs/lstm-hardware.md) and the same MVTUs and
+// output; its cycles per frame and latency are per token.
 //
 // The plan is the single source of every number the two back ends need:
 // rtlgen (Verilog) and sim (the cycle-accurate simulator) read only the
@@ -12,7 +16,8 @@
 // the plan's own rules (folding, widths, default InPix, the resource
 // formulas) in docs/hw-plan.md.
 //
-// Plan.Stages is the pipeline in stream order (stage.go): the input, window
+// Plan.Stages is the pipeline in stream order (stage.go): the input (or the
+// token input and the lstm stage), window
 // generators (SWGStage), MVTUs (Layer, one per dense or conv2d layer),
 // max-pools (PoolStage), width converters (DWCStage), FIFOs (FIFOStage) and
 // the output, each with its input and output Stream, Latency and Cycles.

@@ -14,6 +14,10 @@ func (p *Plan) Dump() string {
 	fmt.Fprintf(&b, "plan %q (plan version %d)\n", p.Name, p.Version)
 	fmt.Fprintf(&b, "netlist sha256 %s\n", p.NetlistSHA256)
 	in := p.Input
+	if in.Tokens > 0 {
+		p.dumpSequence(&b)
+		return b.String()
+	}
 	px := "8-bit pixels"
 	if in.Bits == 1 {
 		px = fmt.Sprintf("1-bit pixels (pixel >= %d -> +1)", in.Threshold)
@@ -37,19 +41,9 @@ func (p *Plan) Dump() string {
 			s.dump(&b)
 		}
 	}
-	o := p.Output
-	fmt.Fprintf(&b, "output %q: argmax of %d classes, %d-bit scores in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
-		o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+	p.dumpOutput(&b)
 	if !p.dense() {
-		slowest := p.Stages[0]
-		for _, s := range p.Stages {
-			if s.Cycles > slowest.Cycles {
-				slowest = s
-			}
-		}
-		fmt.Fprintf(&b, "cycles/frame %d (slowest stage %s %q)\n", p.CyclesPerFrame, slowest.Kind, slowest.Name)
-		fmt.Fprintf(&b, "latency %d cycles (frame 0's schedule through the stages)\n", p.Latency)
-		fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
+		p.dumpSchedule(&b, "frame")
 		return b.String()
 	}
 	slowest := 0
@@ -64,6 +58,68 @@ func (p *Plan) Dump() string {
 	fmt.Fprintf(&b, "latency %d cycles = %s\n", p.Latency, strings.Join(terms, " + "))
 	fmt.Fprintf(&b, "estimate %s\n", p.Estimate)
 	return b.String()
+}
+
+// dumpOutput writes the output stage.
+func (p *Plan) dumpOutput(b *strings.Builder) {
+	o := p.Output
+	fmt.Fprintf(b, "output %q: argmax of %d classes, %d-bit scores in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
+		o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+}
+
+// dumpSchedule writes the cycles per frame (or token), the slowest stage,
+// the latency and the total estimate.
+func (p *Plan) dumpSchedule(b *strings.Builder, frame string) {
+	slowest := p.Stages[0]
+	for _, s := range p.Stages {
+		if s.Cycles > slowest.Cycles {
+			slowest = s
+		}
+	}
+	fmt.Fprintf(b, "cycles/%s %d (slowest stage %s %q)\n", frame, p.CyclesPerFrame, slowest.Kind, slowest.Name)
+	fmt.Fprintf(b, "latency %d cycles (%s 0's schedule through the stages)\n", p.Latency, frame)
+	fmt.Fprintf(b, "estimate %s\n", p.Estimate)
+}
+
+// dumpSequence writes a sequence model's plan after its header: the token
+// input, the lstm stage, the stages after it, the output and the schedule
+// per token.
+func (p *Plan) dumpSequence(b *strings.Builder) {
+	in := p.Input
+	fmt.Fprintf(b, "tokens %q: vocabulary %d, one %d-bit token per beat (tdata %d bits)\n", in.Name, in.Tokens, in.TokenBits, in.TDataBits)
+	fmt.Fprintf(b, "sequences: tlast on a sequence's last token, the next starts from the reset state; a token >= %d reads as token 0 and sets bad_token\n", in.Tokens)
+	for _, s := range p.Stages {
+		switch s.Kind {
+		case StageLSTM:
+			s.LSTM.dump(b, s.Estimate)
+		case StageMVTU:
+			s.MVTU.dump(b)
+		case StageDWC, StageFIFO:
+			s.dump(b)
+		}
+	}
+	p.dumpOutput(b)
+	p.dumpSchedule(b, "token")
+}
+
+// dump writes the lstm stage.
+func (s *LSTMStage) dump(b *strings.Builder, est Resources) {
+	fmt.Fprintf(b, "lstm %q (embedding %q): vocabulary %d, D %d, H %d; gate rows unit-major (4*unit + gate i f g o)\n", s.Name, s.Embedding, s.V, s.D, s.H)
+	fmt.Fprintf(b, "  folding  PE %d (U %d), SIMD %d: NF %d x SF %d (x %d + h %d) = %d cycles + %d = %d cycles/token\n",
+		s.PE, s.U, s.SIMD, s.NF, s.SF, s.SFx, s.SFh, s.NF*s.SF, LSTMPipeline+s.PipeDepth, s.Cycles)
+	fmt.Fprintf(b, "  operands %d-bit weights x %d-bit levels (base %d, reset level %d); %d beats x %d levels out\n",
+		s.WBits, s.Bits, s.Base, s.L0, s.NF, s.U)
+	fmt.Fprintf(b, "  acc      [%d, %d] in %d bits\n", s.AccMin, s.AccMax, s.AccWidth)
+	fmt.Fprintf(b, "  gates    %d thresholds x %d bits -> %d-bit levels; bases i %d, f %d, g %d, o %d\n",
+		s.GateNumThr, s.GateThrWidth, s.GateBits, s.GateBase[0], s.GateBase[1], s.GateBase[2], s.GateBase[3])
+	fmt.Fprintf(b, "  cell     %d bits: rshr(f*c, %d) in %d bits + rshr(i*g, %d) in %d bits, sum %d bits\n",
+		s.CellBits, s.FShift, s.FCWidth, s.IGShift, s.IGWidth, s.CellSumWidth)
+	fmt.Fprintf(b, "  cell act %d thresholds x %d bits -> %d-bit t (base %d)\n", s.CellNumThr, s.CellThrWidth, s.CellActBits, s.CellActBase)
+	fmt.Fprintf(b, "  hidden   o*t in %d bits: %d thresholds x %d bits -> %d-bit levels\n", s.OTWidth, s.HidNumThr, s.HidThrWidth, s.Bits)
+	fmt.Fprintf(b, "  memories embedding %s, weights %s, gate thresholds %s, cell act %s, hidden %s\n",
+		s.EmbMem, s.WeightMem, s.GateThrMem, s.CellThrMem, s.HidThrMem)
+	fmt.Fprintf(b, "  state    cell RAM %s, h banks 2 x %d words x %d bits\n", s.CellMem, s.HBankWords(), s.SIMD*s.Bits)
+	fmt.Fprintf(b, "  estimate %s\n", est)
 }
 
 // dense reports whether the plan is input, MVTUs of one vector per frame

@@ -33,13 +33,16 @@ func (p *Plan) estimate() {
 	p.Estimate = total
 }
 
-// Estimate is the input stage: the binarizer, an 8-bit constant comparison
+// Estimate is the input stage (a sequence model's: tokenEstimate): the binarizer, an 8-bit constant comparison
 // per pixel (2 LUTs: Yosys spends 0-2 per pixel on 8 designs of 1 to 8
 // pixels per beat, merging some into the next stage), and the framer: beat
 // counter and its compare, the tlast check, the saturating drop counter,
 // with MVTU 0's abort of the write position (Yosys on TFC at 49 beats: 37 +
 // 7 LUTs, 24 FFs).
 func (in InputStage) Estimate() Resources {
+	if in.Tokens > 0 {
+		return in.tokenEstimate()
+	}
 	var r Resources
 	if in.Bits == 1 {
 		r.LUT += 2 * in.InPix
@@ -208,12 +211,7 @@ func (l *Layer) activateLUTs() int {
 	// thresholds: exact on 10 units of 8-17 bits, 3 under on a 10-bit one),
 	// about 4 LUTs more per threshold with 15 (a 13-bit unit: 254, the
 	// formula 253); docs/synth-results.md.
-	w := max(l.ThrWidth, l.AccWidth+1)
-	c := l.NumThr*w - min(l.NumThr, 2)
-	if l.NumThr > 7 {
-		c += 4 * l.NumThr
-	}
-	return c
+	return thresholdLUTs(l.NumThr, max(l.ThrWidth, l.AccWidth+1))
 }
 
 // lut6Style is the plan's choice for a ROM on a 6-input-LUT fabric: LUTs

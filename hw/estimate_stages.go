@@ -109,6 +109,8 @@ func (f FIFOStage) Estimate() Resources {
 // count through Layers and the input and output stages.
 func (s *Stage) stageEstimate() Resources {
 	switch s.Kind {
+	case StageLSTM:
+		return s.LSTM.Estimate()
 	case StageSWG:
 		return s.SWG.Estimate()
 	case StagePool:

@@ -10,9 +10,9 @@ import (
 )
 
 // ReadFolds reads an explicit folding: a JSON array with one
-// {"layer": NAME, "pe": P, "simd": S} object per MVTU layer (dense or
-// conv2d), keyed by the layer's name, or without "layer" in every entry,
-// one per MVTU layer in stream order (docs/hw-plan.md "Folding").
+// {"layer": NAME, "pe": P, "simd": S} object per folded layer (lstm, dense
+// or conv2d), keyed by the layer's name, or without "layer" in every
+// entry, one per folded layer in stream order (docs/hw-plan.md "Folding").
 func ReadFolds(path string) ([]Fold, error) {
 	var folds []Fold
 	if err := decodeJSONFile(path, maxFoldFile, true, &folds); err != nil {
@@ -43,7 +43,8 @@ func TargetCyclesFromFPS(fps, clockMHz float64) (int, error) {
 
 // FoldsFromTarget returns the auto folding NewPlan uses for n with
 // Options{TargetCycles: target, NoPad: noPad}: AutoFold per dense layer,
-// autoFoldConv per conv layer, at the target raised to the slowest stage's
+// autoFoldConv per conv layer (and a sequence model's lstm layer first,
+// folded to cycles per token), at the target raised to the slowest stage's
 // floor (docs/hw-plan.md "Folding").
 func FoldsFromTarget(n *netlist.Network, target int, noPad bool) ([]Fold, error) {
 	opt := Options{TargetCycles: target, NoPad: noPad}
@@ -63,19 +64,49 @@ func nextPow2(n int) int {
 	return p
 }
 
-// resolveFolds orders an explicit folding by the MVTU layers: entries
+// folded is a layer a folding names: its netlist name and the index its
+// errors give (an MVTU's index; the lstm layer's netlist index).
+type folded struct {
+	name  string
+	index int
+}
+
+// foldedLayers are the layers a folding folds, in stream order: the lstm
+// layer of a sequence model, then the MVTU layers (dense and conv2d).
+func (pre *prepared) foldedLayers() []folded {
+	var ls []folded
+	if pre.lstm != nil {
+		ls = append(ls, folded{pre.lstm.base.Name, pre.lstm.layerIdx})
+	}
+	for i, s := range pre.specs {
+		ls = append(ls, folded{s.name, i})
+	}
+	return ls
+}
+
+// foldedKinds names the kinds of the folded layers in errors.
+func (pre *prepared) foldedKinds() (layers, kinds string) {
+	if pre.lstm != nil {
+		return "folded layers (lstm and dense)", "an lstm or dense"
+	}
+	return "MVTU layers (dense and conv2d)", "a dense or conv2d"
+}
+
+// resolveFolds orders an explicit folding by the folded layers: entries
 // with Layer names map by name (every layer once, no unknown name); a
 // folding without names maps by position. The result has no names.
-func resolveFolds(specs []mvtuSpec, folds []Fold) ([]Fold, error) {
+func (pre *prepared) resolveFolds(folds []Fold) ([]Fold, error) {
 	named := 0
 	for _, f := range folds {
 		if f.Layer != "" {
 			named++
 		}
 	}
+	layers, kinds := pre.foldedKinds()
+	specs := pre.foldedLayers()
 	if named == 0 {
 		if len(folds) != len(specs) {
-			return nil, fmt.Errorf("hw: folding has %d entries for %d MVTU layers (dense and conv2d)", len(folds), len(specs))
+			return nil, fmt.Errorf("hw: folding has %d entries for %d %s", len(folds), len(specs), layers)
 		}
 		return folds, nil
 	}
@@ -93,21 +124,32 @@ func resolveFolds(specs []mvtuSpec, folds []Fold) ([]Fold, error) {
 	for i, s := range specs {
 		f, ok := byName[s.name]
 		if !ok {
-			return nil, fmt.Errorf("hw: layer %d %q: the folding has no entry for it", i, s.name)
+			return nil, fmt.Errorf("hw: layer %d %q: the folding has no entry for it", s.index, s.name)
 		}
 		out[i] = f
 		delete(byName, s.name)
 	}
 	for name := range byName {
-		return nil, fmt.Errorf("hw: folding names layer %q, which is not a dense or conv2d layer of the network", name)
+		return nil, fmt.Errorf("hw: folding names layer %q, which is not %s layer of the network", name, kinds)
 	}
 	return out, nil
 }
 
-// checkFolds checks an explicit folding (in MVTU order) against the
-// layers: PE in 1..nextPow2(MH) and SIMD in 1..nextPow2(MW) (so BNN-PYNQ's
-// PE 16 on 10 classes is allowed), dividing MH and MW under noPad; a conv
-// layer's SIMD must divide its input channels.
+// checkFolds checks an explicit folding (in stream order): the lstm
+// layer's (lstmSpec.check), then the MVTU layers': PE in 1..nextPow2(MH)
+// and SIMD in 1..nextPow2(MW) (so BNN-PYNQ's PE 16 on 10 classes is
+// allowed), dividing MH and MW under noPad; a conv layer's SIMD must
+// divide its input channels.
+func (pre *prepared) checkFolds(folds []Fold, noPad bool) error {
+	if pre.lstm != nil {
+		if err := pre.lstm.check(folds[0], noPad); err != nil {
+			return err
+		}
+	}
+	return checkFolds(pre.specs, pre.mvtuFolds(folds), noPad)
+}
+
+// checkFolds checks the MVTU layers' folding (in MVTU order).
 func checkFolds(specs []mvtuSpec, folds []Fold, noPad bool) error {
 	for i, s := range specs {
 		f := folds[i]
@@ -127,7 +169,18 @@ func checkFolds(specs []mvtuSpec, folds []Fold, noPad bool) error {
 	return nil
 }
 
-// autoFolds folds every layer with AutoFold.
+// autoFolds folds every layer against target: the lstm layer with
+// lstmSpec.autoFold, the dense layers with AutoFold, the conv layers with
+// autoFoldConv.
+func (pre *prepared) autoFolds(target int, noPad bool) []Fold {
+	var folds []Fold
+	if pre.lstm != nil {
+		folds = append(folds, pre.lstm.autoFold(target, noPad))
+	}
+	return append(folds, autoFolds(pre.specs, target, noPad)...)
+}
+
+// autoFolds folds every MVTU layer with AutoFold (dense) or autoFoldConv.
 func autoFolds(specs []mvtuSpec, target int, noPad bool) []Fold {
 	folds := make([]Fold, len(specs))
 	for i, s := range specs {

@@ -18,20 +18,27 @@ func (s mvtuSpec) layerCost(f Fold) int {
 	return ceilDiv(s.mh, f.PE) * ceilDiv(s.mw, f.SIMD)
 }
 
-// foldsCost is the largest layerCost of a folding: a lower bound of the
-// plan's CyclesPerFrame.
+// foldsCost is the largest layerCost of a folding (the lstm stage's
+// cycles per token included): a lower bound of the plan's CyclesPerFrame.
 func (pre *prepared) foldsCost(folds []Fold) int {
 	c := 0
+	if pre.lstm != nil {
+		c = pre.lstm.base.cost(folds[0])
+	}
 	for i, s := range pre.specs {
-		c = max(c, s.layerCost(folds[i]))
+		c = max(c, s.layerCost(pre.mvtuFolds(folds)[i]))
 	}
 	return c
 }
 
 // floorCycles is the fewest cycles per frame any folding reaches: a
 // conv-first network's input beats (one pixel per beat), the input beats
-// of an explicit InPix, and each conv layer's least convCost (PE = MH).
+// of an explicit InPix, each conv layer's least convCost (PE = MH), and a
+// sequence model's lstm stage at its least cost.
 func (pre *prepared) floorCycles(inPix int) int {
+	if pre.lstm != nil {
+		return pre.lstm.leastCost()
+	}
 	in := pre.net.InputLayer()
 	floor := 1
 	switch {
@@ -63,7 +70,7 @@ func (pre *prepared) balancedFolds(target int, noPad bool, inPix int) []Fold {
 	if target > 0 {
 		target = max(target, pre.floorCycles(inPix))
 	}
-	return autoFolds(pre.specs, target, noPad)
+	return pre.autoFolds(target, noPad)
 }
 
 // targetCandidates are the targets whose auto foldings are every balanced
@@ -75,6 +82,11 @@ func (pre *prepared) balancedFolds(target int, noPad bool, inPix int) []Fold {
 func (pre *prepared) targetCandidates(target int, noPad bool, inPix int) []int {
 	target = max(target, pre.floorCycles(inPix))
 	set := map[int]bool{}
+	if pre.lstm != nil {
+		for _, c := range pre.lstm.costs(noPad) {
+			set[c] = true
+		}
+	}
 	for _, s := range pre.specs {
 		for _, c := range s.costs(noPad) {
 			set[c] = true
@@ -142,7 +154,7 @@ func (pre *prepared) fastestWithin(opt Options) (*Plan, error) {
 	var prev []Fold
 	var refused error
 	for _, t := range pre.targetCandidates(opt.TargetCycles, opt.NoPad, opt.InPix) {
-		folds := autoFolds(pre.specs, t, opt.NoPad)
+		folds := pre.autoFolds(t, opt.NoPad)
 		if slices.Equal(folds, prev) {
 			continue
 		}

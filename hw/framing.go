@@ -9,6 +9,8 @@ package hw
 // bounds the frames in flight. Per kind, under any stalls:
 //   - mvtu: one frame per vector it can hold: the two input banks, the
 //     issue stage and the MVTUPipeline + PipeDepth registers after it;
+//   - lstm (tokens): the token it computes (busy_q) and, once its last
+//     beat is in the output register, the next one;
 //   - swg: Rows/H frames whose every row is still in the line buffer (the
 //     reader has not started them, so none of their rows is freed), the
 //     frame the reader is in, and the read stage and the output register;
@@ -22,6 +24,8 @@ func (s *Stage) FramesHeld() int {
 	switch s.Kind {
 	case StageMVTU:
 		return 3 + MVTUPipeline + s.MVTU.PipeDepth
+	case StageLSTM:
+		return 2
 	case StageSWG:
 		return s.SWG.Rows/s.SWG.H + 3
 	case StagePool:

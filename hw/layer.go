@@ -116,7 +116,8 @@ func mvtuSpecs(n *netlist.Network, vals []netlist.Value) ([]mvtuSpec, error) {
 }
 
 // inputBase is the Base of the k-bit activations layer i reads (through
-// any max-pool layers), 0 for pixels and bipolar values.
+// any max-pool layers; an lstm layer's hidden state), 0 for pixels and
+// bipolar values.
 func inputBase(n *netlist.Network, i int) int64 {
 	for j := i - 1; j > 0; j-- {
 		switch l := n.Layers[j].(type) {
@@ -126,6 +127,8 @@ func inputBase(n *netlist.Network, i int) int64 {
 			if l.Bits > 1 {
 				return int64(l.Base)
 			}
+		case *netlist.LSTM:
+			return int64(l.HiddenAct.Base)
 		}
 		break
 	}

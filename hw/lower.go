@@ -12,29 +12,39 @@ import (
 // generators (before a conv MVTU) and width converters (where two streams
 // do not match) are added when the streams are known (Plan.link).
 type loweredOp struct {
-	kind  StageKind // StageInput, StageMVTU, StagePool or StageOutput
+	kind  StageKind // StageInput, StageTokens, StageLSTM, StageMVTU, StagePool or StageOutput
 	layer int       // netlist layer index
 	mvtu  int       // StageMVTU: index into the MVTU specs
 	in    netlist.Value
 }
 
 // lower is the lowering pass: it maps every netlist layer to its stage and
-// refuses what the hardware does not build, naming the layer.
+// refuses what the hardware does not build, naming the layer. A sequence
+// model lowers to the token input, the lstm stage and the MVTUs of the
+// feed-forward layers after it (docs/lstm-hardware.md).
 func lower(n *netlist.Network) ([]loweredOp, error) {
 	vals, err := netlist.Values(n)
 	if err != nil {
 		return nil, fmt.Errorf("hw: %w", err)
 	}
 	var ops []loweredOp
-	mvtus := 0
+	mvtus, lstms := 0, 0
 	for i, l := range n.Layers {
 		var in netlist.Value
 		if i > 0 {
 			in = vals[i-1]
 		}
+		if err := checkSequenceOp(n, i, lstms); err != nil {
+			return nil, err
+		}
 		switch l := l.(type) {
 		case *netlist.Input:
 			ops = append(ops, loweredOp{kind: StageInput, layer: i})
+		case *netlist.Embedding:
+			ops = append(ops, loweredOp{kind: StageTokens, layer: i})
+		case *netlist.LSTM:
+			ops = append(ops, loweredOp{kind: StageLSTM, layer: i, in: in})
+			lstms++
 		case *netlist.Dense, *netlist.Conv2D:
 			ops = append(ops, loweredOp{kind: StageMVTU, layer: i, mvtu: mvtus, in: in})
 			mvtus++
@@ -57,12 +67,35 @@ func lower(n *netlist.Network) ([]loweredOp, error) {
 	return ops, nil
 }
 
+// checkSequenceOp refuses what the plan does not build of a sequence
+// model at layer i (lstms lstm layers before it): anything but
+// embedding -> lstm -> dense (and threshold) layers -> output.
+func checkSequenceOp(n *netlist.Network, i, lstms int) error {
+	if !n.IsSequence() || i == 0 {
+		return nil
+	}
+	l := n.Layers[i]
+	switch l.(type) {
+	case *netlist.LSTM:
+		if lstms > 0 {
+			return fmt.Errorf("hw: layer %d %q: op: a second lstm layer is not supported yet (the plan builds one lstm stage)", i, l.LayerName())
+		}
+	case *netlist.Dense, *netlist.Threshold, *netlist.Output:
+		if lstms == 0 {
+			return fmt.Errorf("hw: layer %d %q: op: a %s layer before the lstm layer is not supported yet (the plan builds embedding -> lstm -> dense)", i, l.LayerName(), l.Op())
+		}
+	default:
+		return fmt.Errorf("hw: layer %d %q: op: a %s layer in a sequence model is not supported yet (the plan builds embedding -> lstm -> dense)", i, l.LayerName(), l.Op())
+	}
+	return nil
+}
+
 // link builds p.Stages from the lowered ops: the input stage, each MVTU
 // (behind a window generator for a conv layer), each pool and the output,
 // with a width converter wherever a stage needs another stream format than
 // its producer's. It sets each MVTU's InWidth and InBeats from its input
 // stream.
-func (p *Plan) link(ops []loweredOp) error {
+func (p *Plan) link(ops []loweredOp, ls *LSTMStage) error {
 	p.Stages = []Stage{p.inputStage()}
 	cur := p.Stages[0].Out
 	if cur.Beats() > maxScheduleBeats {
@@ -70,6 +103,8 @@ func (p *Plan) link(ops []loweredOp) error {
 	}
 	for _, op := range ops[1:] {
 		switch op.kind {
+		case StageLSTM:
+			cur = p.addLSTM(ls, cur)
 		case StageMVTU:
 			l := p.Layers[op.mvtu]
 			if l.spec.conv != nil {
@@ -105,10 +140,14 @@ func (p *Plan) link(ops []loweredOp) error {
 
 // inputStage is the s_axis stage: for a dense-first network a flat stream
 // of InPix pixels per beat, for a conv-first network one pixel (C
-// elements) per beat.
+// elements) per beat, for a sequence model one token per beat.
 func (p *Plan) inputStage() Stage {
 	in := p.Input
 	sh := in.Shape
+	if in.Tokens > 0 {
+		tok := newStream(1, in.TokenBits, 1, 1)
+		return Stage{Kind: StageTokens, Name: in.Name, Input: &p.Input, In: tok, Out: tok, Cycles: 1}
+	}
 	s := Stage{Kind: StageInput, Name: in.Name, Input: &p.Input, Cycles: in.Beats}
 	if p.Layers[0].spec.conv != nil {
 		s.In, s.Out = newStream(sh.C, 8, sh.C, sh.H*sh.W), newStream(sh.C, in.Bits, sh.C, sh.H*sh.W)

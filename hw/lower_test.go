@@ -72,10 +72,14 @@ func TestLowerCNV(t *testing.T) {
 
 // TestScheduleDense: for dense plans the frame-0 schedule gives
 // docs/dataflow.md's latency formula, Input.Beats + sum(NF*SF + 3 +
-// PipeDepth), written out here independently.
+// PipeDepth), written out here independently; a sequence plan adds its
+// lstm stage's NF*SF + 5 (docs/lstm-hardware.md "Cycles").
 func TestScheduleDense(t *testing.T) {
 	for name, p := range goldenPlans(t) {
 		want := p.Input.Beats
+		if s := p.LSTM(); s != nil {
+			want += s.NF*s.SF + 5
+		}
 		for _, l := range p.Layers {
 			want += l.NF*l.SF + 3 + l.PipeDepth
 		}

@@ -9,8 +9,14 @@ import (
 	"github.com/qnn-dev/qnn/popcount"
 )
 
-// PlanVersion is the plan.json format version this package writes and reads.
-const PlanVersion = 1
+// PlanVersion is the newest plan.json format version this package writes
+// and reads. Version 2 added sequence models (the tokens and lstm stages);
+// a plan without them is written as version 1, whose format is unchanged,
+// and Load reads both.
+const PlanVersion = 2
+
+// planVersionImages is the version of a plan without sequence stages.
+const planVersionImages = 1
 
 // Kind is an MVTU's lane product kind (docs/dataflow.md "Hardware domain").
 type Kind string
@@ -32,8 +38,10 @@ const (
 
 // Fold is one MVTU layer's (dense or conv2d) folding: PE processing
 // elements (neurons in parallel), each with SIMD lanes (synapses in
-// parallel). Layer names the layer it folds; a folding whose entries have
-// no names maps by position over the MVTU layers.
+// parallel), or a sequence model's lstm layer's (PE gate rows, a multiple
+// of 4, and SIMD lanes). Layer names the layer it folds; a folding whose
+// entries have no names maps by position over the folded layers in stream
+// order (the lstm layer first).
 type Fold struct {
 	PE    int    `json:"pe"`
 	SIMD  int    `json:"simd"`
@@ -42,9 +50,9 @@ type Fold struct {
 
 // Options select a plan's folding and input stream width.
 type Options struct {
-	// Folds is the explicit folding, one per dense or conv2d layer, keyed
-	// by Fold.Layer or (no names) in stream order; nil selects auto folding
-	// with TargetCycles.
+	// Folds is the explicit folding, one per lstm, dense or conv2d layer,
+	// keyed by Fold.Layer or (no names) in stream order; nil selects auto
+	// folding with TargetCycles.
 	Folds []Fold
 	// TargetCycles is the auto-folding target: per layer the smallest
 	// PE*SIMD with NF*SF <= TargetCycles (docs/hw-plan.md gives the
@@ -107,8 +115,8 @@ type Plan struct {
 	// Out is stage i+1's In. Input, Layers and Output are its input, mvtu
 	// and output stages' parameters.
 	Stages         []Stage
-	CyclesPerFrame int       // steady state, no stalls: the largest stage Cycles
-	Latency        int       // first input handshake to output handshake, no stalls (Plan.schedule)
+	CyclesPerFrame int       // steady state, no stalls: the largest stage Cycles (a sequence model: per token)
+	Latency        int       // first input handshake to output handshake, no stalls (Plan.schedule; a sequence model: token 0's)
 	Estimate       Resources // analytic estimate of the whole design
 	// Popcount and PipelineEvery are the options the xnor layers were
 	// built with ("" and 0: behavioural).
@@ -117,9 +125,12 @@ type Plan struct {
 	Target        string   `json:",omitempty"` // Options.Target
 }
 
-// InputStage describes the s_axis stream and the binarizer.
+// InputStage describes the s_axis stream and the binarizer, or for a
+// sequence model (Tokens > 0) the token input (docs/lstm-hardware.md
+// "Token input stage"; Shape, Bits, Threshold, InPix and DropBits are then
+// 0, Beats 1).
 type InputStage struct {
-	Name      string        // the netlist input layer's name
+	Name      string        // the netlist input layer's name (a sequence model: its embedding layer's)
 	Shape     netlist.Shape // image shape; pixels in netlist order ((h*W+w)*C+c)
 	Bits      int           // 1: binarized (pixel >= Threshold is bit 1), 8: pixels as they are
 	Threshold int           // binarization threshold (Bits == 1)
@@ -137,6 +148,12 @@ type InputStage struct {
 	// suppresses the results of bad frames (docs/dataflow.md "Framing of
 	// conv-first networks").
 	Pad bool `json:",omitempty"`
+	// Tokens is a sequence model's vocabulary V: s_axis carries one token
+	// per beat, tlast on a sequence's last token; a token >= V is read as
+	// token 0 and sets the sticky bad_token. TokenBits = TDataBits =
+	// 8*ceil(clog2(V)/8) is its width.
+	Tokens    int `json:",omitempty"`
+	TokenBits int `json:",omitempty"`
 }
 
 // DropBits is InputStage.DropBits: the dropped-frame counter saturates at
@@ -204,23 +221,34 @@ func NewPlan(n *netlist.Network, opt Options) (*Plan, error) {
 	folds := opt.Folds
 	if folds == nil {
 		folds = pre.balancedFolds(opt.TargetCycles, opt.NoPad, opt.InPix)
-	} else if folds, err = resolveFolds(pre.specs, folds); err != nil {
+	} else if folds, err = pre.resolveFolds(folds); err != nil {
 		return nil, err
 	}
-	if err := checkFolds(pre.specs, folds, opt.NoPad); err != nil {
+	if err := pre.checkFolds(folds, opt.NoPad); err != nil {
 		return nil, err
 	}
 	return pre.build(folds, opt, nil)
 }
 
 // prepared is what a plan needs of its netlist before folding: the
-// lowering, the MVTU layers and the netlist's hash. Building one plan per
-// candidate folding from it costs no netlist validation.
+// lowering, the MVTU layers, a sequence model's lstm stage and the
+// netlist's hash. Building one plan per candidate folding from it costs no
+// netlist validation. A folding ([]Fold) lists the folded layers in stream
+// order: the lstm layer first when there is one, then the MVTU layers.
 type prepared struct {
 	net   *netlist.Network
 	ops   []loweredOp
 	specs []mvtuSpec
+	lstm  *lstmSpec // nil for an image model
 	sha   string
+}
+
+// mvtuFolds is the MVTU layers' part of a folding.
+func (pre *prepared) mvtuFolds(folds []Fold) []Fold {
+	if pre.lstm != nil {
+		return folds[1:]
+	}
+	return folds
 }
 
 // prepare lowers n and checks opt's popcount and target options.
@@ -237,22 +265,26 @@ func prepare(n *netlist.Network, opt *Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	ls, err := lstmSpecOf(n)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkOptions(opt); err != nil {
 		return nil, err
 	}
-	return &prepared{net: n, ops: ops, specs: specs, sha: NetlistSHA256(n)}, nil
+	return &prepared{net: n, ops: ops, specs: specs, lstm: ls, sha: NetlistSHA256(n)}, nil
 }
 
-// build derives the plan of a checked folding (in MVTU order). layers, if
-// not nil, caches the folded layers across builds (a layer depends only on
-// its own fold; build copies it).
+// build derives the plan of a checked folding (in stream order). layers,
+// if not nil, caches the folded layers across builds (a layer depends only
+// on its own fold; build copies it).
 func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan, error) {
 	n, specs := pre.net, pre.specs
-	p := &Plan{Net: n, Version: PlanVersion, NetlistSHA256: pre.sha, Name: n.Name,
+	p := &Plan{Net: n, Version: planVersionImages, NetlistSHA256: pre.sha, Name: n.Name,
 		Popcount: opt.Popcount, PipelineEvery: opt.PipelineEvery, Target: opt.Target}
 	maxT := 0
 	for i, s := range specs {
-		l, err := layers.layer(i, s, folds[i], opt)
+		l, err := layers.layer(i, s, pre.mvtuFolds(folds)[i], opt)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +292,15 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		maxT = max(maxT, l.Cycles)
 	}
 	var err error
-	if p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT, specs[0].conv != nil); err != nil {
+	var ls *LSTMStage
+	if pre.lstm != nil {
+		p.Version = PlanVersion
+		ls = pre.lstm.base.fold(folds[0], opt.Target)
+		p.Input, err = tokenInput(n.EmbeddingLayer(), opt.InPix)
+	} else {
+		p.Input, err = inputStage(n.InputLayer(), opt.InPix, maxT, specs[0].conv != nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	out := n.OutputLayer()
@@ -269,7 +309,7 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		p.Output.SW = 32
 	}
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
-	if err := p.link(pre.ops); err != nil {
+	if err := p.link(pre.ops, ls); err != nil {
 		return nil, err
 	}
 	if opt.Target != TargetICE40 { // the input buffers' beats are known once linked
@@ -283,7 +323,7 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		p.CyclesPerFrame = max(p.CyclesPerFrame, s.Cycles)
 	}
 	p.Latency = p.sizeBuffers()
-	if p.Input.Pad = p.Stages[1].Kind != StageMVTU; p.Input.Pad {
+	if p.Input.Pad = p.Input.Tokens == 0 && p.Stages[1].Kind != StageMVTU; p.Input.Pad {
 		p.Output.FlagDepth = p.FramesInFlight()
 	}
 	p.estimate()

@@ -34,43 +34,50 @@ func hwEval(t *testing.T, p *Plan, pixels []byte) [][]int64 {
 	}
 	var outs [][]int64
 	for _, l := range p.Layers {
-		y := make([]int64, l.MHp)
-		for o := 0; o < l.MHp; o++ {
-			var acc int64
-			for c := 0; c < l.MWp; c++ {
-				xe := int64(l.PadX)
-				if c < l.MW {
-					xe = x[c]
-				}
-				w := int64(l.Weight(o, c))
-				switch {
-				case l.LaneTree(): // the lane-tree domain: lane values
-					acc += l.PopcountOptions().LaneValue(int(w), int(xe))
-				case l.Kind == KindXnor:
-					if w == xe {
-						acc++
-					}
-				case l.Kind == KindW1:
-					acc += (2*w - 1) * xe
-				case l.Kind == KindX1:
-					acc += (2*xe - 1) * w
-				default:
-					acc += w * xe
-				}
-				if acc < l.AccMin || acc > l.AccMax {
-					t.Fatalf("layer %d neuron %d: partial sum %d outside [%d, %d]", l.Index, o, acc, l.AccMin, l.AccMax)
-				}
-			}
-			if l.Mode == ModeThreshold {
-				y[o] = int64(l.Level(o, acc))
-			} else {
-				y[o] = l.Score(o, acc)
-			}
-		}
-		x = y[:l.MH]
+		x = hwLayer(t, l, x)
 		outs = append(outs, x)
 	}
 	return outs
+}
+
+// hwLayer is one MVTU of hwEval on the hardware elements x (MW of them):
+// the netlist neurons' levels or scores.
+func hwLayer(t *testing.T, l *Layer, x []int64) []int64 {
+	t.Helper()
+	y := make([]int64, l.MHp)
+	for o := 0; o < l.MHp; o++ {
+		var acc int64
+		for c := 0; c < l.MWp; c++ {
+			xe := int64(l.PadX)
+			if c < l.MW {
+				xe = x[c]
+			}
+			w := int64(l.Weight(o, c))
+			switch {
+			case l.LaneTree(): // the lane-tree domain: lane values
+				acc += l.PopcountOptions().LaneValue(int(w), int(xe))
+			case l.Kind == KindXnor:
+				if w == xe {
+					acc++
+				}
+			case l.Kind == KindW1:
+				acc += (2*w - 1) * xe
+			case l.Kind == KindX1:
+				acc += (2*xe - 1) * w
+			default:
+				acc += w * xe
+			}
+			if acc < l.AccMin || acc > l.AccMax {
+				t.Fatalf("layer %d neuron %d: partial sum %d outside [%d, %d]", l.Index, o, acc, l.AccMin, l.AccMax)
+			}
+		}
+		if l.Mode == ModeThreshold {
+			y[o] = int64(l.Level(o, acc))
+		} else {
+			y[o] = l.Score(o, acc)
+		}
+	}
+	return y[:l.MH]
 }
 
 // randomPlan draws a small random network (all four lane kinds) and a
@@ -214,6 +221,10 @@ func goldenPlans(t *testing.T) map[string]*Plan {
 		t.Fatal(err)
 	}
 	add("mixed-target40", mixed, Options{TargetCycles: 40})
+	lstm := seqNet(t, rand.New(rand.NewPCG(4, 4)), netlist.RandomLSTMConfig{Vocab: 11, Dim: 7, Hidden: []int{5},
+		WeightBits: 4, ActBits: 3, OutWeightBits: 2})
+	add("lstm-padded", lstm, Options{Folds: []Fold{{Layer: "lstm0", PE: 8, SIMD: 3}, {Layer: "proj", PE: 4, SIMD: 2}}})
+	add("tiny-lstm-target8", docSeqNet2(t), Options{TargetCycles: 8})
 	return plans
 }
 

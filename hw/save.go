@@ -31,8 +31,9 @@ func Save(dir string, p *Plan) error {
 	return nil
 }
 
-// Load reads the plan at planPath and rebuilds it from n and the folding
-// and InPix the file records. It fails if the file records another
+// Load reads the plan at planPath (version 1 or 2) and rebuilds it from n
+// and the folding (the lstm stage's and the MVTUs') and InPix the file
+// records. It fails if the file records another
 // netlist ("plan does not match its netlist") or if the rebuilt plan
 // differs from the saved one (a plan written by another qnn version).
 func Load(planPath string, n *netlist.Network) (*Plan, error) {
@@ -44,21 +45,26 @@ func Load(planPath string, n *netlist.Network) (*Plan, error) {
 		}
 		return nil, fmt.Errorf("hw: %s: %w", planPath, err)
 	}
-	if saved.Version != PlanVersion {
-		return nil, fmt.Errorf("hw: %s: plan version %d, this qnn reads version %d", planPath, saved.Version, PlanVersion)
+	if saved.Version < 1 || saved.Version > PlanVersion {
+		return nil, fmt.Errorf("hw: %s: plan version %d, this qnn reads versions 1 to %d", planPath, saved.Version, PlanVersion)
 	}
 	if sum := NetlistSHA256(n); saved.NetlistSHA256 != sum {
 		return nil, fmt.Errorf("hw: %s: plan does not match its netlist (plan records netlist sha256 %.12s..., the netlist is %.12s...)",
 			planPath, saved.NetlistSHA256, sum)
 	}
-	folds := make([]Fold, len(saved.Layers))
+	folds := []Fold{} // never nil: nil would select auto folding
+	for _, s := range saved.Stages {
+		if s.Kind == StageLSTM && s.LSTM != nil {
+			folds = append(folds, Fold{PE: s.LSTM.PE, SIMD: s.LSTM.SIMD})
+		}
+	}
 	for i, l := range saved.Layers {
 		if l == nil {
 			return nil, fmt.Errorf("hw: %s: layer %d is null", planPath, i)
 		}
-		folds[i] = Fold{PE: l.PE, SIMD: l.SIMD}
+		folds = append(folds, Fold{PE: l.PE, SIMD: l.SIMD})
 	}
-	if saved.Input.InPix < 1 {
+	if saved.Input.InPix < 1 && saved.Input.Tokens == 0 {
 		return nil, fmt.Errorf("hw: %s: input InPix %d must be at least 1", planPath, saved.Input.InPix)
 	}
 	p, err := NewPlan(n, Options{Folds: folds, InPix: saved.Input.InPix, Popcount: saved.Popcount, PipelineEvery: saved.PipelineEvery, Target: saved.Target})

@@ -30,6 +30,8 @@ func (s *Stage) timeline(e []int64, frames int, fifo bool) (in, out []int64) {
 	switch s.Kind {
 	case StageMVTU:
 		return mvtuTimeline(s.MVTU, s.Out.Pixels*frames, e, fifo)
+	case StageLSTM:
+		return s.LSTM.timeline(e, fifo)
 	case StageSWG:
 		return s.SWG.timeline(e, frames, fifo)
 	case StageDWC:
@@ -96,6 +98,26 @@ func mvtuTimeline(l *Layer, vectors int, e []int64, fifo bool) (in, out []int64)
 		}
 		for nf := range l.NF {
 			out = append(out, issue[v]-1+int64((nf+1)*l.SF+MVTUPipeline+l.PipeDepth))
+		}
+	}
+	return in, out
+}
+
+// timeline: the lstm stage takes token k when it is offered, but not before
+// token k-1's last beat clears busy_q (Cycles after its handshake: the
+// recurrence, every h column of token k needs all of h_{k-1}); beat nf of
+// token k appears (nf+1)*SF + LSTMPipeline + PipeDepth cycles after its
+// handshake (docs/lstm-hardware.md "Cycles").
+func (s *LSTMStage) timeline(e []int64, fifo bool) (in, out []int64) {
+	in = make([]int64, len(e))
+	out = make([]int64, 0, len(e)*s.NF)
+	for k := range e {
+		in[k] = arrival(in, k, e[k], fifo)
+		if k > 0 {
+			in[k] = max(in[k], in[k-1]+int64(s.Cycles))
+		}
+		for nf := range s.NF {
+			out = append(out, in[k]+int64((nf+1)*s.SF+LSTMPipeline+s.PipeDepth))
 		}
 	}
 	return in, out

@@ -6,8 +6,10 @@ type StageKind string
 
 const (
 	StageInput  StageKind = "input"  // s_axis, framer and binarizer (InputStage)
+	StageTokens StageKind = "tokens" // s_axis of a sequence model: one token per beat (InputStage, docs/lstm-hardware.md)
 	StageSWG    StageKind = "swg"    // sliding-window generator (SWGStage)
 	StageMVTU   StageKind = "mvtu"   // matrix-vector-threshold unit (Layer)
+	StageLSTM   StageKind = "lstm"   // the recurrent stage: embedding, gate MVU, cell, h banks (LSTMStage)
 	StagePool   StageKind = "pool"   // streaming max-pool (PoolStage)
 	StageDWC    StageKind = "dwc"    // pixel-aware width converter (DWCStage)
 	StageFIFO   StageKind = "fifo"   // stream FIFO (FIFOStage)
@@ -50,38 +52,43 @@ func (s Stream) DataBits() int { return s.Width * s.Bits }
 func (s Stream) Padded() bool { return s.BeatsPerPixel*s.Width != s.C }
 
 // Stage is one stage of the pipeline, a tagged union: Kind says which of
-// the kind pointers is set. Input, MVTU and Output point at the plan's
-// Input, Layers[i] and Output (listed there in plan.json, so they are not
-// repeated here); the other kinds' parameters are only here.
+// the kind pointers is set. Input (kinds input and tokens), MVTU and
+// Output point at the plan's Input, Layers[i] and Output (listed there in
+// plan.json, so they are not repeated here); the other kinds' parameters
+// are only here.
 type Stage struct {
 	Kind StageKind
 	// Name is the netlist layer the stage implements (an MVTU: its dense
 	// or conv2d layer, folding is keyed by it); a dwc or fifo is named
 	// after the stage it feeds, with the suffix ".dwc" or ".fifo".
 	Name    string
-	In, Out Stream // the input stage's In is s_axis (8-bit pixels); the output stage's Out is m_axis (one beat of TDataBits)
+	In, Out Stream // the input stage's In is s_axis (8-bit pixels; tokens: one TokenBits element); the output stage's Out is m_axis (one beat of TDataBits)
 
 	Input  *InputStage  `json:"-"`
 	MVTU   *Layer       `json:"-"`
+	LSTM   *LSTMStage   `json:",omitempty"`
 	SWG    *SWGStage    `json:",omitempty"`
 	Pool   *PoolStage   `json:",omitempty"`
 	DWC    *DWCStage    `json:",omitempty"`
 	FIFO   *FIFOStage   `json:",omitempty"`
 	Output *OutputStage `json:"-"`
 
-	// Latency is the stage's own pipeline latency (no stalls): input: 0
-	// (combinational); mvtu: MVTUPipeline + PipeDepth, the cycles after a
-	// vector's issue cycles; swg, pool, dwc, fifo: their module's Latency
+	// Latency is the stage's own pipeline latency (no stalls): input and
+	// tokens: 0 (combinational); mvtu: MVTUPipeline + PipeDepth, the cycles
+	// after a vector's issue cycles; lstm: LSTMPipeline + PipeDepth, the
+	// same for a token; swg, pool, dwc, fifo: their module's Latency
 	// (first input handshake to first output beat with input beats back to
 	// back); output: 1. The plan's Latency composes the stages' schedules
 	// (Plan.Latency); this number is what each adds.
 	Latency int
-	// Cycles is the stage's steady-state cycles per frame when it is never
-	// stalled: input: its beats; mvtu: Pixels*NF*SF; swg: its
-	// CyclesPerFrame; pool: H*W*Beats; dwc: Pixels*CyclesPerPixel; fifo:
-	// its beats; output: its input beats. CyclesPerFrame is their maximum.
+	// Cycles is the stage's steady-state cycles per frame (a sequence
+	// model: per token) when it is never stalled: input: its beats (tokens:
+	// 1); mvtu: Pixels*NF*SF; lstm: NF*SF + LSTMPipeline + PipeDepth; swg:
+	// its CyclesPerFrame; pool: H*W*Beats; dwc: Pixels*CyclesPerPixel;
+	// fifo: its beats; output: its input beats. CyclesPerFrame is their
+	// maximum.
 	Cycles int
-	// Estimate is a swg, pool, dwc or fifo stage's share of the plan's
+	// Estimate is an lstm, swg, pool, dwc or fifo stage's share of the plan's
 	// estimate (an MVTU's is its Layer's; input and output are counted in
 	// the plan's total only).
 	Estimate Resources
