@@ -17,6 +17,10 @@ type RandomLSTMConfig struct {
 	WeightBits    int
 	ActBits       int // 2..8: the gates, the cell's tanh and the hidden state
 	OutWeightBits int
+	// HiddenEncoding encodes the embedding like the first LSTM's hidden
+	// state (ActBits bits, its base), as qnn train exports and the
+	// hardware plan requires; EmbedBits is then ignored.
+	HiddenEncoding bool
 }
 
 // RandomLSTM returns a valid random sequence model: random entries,
@@ -29,6 +33,9 @@ type RandomLSTMConfig struct {
 func RandomLSTM(rng *rand.Rand, cfg RandomLSTMConfig) (*Network, error) {
 	if cfg.ActBits < 2 || cfg.ActBits > MaxActBits || len(cfg.Hidden) == 0 {
 		return nil, fmt.Errorf("netlist: random lstm: activation width %d (want 2..8), %d layers", cfg.ActBits, len(cfg.Hidden))
+	}
+	if cfg.HiddenEncoding {
+		cfg.EmbedBits = cfg.ActBits
 	}
 	e := &Embedding{Name: "embed", Vocab: cfg.Vocab, Dim: cfg.Dim, Bits: cfg.EmbedBits, Levels: make([]uint8, cfg.Vocab*cfg.Dim)}
 	if e.Bits > 1 {
@@ -45,6 +52,10 @@ func RandomLSTM(rng *rand.Rand, cfg RandomLSTMConfig) (*Network, error) {
 	width := cfg.Dim
 	for li, h := range cfg.Hidden {
 		l := randomLSTMLayer(rng, fmt.Sprintf("lstm%d", li), width, h, cfg.WeightBits, cfg.ActBits, cur)
+		if li == 0 && cfg.HiddenEncoding {
+			e.Base = l.HiddenAct.Base
+			l.widenAcc(actRange(l.HiddenAct))
+		}
 		n.Layers = append(n.Layers, l)
 		cur.Min, cur.Max = actRange(l.HiddenAct)
 		width = h
@@ -125,4 +136,13 @@ func randomFlags(rng *rand.Rand, n int) []bool {
 		f[i] = rng.IntN(4) == 0
 	}
 	return f
+}
+
+// widenAcc makes AccBits hold every gate accumulator for x and h in
+// [xmin, xmax] (after the input's encoding changed).
+func (l *LSTM) widenAcc(xmin, xmax int64) {
+	for r := 0; r < 4*l.Hidden; r++ {
+		lo, hi := RowRange(l.Row(r), xmin, xmax)
+		l.AccBits = max(l.AccBits, SignedBits(lo, hi)+1)
+	}
 }
