@@ -59,8 +59,10 @@ module qnn_lstm #(
   input  wire                     rst_ni,
   input  wire                     in_valid_i,
   output wire                     in_ready_o,
-  input  wire [TokBits-1:0]       in_token_i,   // < Vocab (the token input stage maps others to 0)
-  input  wire                     in_last_i,    // the token ends its sequence
+  // Two lanes of TokBits bits: the token (< Vocab; the token input stage
+  // maps others to 0) and, in bit 0 of lane 1, last (the token ends its
+  // sequence).
+  input  wire [2*TokBits-1:0]     in_data_i,
   output wire                     out_valid_o,
   input  wire                     out_ready_i,
   output wire [(Pe/4)*XBits-1:0]  out_data_o
@@ -116,6 +118,13 @@ module qnn_lstm #(
   reg [NfWidth-1:0]    nf_q;
   reg [SfWidth-1:0]    sf_q;
   reg [WAddrWidth-1:0] waddr_q;
+  wire [TokBits-1:0] in_token_i = in_data_i[TokBits-1:0];
+  wire               in_last_i  = in_data_i[TokBits];
+  generate
+    if (TokBits > 1) begin : gen_unused_last
+      wire unused_last = ^in_data_i[2*TokBits-1:TokBits+1];
+    end
+  endgenerate
   wire in_hs = in_valid_i && !busy_q;
   assign in_ready_o = !busy_q;
 
