@@ -83,10 +83,14 @@ func ReferenceSequence(n *Network, tokens []int) (*Trace, error) {
 }
 
 // checkTokens checks that every token is in the embedding's vocabulary.
-func checkTokens(e *Embedding, tokens []int) error {
+func checkTokens(e *Embedding, tokens []int) error { return checkVocab(e.Name, e.Vocab, tokens) }
+
+// checkVocab checks that every token is in 0..vocab-1, naming the
+// embedding layer and the first bad token's position.
+func checkVocab(name string, vocab int, tokens []int) error {
 	for t, tok := range tokens {
-		if tok < 0 || tok >= e.Vocab {
-			return fmt.Errorf("netlist: embedding %q: token %d at position %d is outside the vocabulary 0..%d", e.Name, tok, t, e.Vocab-1)
+		if tok < 0 || tok >= vocab {
+			return fmt.Errorf("netlist: embedding %q: token %d at position %d is outside the vocabulary 0..%d", name, tok, t, vocab-1)
 		}
 	}
 	return nil

@@ -264,14 +264,7 @@ func (f *FastSeq) Trace(tokens []int) (*Trace, error) {
 	return tr, nil
 }
 
-func (f *FastSeq) checkTokens(tokens []int) error {
-	for t, tok := range tokens {
-		if tok < 0 || tok >= f.vocab {
-			return fmt.Errorf("netlist: embedding %q: token %d at position %d is outside the vocabulary 0..%d", f.name, tok, t, f.vocab-1)
-		}
-	}
-	return nil
-}
+func (f *FastSeq) checkTokens(tokens []int) error { return checkVocab(f.name, f.vocab, tokens) }
 
 // Visit evaluates every sequence of seqs from the reset state and calls
 // visit(s, t, scores) with the scores after token t of sequence s (scores is

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+
+	"github.com/qnn-dev/qnn/netlist"
 )
 
 // lmWindow holds one BPTT window's activations (T steps of B streams,
@@ -197,7 +199,7 @@ func (m *LM) cellStep(q *lmQuant, w *lmWindow, i int, cp []float32) {
 		gv[j], gv[H+j], gv[2*H+j], gv[3*H+j] = float32(float64(ii)*sg), float32(float64(ff)*sg), float32(float64(gg)*sh), float32(float64(oo)*sg)
 		c0 := int64(cp[j])
 		cPrev[j] = float32(float64(c0) * sc)
-		cn := roundShift(ff*c0, a) + ii*gg
+		cn := netlist.RoundShift(ff*c0, a) + ii*gg
 		sat[j] = cn < lo || cn > hi
 		cn = min(max(cn, lo), hi)
 		cNew[j] = float32(float64(cn) * sc)
@@ -205,14 +207,6 @@ func (m *LM) cellStep(q *lmQuant, w *lmWindow, i int, cp []float32) {
 		tv[j] = float32(float64(t) * sh)
 		h[j] = float32(int64(countGE(q.hid, oo*t)) - half)
 	}
-}
-
-// roundShift is netlist.RoundShift: floor((p + 2^(s-1)) / 2^s).
-func roundShift(p int64, s int) int64 {
-	if s == 0 {
-		return p
-	}
-	return (p + 1<<(s-1)) >> s
 }
 
 // countGEf counts the thresholds a (possibly fractional, under dropout)
