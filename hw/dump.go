@@ -63,8 +63,12 @@ func (p *Plan) Dump() string {
 // dumpOutput writes the output stage.
 func (p *Plan) dumpOutput(b *strings.Builder) {
 	o := p.Output
-	fmt.Fprintf(b, "output %q: argmax of %d classes, %d-bit scores in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
-		o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+	what := "scores"
+	if o.TopScore {
+		what = "scores, the winner's only out"
+	}
+	fmt.Fprintf(b, "output %q: argmax of %d classes, %d-bit %s in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
+		o.Name, o.Classes, o.ScoreBits, what, o.SW, o.Beats, o.PE, o.TDataBits)
 }
 
 // dumpSchedule writes the cycles per frame (or token), the slowest stage,
@@ -87,7 +91,7 @@ func (p *Plan) dumpSchedule(b *strings.Builder, frame string) {
 func (p *Plan) dumpSequence(b *strings.Builder) {
 	in := p.Input
 	fmt.Fprintf(b, "tokens %q: vocabulary %d, one %d-bit token per beat (tdata %d bits)\n", in.Name, in.Tokens, in.TokenBits, in.TDataBits)
-	fmt.Fprintf(b, "sequences: tlast on a sequence's last token, the next starts from the reset state; a token >= %d reads as token 0 and sets bad_token\n", in.Tokens)
+	fmt.Fprintf(b, "sequences: tlast on a sequence's last token, the next starts from the reset state; a token >= %d reads as token 0, sets frame_err and counts in frame_drops (%d bits, saturating)\n", in.Tokens, in.DropBits)
 	for _, s := range p.Stages {
 		switch s.Kind {
 		case StageLSTM:

@@ -82,6 +82,10 @@ type Options struct {
 	// (a 6-input-LUT fabric: the plan picks block RAM or LUTs per ROM, as
 	// its estimate counts), or TargetICE40 (ROM mapping left to the tool).
 	Target string
+	// AllLogits makes a sequence model's m_axis carry all V scores, as an
+	// image model's carries its classes'; by default it carries the
+	// predicted token and its score (OutputStage.TopScore).
+	AllLogits bool `json:",omitempty"`
 }
 
 // Popcount is the reduction of an xnor PE's lane products.
@@ -127,7 +131,7 @@ type Plan struct {
 
 // InputStage describes the s_axis stream and the binarizer, or for a
 // sequence model (Tokens > 0) the token input (docs/lstm-hardware.md
-// "Token input stage"; Shape, Bits, Threshold, InPix and DropBits are then
+// "Token input stage"; Shape, Bits, Threshold and InPix are then
 // 0, Beats 1).
 type InputStage struct {
 	Name      string        // the netlist input layer's name (a sequence model: its embedding layer's)
@@ -150,7 +154,8 @@ type InputStage struct {
 	Pad bool `json:",omitempty"`
 	// Tokens is a sequence model's vocabulary V: s_axis carries one token
 	// per beat, tlast on a sequence's last token; a token >= V is read as
-	// token 0 and sets the sticky bad_token. TokenBits = TDataBits =
+	// token 0, sets the sticky frame_err and counts in frame_drops
+	// (DropBits, saturating). TokenBits = TDataBits =
 	// 8*ceil(clog2(V)/8) is its width.
 	Tokens    int `json:",omitempty"`
 	TokenBits int `json:",omitempty"`
@@ -168,7 +173,12 @@ type OutputStage struct {
 	Beats     int    // input beats per frame (the last MVTU's NF times its pixels, 1)
 	ScoreBits int    // signed width of a class score
 	SW        int    // score field width in tdata: 16 if ScoreBits <= 16, else 32
-	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]
+	TDataBits int    // 16 + Classes*SW: class in [15:0], score c at [16 + c*SW +: SW]; TopScore: 16 + SW
+	// TopScore is set when m_axis carries only the predicted class and its
+	// score (at [16 +: SW]): a sequence model's default, whose V logits
+	// (10,000 on Penn Treebank) would make a beat of 160,016 bits
+	// (Options.AllLogits keeps them all). Image plans carry every score.
+	TopScore bool `json:",omitempty"`
 	// FlagDepth is the depth of the per-frame bad-flag queue from the
 	// framer to the output stage when Input.Pad is set (0 otherwise): the
 	// most frames that can be in flight between the first stage's taking
@@ -309,6 +319,10 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		p.Output.SW = 32
 	}
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
+	if pre.lstm != nil && !opt.AllLogits {
+		p.Output.TopScore = true
+		p.Output.TDataBits = 16 + p.Output.SW
+	}
 	if err := p.link(pre.ops, ls); err != nil {
 		return nil, err
 	}
