@@ -5,9 +5,12 @@ import "github.com/qnn-dev/qnn/hw"
 // argmax is the output stage (docs/dataflow.md "Argmax / output stage"):
 // it collects a frame's class scores from the last MVTU, keeps the best
 // class (the lowest index winning ties) and presents class and scores on
-// m_axis.
+// m_axis: every score, or with hw.OutputStage.TopScore the best class's
+// only (qnn_argmax TopOnly: no scores_q, outScores has one element).
 type argmax struct {
 	classes, pe, beats, sw int
+	top                    bool
+	bestScore              int64 // best_score_q
 
 	scores []int64 // scores_q
 	best   int     // best_q
@@ -19,8 +22,12 @@ type argmax struct {
 }
 
 func newArgmax(o hw.OutputStage) *argmax {
-	return &argmax{classes: o.Classes, pe: o.PE, beats: o.Beats, sw: o.SW,
+	a := &argmax{classes: o.Classes, pe: o.PE, beats: o.Beats, sw: o.SW, top: o.TopScore,
 		scores: make([]int64, o.Classes), outScores: make([]int64, o.Classes)}
+	if a.top {
+		a.outScores = a.outScores[:1]
+	}
+	return a
 }
 
 // reset is one clock edge with rst_n low (out_valid_q, beat_q clear).
@@ -44,14 +51,18 @@ func (a *argmax) commit(in []int64, mReady bool) {
 			break
 		}
 		a.scores[c] = s
-		if c == 0 || s > a.scores[a.best] {
-			a.best = c
+		if c == 0 || s > a.bestScore {
+			a.best, a.bestScore = c, s
 		}
 	}
 	if a.beat == a.beats-1 {
 		a.outValid = true
 		a.outClass = a.best
-		copy(a.outScores, a.scores)
+		if a.top {
+			a.outScores[0] = a.bestScore
+		} else {
+			copy(a.outScores, a.scores)
+		}
 		a.beat = 0
 		return
 	}

@@ -22,6 +22,7 @@ type design struct {
 	frm   *framer    // a dense-first design's framer, or nil
 	pad   *padFramer // a conv-first design's (Input.Pad), or nil
 	flags *frameFlags
+	tok   *tokenInput // a sequence model's token input, or nil
 	bin   *binarizer
 	nodes []node    // Plan.Stages[1:], the output stage last
 	mvtus []*mvtu   // the MVTU nodes' models, in order
@@ -33,13 +34,16 @@ type design struct {
 
 func newDesign(p *hw.Plan, opt designOptions) *design {
 	d := &design{bin: newBinarizer(p.Input)}
-	if p.Input.Pad {
+	switch {
+	case p.Input.Tokens > 0:
+		d.tok = newTokenInput(p.Input)
+	case p.Input.Pad:
 		d.pad = newPadFramer(p.Input, p.Stages[0].Out.Width)
 		d.flags = &frameFlags{depth: p.Output.FlagDepth}
 		if opt.unboundedFIFOs {
 			d.flags.depth = 0
 		}
-	} else {
+	default:
 		d.frm = newFramer(p.Input)
 	}
 	for i, s := range p.Stages[1:] {
@@ -63,6 +67,8 @@ func (d *design) newNode(s hw.Stage) node {
 		m := newMVTU(s.MVTU)
 		d.mvtus = append(d.mvtus, m)
 		return &mvtuNode{m: m, in: make([]int64, s.In.Width), out: make([]uint64, s.Out.Width)}
+	case hw.StageLSTM:
+		return NewLSTM(s.LSTM)
 	case hw.StageSWG:
 		return NewSWG(*s.SWG)
 	case hw.StagePool:
@@ -102,7 +108,7 @@ func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS b
 		d.reset()
 		return inHS
 	}
-	if d.first != nil {
+	if d.first != nil && d.frm != nil {
 		d.first.abort = d.frm.abort(sLast)
 	}
 	pop := d.out.outValid && d.ready[last]
@@ -114,24 +120,30 @@ func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS b
 		case i > 0 && d.nodes[i-1].OutValid() && d.ready[i-1]:
 			in = d.nodes[i-1].OutData()
 		case i == 0 && firstHS:
-			in = d.firstBeat(beat)
+			in = d.firstBeat(beat, sLast)
 		}
 		d.count(i, in != nil)
 		d.nodes[i].Commit(in, d.ready[i])
 	}
-	if d.pad != nil {
+	switch {
+	case d.tok != nil:
+		d.tok.commit(inHS, beat)
+	case d.pad != nil:
 		push, bad := d.pad.commit(firstHS, inHS, sLast)
 		d.flags.commit(pop, push, bad)
-	} else {
+	default:
 		d.frm.commit(inHS, sLast)
 	}
 	return inHS
 }
 
-// firstBeat is the first stage's input beat: the binarized s_axis beat, or
-// a Pad design's filler.
-func (d *design) firstBeat(beat []byte) []uint64 {
-	if d.pad != nil && d.pad.pad {
+// firstBeat is the first stage's input beat: the binarized s_axis beat, a
+// Pad design's filler, or a sequence model's {token, last}.
+func (d *design) firstBeat(beat []byte, last bool) []uint64 {
+	switch {
+	case d.tok != nil:
+		return d.tok.convert(beat, last)
+	case d.pad != nil && d.pad.pad:
 		return d.pad.filler
 	}
 	return d.bin.convert(beat)
@@ -145,8 +157,11 @@ func (d *design) frameBad() bool { return d.flags != nil && d.flags.head() }
 // frame is bad.
 func (d *design) mValid() bool { return d.out.outValid && !d.frameBad() }
 
-// status is the framer's (frame_err, frame_drops).
+// status is the framer's (frame_err, frame_drops), or the token input's.
 func (d *design) status() (bool, int64) {
+	if d.tok != nil {
+		return d.tok.err, d.tok.drops
+	}
 	if d.pad != nil {
 		return d.pad.err, d.pad.drops
 	}
@@ -169,10 +184,13 @@ func (d *design) count(i int, inHS bool) {
 // reset is a clock edge with rst_n low: every model's control state
 // clears.
 func (d *design) reset() {
-	if d.pad != nil {
+	switch {
+	case d.tok != nil:
+		d.tok.reset()
+	case d.pad != nil:
 		d.pad.reset()
 		d.flags.reset()
-	} else {
+	default:
 		d.frm.reset()
 	}
 	for i, n := range d.nodes {

@@ -150,7 +150,7 @@ type runner struct {
 func newRunner(p *hw.Plan, cfg Config, load func(int, []byte) bool, total int, resets []Reset) *runner {
 	return &runner{d: newDesign(p, designOptions{unboundedFIFOs: cfg.UnboundedFIFOs}), res: &Result{}, resets: resets, firstIn: -1,
 		st: &stimulus{rng: NewSplitMix64(cfg.Seed), stallIn: cfg.StallIn, stallOut: cfg.StallOut,
-			load: load, total: total, beat: make([]byte, p.Input.InPix)}}
+			load: load, total: total, beat: make([]byte, p.Input.TDataBits/8)}}
 }
 
 // cycle simulates cycle k: the draws, the framer status and output
@@ -248,6 +248,8 @@ func checkRun(p *hw.Plan, pixels []byte, frames int, cfg Config) error {
 	switch {
 	case p == nil || len(p.Layers) == 0:
 		return fmt.Errorf("sim: empty plan")
+	case p.Input.Tokens > 0 && frames > 0:
+		return fmt.Errorf("sim: plan of %q is a sequence model's: it reads tokens (RunSequences), not images", p.Input.Name)
 	case frames < 0:
 		return fmt.Errorf("sim: negative frame count %d", frames)
 	case len(pixels) != frames*p.Input.Shape.Size():

@@ -8,7 +8,7 @@ import (
 
 // InputBeat is one s_axis beat of a stream given beat by beat.
 type InputBeat struct {
-	Data []byte // Input.InPix bytes, byte j at tdata[8*j +: 8]
+	Data []byte // Input.TDataBits/8 bytes (InPix pixels, or a token), byte j at tdata[8*j +: 8]
 	Last bool   // s_axis_tlast
 }
 
@@ -74,8 +74,8 @@ func checkStream(p *hw.Plan, beats []InputBeat, resets []Reset, cfg Config) erro
 		return err
 	}
 	for i, b := range beats {
-		if len(b.Data) != p.Input.InPix {
-			return fmt.Errorf("sim: input beat %d has %d bytes, want InPix = %d", i, len(b.Data), p.Input.InPix)
+		if len(b.Data) != p.Input.TDataBits/8 {
+			return fmt.Errorf("sim: input beat %d has %d bytes, want %d (tdata %d bits)", i, len(b.Data), p.Input.TDataBits/8, p.Input.TDataBits)
 		}
 	}
 	for i, rs := range resets {
