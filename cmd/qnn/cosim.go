@@ -23,8 +23,12 @@ type cosimReport struct {
 	Seed     uint64  `json:"seed"`
 	Trace    string  `json:"trace,omitempty"`
 	Match    bool    `json:"match"`
-	Correct  int     `json:"correct"` // RTL predictions equal to the labels
+	Correct  int     `json:"correct"` // RTL predictions equal to the labels (a sequence model: to the next tokens)
 	Accuracy float64 `json:"accuracy"`
+	// SeqLen is set for a sequence model: Frames counts tokens, cut into
+	// sequences of SeqLen input tokens that each start from the reset
+	// state.
+	SeqLen int `json:"seq_len,omitempty"`
 	*verilator.Report
 }
 
@@ -34,8 +38,9 @@ func cosimCommand(e *env) *cli.Command {
 		Usage:     "co-simulate a generated design (Verilator or Icarus) against qnn's cycle-accurate model, cycle for cycle",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required)"},
-			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images (default: all)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR, or " + dataset.PTB + " for a sequence model (required)"},
+			&cli.IntFlag{Name: "limit", Usage: "run only the first `N` test images or input tokens (default: all)"},
+			&cli.IntFlag{Name: "seq-len", Value: defaultSeqLen, Usage: "ptb: cut the token stream into sequences of `L` input tokens, each from the reset state"},
 			&cli.StringFlag{Name: "simulator", Value: verilator.Verilator, Usage: "RTL simulator: verilator|icarus"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0,1) that a pending input beat waits a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0,1) that m_axis_tready is 0 in a cycle"},
@@ -60,8 +65,10 @@ func cosimCommand(e *env) *cli.Command {
 			switch {
 			case name == "":
 				return userErrf("cosim: --dataset is required (%s)", datasetList())
-			case !validDataset(name):
-				return userErrf("cosim: --dataset: unknown data set %q (want %s)", name, datasetList())
+			case !validDataset(name) && name != dataset.PTB:
+				return userErrf("cosim: --dataset: unknown data set %q (want %s, or %s for a sequence model)", name, datasetList(), dataset.PTB)
+			case c.Int("seq-len") < 1:
+				return userErrf("cosim: --seq-len must be at least 1, got %d", c.Int("seq-len"))
 			case sim != verilator.Verilator && sim != verilator.Icarus:
 				return userErrf("cosim: --simulator: unknown simulator %q (want verilator or icarus)", sim)
 			case c.IsSet("limit") && c.Int("limit") < 1:
@@ -79,7 +86,18 @@ func cosimCommand(e *env) *cli.Command {
 			}
 			defer d.release()
 			p := d.Plan
-			size, err := modelInputSize("cosim", filepath.Join(dir, designNetlistFile), p.Net.InputLayer(), name)
+			opt := verilator.Options{
+				Simulator: sim, StallIn: c.Float64("stall-in"), StallOut: c.Float64("stall-out"),
+				Seed: c.Uint64("seed"), ResetSeed: c.Uint64("reset-seed"), Trace: trace,
+			}
+			if e.log.IsDebug() {
+				opt.Log = e.stderr
+			}
+			model := filepath.Join(dir, designNetlistFile)
+			if p.Net.IsSequence() || name == dataset.PTB {
+				return cosimSeq(e, c, d, model, opt)
+			}
+			size, err := modelInputSize("cosim", model, p.Net.InputLayer(), name)
 			if err != nil {
 				return err
 			}
@@ -96,35 +114,11 @@ func cosimCommand(e *env) *cli.Command {
 			if set, err = set.Resize(size); err != nil {
 				return userErr(err)
 			}
-			opt := verilator.Options{
-				Simulator: sim, StallIn: c.Float64("stall-in"), StallOut: c.Float64("stall-out"),
-				Seed: c.Uint64("seed"), ResetSeed: c.Uint64("reset-seed"), Trace: trace,
-			}
-			if e.log.IsDebug() {
-				opt.Log = e.stderr
-			}
 			e.log.Debug("co-simulating", "dir", dir, "simulator", sim, "frames", set.N)
 			rep, err := verilator.Cosim(e.ctx, d.Design, set.Images(), set.N, opt)
-			var mm *verilator.Mismatch
-			switch {
-			case e.ctx.Err() != nil:
-				kept := "nothing written (the simulator was stopped, its temporary build and run directories removed)"
-				if trace != "" && os.Remove(trace) == nil {
-					kept += "; the partial trace " + trace + " removed"
-				}
-				return interrupted("cosim", kept)
-			case err != nil && !errors.As(err, &mm):
-				// A missing tool, a failing build or run of the RTL:
-				// the environment (or a hand-edited design).
-				return userErr(err)
-			}
-			if rep != nil && !rep.Cached && sim == verilator.Verilator {
-				capCache(e)
-			}
-			if trace != "" {
-				if _, err := os.Stat(trace); err != nil {
-					return fmt.Errorf("cosim: %s did not write the trace %s: %w", sim, trace, err)
-				}
+			mm, err := cosimOutcome(e, rep, err, opt)
+			if err != nil {
+				return err
 			}
 			r := cosimReport{Dir: dir, Name: p.Name, Dataset: name, StallIn: opt.StallIn, StallOut: opt.StallOut,
 				Seed: opt.Seed, Trace: trace, Match: mm == nil, Report: rep}
@@ -136,19 +130,51 @@ func cosimCommand(e *env) *cli.Command {
 				}
 				r.Accuracy = float64(r.Correct) / float64(set.N)
 			}
-			if c.Bool("json") {
-				if err := writeJSON(e.stdout, r); err != nil {
-					return err
-				}
-			} else {
-				writeCosimText(e, &r)
-			}
-			if mm != nil {
-				return d.disagreement(fmt.Errorf("cosim: %s differs from qnn sim: %w", sim, mm))
-			}
-			return nil
+			return finishCosim(e, d, &r, mm, c.Bool("json"))
 		},
 	}
+}
+
+// cosimOutcome classes a co-simulation's error: an interruption, a
+// mismatch (returned as mm for the report), or a user error (a missing
+// tool, a failing build or run of the RTL: the environment, or a
+// hand-edited design); it checks the trace was written.
+func cosimOutcome(e *env, rep *verilator.Report, err error, opt verilator.Options) (mm *verilator.Mismatch, _ error) {
+	switch {
+	case e.ctx.Err() != nil:
+		kept := "nothing written (the simulator was stopped, its temporary build and run directories removed)"
+		if opt.Trace != "" && os.Remove(opt.Trace) == nil {
+			kept += "; the partial trace " + opt.Trace + " removed"
+		}
+		return nil, interrupted("cosim", kept)
+	case err != nil && !errors.As(err, &mm):
+		return nil, userErr(err)
+	}
+	if rep != nil && !rep.Cached && opt.Simulator == verilator.Verilator {
+		capCache(e)
+	}
+	if opt.Trace != "" {
+		if _, err := os.Stat(opt.Trace); err != nil {
+			return nil, fmt.Errorf("cosim: %s did not write the trace %s: %w", opt.Simulator, opt.Trace, err)
+		}
+	}
+	return mm, nil
+}
+
+// finishCosim prints the report and returns the mismatch as a
+// disagreement.
+func finishCosim(e *env, d *openedDesign, r *cosimReport, mm *verilator.Mismatch, asJSON bool) error {
+	if asJSON {
+		if err := writeJSON(e.stdout, r); err != nil {
+			return err
+		}
+	} else {
+		writeCosimText(e, r)
+	}
+	if mm != nil {
+		return d.disagreement(fmt.Errorf("cosim: %s differs from qnn sim: %w", r.Simulator, mm))
+	}
+	return nil
 }
 
 func writeCosimText(e *env, r *cosimReport) {
@@ -164,10 +190,18 @@ func writeCosimText(e *env, r *cosimReport) {
 	} else {
 		fmt.Fprintf(w, "build:      %.1f s\n", r.BuildSeconds)
 	}
-	fmt.Fprintf(w, "stimulus:   %d %s test images, stall-in %g, stall-out %g, seed %d\n", r.Frames, r.Dataset, r.StallIn, r.StallOut, r.Seed)
+	if r.SeqLen > 0 {
+		fmt.Fprintf(w, "stimulus:   %d %s test tokens (sequences of %d), stall-in %g, stall-out %g, seed %d\n", r.Frames, r.Dataset, r.SeqLen, r.StallIn, r.StallOut, r.Seed)
+	} else {
+		fmt.Fprintf(w, "stimulus:   %d %s test images, stall-in %g, stall-out %g, seed %d\n", r.Frames, r.Dataset, r.StallIn, r.StallOut, r.Seed)
+	}
 	if r.Match {
 		fmt.Fprintf(w, "result:     MATCH: %d output handshakes identical to qnn sim (cycle and data)\n", r.Beats)
-		fmt.Fprintf(w, "accuracy:   %.2f%% (%d/%d)\n", 100*r.Accuracy, r.Correct, r.Frames)
+		what := "accuracy:  "
+		if r.SeqLen > 0 {
+			what = "next word: "
+		}
+		fmt.Fprintf(w, "%s %.2f%% (%d/%d)\n", what, 100*r.Accuracy, r.Correct, r.Frames)
 	} else {
 		fmt.Fprintf(w, "result:     MISMATCH: %v\n", r.Mismatch)
 	}

@@ -80,7 +80,7 @@ func (d *openedDesign) load(e *env, cmd, dir string, allowEdited bool) error {
 		return userErrf("%s: %w", cmd, merr)
 	}
 	// The errors below get cmd's prefix.
-	n, err := loadModel(e.log, filepath.Join(dir, designNetlistFile), hardwareUse(""))
+	n, err := loadModel(e.log, filepath.Join(dir, designNetlistFile), sequenceHardwareUse(""))
 	var p *hw.Plan
 	if err == nil {
 		p, err = hw.Load(filepath.Join(dir, hw.PlanFile), n)

@@ -54,14 +54,14 @@ type seqEvalReport struct {
 // model: perplexity (when the output layer declares a logit scale) and
 // next-word accuracy.
 func runSeqEval(log hclog.Logger, opt evalOptions, n *netlist.Network) (*seqEvalReport, error) {
-	if err := checkModelFitsCorpus(opt.model, n, dataset.PTBVocab); err != nil {
+	if err := checkModelFitsCorpus("eval", opt.model, n, dataset.PTBVocab); err != nil {
 		return nil, err
 	}
 	c, err := dataset.LoadPTB(dataset.PTBOptions{Dir: opt.dataDir})
 	if err != nil {
 		return nil, userErr(err)
 	}
-	if err := checkModelFitsCorpus(opt.model, n, c.VocabSize()); err != nil {
+	if err := checkModelFitsCorpus("eval", opt.model, n, c.VocabSize()); err != nil {
 		return nil, err
 	}
 	stream := corpusSplit(c, opt.split)
@@ -114,14 +114,14 @@ func runSeqEval(log hclog.Logger, opt evalOptions, n *netlist.Network) (*seqEval
 // checkModelFitsCorpus checks that the model reads and scores a
 // vocabulary of vocab words; a mismatch is a user error naming the file,
 // the layer and both sizes.
-func checkModelFitsCorpus(model string, n *netlist.Network, vocab int) error {
+func checkModelFitsCorpus(cmd, model string, n *netlist.Network, vocab int) error {
 	if e := n.EmbeddingLayer(); e.Vocab != vocab {
-		return userErrf("eval: %s: layer 0 %q: vocab: the model reads %d tokens but %s has %d words",
-			model, e.Name, e.Vocab, dataset.PTB, vocab)
+		return userErrf("%s: %s: layer 0 %q: vocab: the model reads %d tokens but %s has %d words",
+			cmd, model, e.Name, e.Vocab, dataset.PTB, vocab)
 	}
 	if out := n.OutputLayer(); out.Classes != vocab {
-		return userErrf("eval: %s: layer %d %q: classes: the model scores %d tokens but %s has %d words",
-			model, len(n.Layers)-1, out.Name, out.Classes, dataset.PTB, vocab)
+		return userErrf("%s: %s: layer %d %q: classes: the model scores %d tokens but %s has %d words",
+			cmd, model, len(n.Layers)-1, out.Name, out.Classes, dataset.PTB, vocab)
 	}
 	return nil
 }

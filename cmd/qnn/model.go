@@ -28,6 +28,10 @@ func hardwareUse(cmd string) modelUse {
 	return modelUse{cmd: cmd, refusal: "the recurrent hardware stage is not supported yet"}
 }
 
+// sequenceHardwareUse is the use of a command that builds hardware for
+// sequence models too (gen, sim, cosim).
+func sequenceHardwareUse(cmd string) modelUse { return modelUse{cmd: cmd, sequences: true} }
+
 // The uses of the commands that do not build hardware.
 var (
 	inspectUse = modelUse{cmd: "inspect", sequences: true}

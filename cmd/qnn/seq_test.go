@@ -195,14 +195,6 @@ func TestSequenceModelRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	seqJSON := docSeqJSON(t)
-	// seqDesign is a design directory whose netlist is a sequence model
-	// (no qnn gen writes one: edited by hand, without a manifest).
-	seqDesign := func(t *testing.T, dir string) string {
-		d := filepath.Join(dir, "d")
-		copyTo(t, d, "netlist.json", seqJSON)
-		copyTo(t, d, "plan.json", []byte(`{"Version": 1}`))
-		return d
-	}
 	cases := []struct {
 		name  string
 		args  func(t *testing.T, dir, model string) []string
@@ -211,18 +203,12 @@ func TestSequenceModelRefused(t *testing.T) {
 		{"gen", func(t *testing.T, dir, m string) []string {
 			return []string{"gen", "--model", m, "-o", filepath.Join(dir, "out")}
 		}, []string{"gen: " + hwRefusal}},
-		{"sim --model", func(t *testing.T, dir, m string) []string {
+		{"sim --model on images", func(t *testing.T, dir, m string) []string {
 			return []string{"sim", "--model", m, "--dataset", "mnist", "--limit", "2"}
-		}, []string{"sim: " + hwRefusal}},
-		{"sim design", func(t *testing.T, dir, m string) []string {
-			return []string{"sim", seqDesign(t, dir), "--dataset", "mnist", "--limit", "2"}
-		}, []string{"sim: model ", "d/netlist.json is a sequence model", "the recurrent hardware stage is not supported yet"}},
-		{"cosim design", func(t *testing.T, dir, m string) []string {
-			return []string{"cosim", seqDesign(t, dir), "--dataset", "mnist", "--limit", "2"}
-		}, []string{"cosim: model ", "d/netlist.json is a sequence model", "the recurrent hardware stage is not supported yet"}},
-		{"synth design", func(t *testing.T, dir, m string) []string {
-			return []string{"synth", seqDesign(t, dir)}
-		}, []string{"synth: model ", "d/netlist.json is a sequence model", "the recurrent hardware stage is not supported yet"}},
+		}, []string{"sim: " + seq + "simulate it on --dataset ptb"}},
+		{"sim --model the plan refuses", func(t *testing.T, dir, m string) []string {
+			return []string{"sim", "--model", m, "--dataset", "ptb", "--limit", "2"}
+		}, []string{`hw: layer 0 "embed": bits: 1-bit bipolar entries unlike the hidden state of layer 1 "lstm0" (2-bit levels with base -1): an embedding encoded unlike the hidden state is not supported yet`}},
 		{"flow --from-model", func(t *testing.T, dir, m string) []string {
 			return []string{"flow", "--from-model", m, "-o", filepath.Join(dir, "out"), "--cosim-images", "0", "--target", "none"}
 		}, []string{"flow: " + hwRefusal}},

@@ -24,8 +24,9 @@ const designNetlistFile = "netlist.json"
 // simOptions are sim's checked flag values.
 type simOptions struct {
 	dir, dataset, dataDir, trace string
-	limit                        int // 0: every test image (from offset on)
-	offset                       int // the first test image simulated
+	limit                        int // 0: every test image or token (from offset on)
+	offset                       int // the first test image or token simulated
+	seqLen                       int // ptb: input tokens per sequence
 	stallIn, stallOut            float64
 	seed                         uint64
 	json, allowEdited            bool
@@ -83,12 +84,13 @@ type simReport struct {
 func simCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "sim",
-		Usage:     "run MNIST or Fashion-MNIST test images through the cycle-accurate simulator of a design",
+		Usage:     "run test images (or a sequence model's PTB test tokens) through the cycle-accurate simulator of a design",
 		ArgsUsage: "DIR | --model FILE",
 		Description: "DIR is a design directory written by 'qnn gen' (plan.json and netlist.json); or --model FILE\n" +
 			"plans a netlist with gen's folding flags and simulates it without writing a design. Every\n" +
 			"frame's class and scores must equal the netlist evaluator's; a difference is an error naming\n" +
-			"the frame.",
+			"the frame. A sequence model's design reads the PTB test stream (--dataset ptb) in sequences of\n" +
+			"--seq-len tokens, and every token's prediction must equal netlist.ReferenceSequence's.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "simulate the netlist `FILE` (planned with the flags below) instead of a design directory"},
 			&cli.StringFlag{Name: "fold", Usage: "--model: folding JSON `FILE` (as gen's --fold) or \"auto\""},
@@ -101,9 +103,11 @@ func simCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "target", Usage: "--model: FPGA family `T` (xc7 or ice40)"},
 			&cli.StringFlag{Name: "popcount", Usage: "--model: xnor PE reduction `R`: tree|behavioural"},
 			&cli.IntFlag{Name: "pipeline-every", Usage: "--model: compressor trees: a register rank every `N` stages"},
-			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR (required; the test split is used)"},
-			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images (N >= 1; default: all)"},
-			&cli.IntFlag{Name: "offset", Usage: "start at test image `K` (K >= 0; --limit counts from there): shards of one split run as separate processes"},
+			&cli.BoolFlag{Name: "all-logits", Usage: "--model, a sequence model: m_axis carries every logit (default: the predicted token and its score)"},
+			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR, or " + dataset.PTB + " for a sequence model (required; the test split is used)"},
+			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images or input tokens (N >= 1; default: all)"},
+			&cli.IntFlag{Name: "offset", Usage: "start at test image (or token) `K` (K >= 0; --limit counts from there): shards of one split run as separate processes"},
+			&cli.IntFlag{Name: "seq-len", Value: defaultSeqLen, Usage: "ptb: cut the token stream into sequences of `L` input tokens, each from the reset state"},
 			&cli.Float64Flag{Name: "stall-in", Usage: "probability `P` in [0, 1) that a pending input beat is held back a cycle"},
 			&cli.Float64Flag{Name: "stall-out", Usage: "probability `P` in [0, 1) that m_axis_tready is low in a cycle"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "`SEED` of the splitmix64 stall schedule (as cosim's --seed)"},
@@ -124,7 +128,10 @@ func simCommand(e *env) *cli.Command {
 			if opt.json {
 				return writeJSON(e.stdout, r)
 			}
-			return writeSimText(e.stdout, r)
+			if sr, ok := r.(*seqSimReport); ok {
+				return writeSeqSimText(e.stdout, sr)
+			}
+			return writeSimText(e.stdout, r.(*simReport))
 		},
 	}
 }
@@ -134,7 +141,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 	opt := simOptions{
 		dataset: c.String("dataset"), dataDir: c.String("data-dir"), trace: c.String("trace"),
 		limit: c.Int("limit"), offset: c.Int("offset"), stallIn: c.Float64("stall-in"), stallOut: c.Float64("stall-out"),
-		seed: c.Uint64("seed"), json: c.Bool("json"), allowEdited: c.Bool("allow-edited"),
+		seed: c.Uint64("seed"), json: c.Bool("json"), allowEdited: c.Bool("allow-edited"), seqLen: c.Int("seq-len"),
 	}
 	args := c.Args().Slice()
 	opt.model = c.String("model")
@@ -147,8 +154,9 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		if opt.plan, err = planOptions(c, "sim"); err != nil {
 			return opt, err
 		}
+		opt.plan.AllLogits = c.Bool("all-logits")
 	} else {
-		for _, f := range []string{"fold", "target-cycles", "target-fps", "clock-mhz", "max-luts", "no-pad", "in-pix", "target", "popcount", "pipeline-every"} {
+		for _, f := range []string{"all-logits", "fold", "target-cycles", "target-fps", "clock-mhz", "max-luts", "no-pad", "in-pix", "target", "popcount", "pipeline-every"} {
 			if c.IsSet(f) {
 				return opt, userErrf("sim: --%s plans a --model; a design directory has its plan", f)
 			}
@@ -159,8 +167,12 @@ func simFlags(c *cli.Context) (simOptions, error) {
 		return opt, userErrf("sim: takes exactly one design directory, got %d arguments", len(args))
 	case opt.dataset == "":
 		return opt, userErrf("sim: --dataset is required (%s)", datasetList())
-	case !validDataset(opt.dataset):
-		return opt, userErrf("sim: --dataset: unknown data set %q (want %s)", opt.dataset, datasetList())
+	case !validDataset(opt.dataset) && opt.dataset != dataset.PTB:
+		return opt, userErrf("sim: --dataset: unknown data set %q (want %s, or %s for a sequence model)", opt.dataset, datasetList(), dataset.PTB)
+	case opt.seqLen < 1:
+		return opt, userErrf("sim: --seq-len must be at least 1, got %d", opt.seqLen)
+	case c.IsSet("seq-len") && opt.dataset != dataset.PTB:
+		return opt, userErrf("sim: --seq-len is for sequence models on --dataset %s, not %s", dataset.PTB, opt.dataset)
 	case c.IsSet("limit") && opt.limit < 1:
 		return opt, userErrf("sim: --limit must be at least 1, got %d (omit it to simulate every image)", opt.limit)
 	case opt.offset < 0:
@@ -181,7 +193,7 @@ func simFlags(c *cli.Context) (simOptions, error) {
 
 // runSim loads the design and the data set, simulates the images, checks
 // every frame against netlist.Eval and writes the trace.
-func runSim(e *env, opt simOptions) (*simReport, error) {
+func runSim(e *env, opt simOptions) (any, error) {
 	log := e.log
 	p, d, err := simPlan(e, opt)
 	if err != nil {
@@ -192,6 +204,12 @@ func runSim(e *env, opt simOptions) (*simReport, error) {
 	model := filepath.Join(opt.dir, designNetlistFile)
 	if opt.model != "" {
 		model = opt.model
+	}
+	if n.IsSequence() {
+		return runSimSeq(e, opt, p, d, model)
+	}
+	if opt.dataset == dataset.PTB {
+		return nil, userErrf("sim: model %s is an image model: --dataset %s needs a sequence model (an embedding as layer 0)", model, dataset.PTB)
 	}
 	size, err := checkModelFitsDataset("sim", evalOptions{model: model, dataset: opt.dataset}, n)
 	if err != nil {
@@ -284,9 +302,12 @@ func simPlan(e *env, opt simOptions) (*hw.Plan, *openedDesign, error) {
 		}
 		return d.Plan, d, nil
 	}
-	n, err := loadModel(e.log, opt.model, hardwareUse("sim"))
+	n, err := loadModel(e.log, opt.model, sequenceHardwareUse("sim"))
 	if err != nil {
 		return nil, nil, err
+	}
+	if n.IsSequence() && opt.dataset != dataset.PTB {
+		return nil, nil, userErrf("sim: %s; simulate it on --dataset %s", sequenceModelError("", opt.model, n), dataset.PTB)
 	}
 	p, err := hw.NewPlan(n, opt.plan)
 	if err != nil {
