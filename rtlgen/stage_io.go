@@ -150,13 +150,17 @@ func (outputGen) instance(b *strings.Builder, s hw.Stage, _ int, in *bundle, out
 	}
 	w("  // Output stage: argmax over %d classes, %d beats of %d scores per frame.\n", o.Classes, o.Beats, o.PE)
 	w("  qnn_argmax #(\n")
-	params(b, [][2]string{
+	kv := [][2]string{
 		{"Classes", itoa(o.Classes)},
 		{"Pe", itoa(o.PE)},
 		{"Beats", itoa(o.Beats)},
 		{"ScoreBits", itoa(o.ScoreBits)},
 		{"Sw", itoa(o.SW)},
-	})
+	}
+	if o.TopScore {
+		kv = append(kv, [2]string{"TopOnly", "1"})
+	}
+	params(b, kv)
 	w("  ) u_argmax (\n")
 	conns(b, streamConns(in, res))
 	w("  );\n\n")

@@ -4,13 +4,16 @@
 // frame's class scores, Beats beats of Pe signed ScoreBits-bit scores (class
 // beat*Pe + p in lane p; classes >= Classes ignored), and emits one beat:
 // the predicted class (lowest index wins ties) in bits [15:0] and score c
-// sign-extended to Sw bits at [16 + c*Sw +: Sw].
+// sign-extended to Sw bits at [16 + c*Sw +: Sw]; with TopOnly = 1 only the
+// predicted class's score, at [16 +: Sw], and no score registers
+// (docs/lstm-hardware.md: a language model's V logits).
 module qnn_argmax #(
   parameter integer Classes   = 2,
   parameter integer Pe        = 1,
   parameter integer Beats     = 2,
   parameter integer ScoreBits = 2,
-  parameter integer Sw        = 16
+  parameter integer Sw        = 16,
+  parameter integer TopOnly   = 0
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -19,11 +22,11 @@ module qnn_argmax #(
   input  wire [Pe*ScoreBits-1:0]     in_data_i,
   output wire                        out_valid_o,
   input  wire                        out_ready_i,
-  output wire [16+Classes*Sw-1:0]    out_data_o
+  output wire [16+(TopOnly != 0 ? 1 : Classes)*Sw-1:0] out_data_o
 );
 
   localparam integer BeatWidth = (Beats > 1) ? $clog2(Beats) : 1;
-  localparam integer OutWidth  = 16 + Classes * Sw;
+  localparam integer OutWidth  = 16 + (TopOnly != 0 ? 1 : Classes) * Sw;
 
   generate
     if (Classes < 1 || Classes > 65535 || Pe < 1 || Beats < 1) begin : gen_check_shape
@@ -35,6 +38,9 @@ module qnn_argmax #(
     if (ScoreBits < 1 || Sw < ScoreBits) begin : gen_check_sw
       qnn_param_error_argmax_sw_below_score_bits u_param_error ();
     end
+    if (TopOnly != 0 && TopOnly != 1) begin : gen_check_top
+      qnn_param_error_argmax_top_only_not_0_or_1 u_param_error ();
+    end
   endgenerate
 
   localparam integer         LastBeatIndex = Beats - 1;
@@ -44,7 +50,6 @@ module qnn_argmax #(
   reg                           out_valid_q, out_valid_d;
   reg [OutWidth-1:0]            out_data_q, out_data_d;
   reg [BeatWidth-1:0]           beat_q, beat_d;
-  reg [Classes*ScoreBits-1:0]   scores_q, scores_d;
   reg [15:0]                    best_q, best_d;
   reg signed [ScoreBits-1:0]    best_score_q, best_score_d;
 
@@ -52,18 +57,8 @@ module qnn_argmax #(
   wire in_hs    = in_valid_i && in_ready;
   wire in_last  = (beat_q == LastBeat);
 
-  // Class c arrives in lane c % Pe of beat c / Pe.
-  wire [Classes-1:0]           take;
-  wire [Classes*ScoreBits-1:0] lane_scores;
   genvar c;
   generate
-    for (c = 0; c < Classes; c = c + 1) begin : gen_class
-      localparam integer         BeatIndex = c / Pe;
-      localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
-      localparam integer         Lane      = c % Pe;
-      assign take[c] = in_hs && (beat_q == Beat);
-      assign lane_scores[c*ScoreBits +: ScoreBits] = in_data_i[Lane*ScoreBits +: ScoreBits];
-    end
     if (Pe > Classes) begin : gen_unused_lanes
       // Lanes of padded classes (>= Classes) carry no score.
       wire unused_lanes = ^in_data_i[Pe*ScoreBits-1:Classes*ScoreBits];
@@ -126,16 +121,9 @@ module qnn_argmax #(
   wire [ScoreBits-1:0] win_score = gen_node[0].s;
   wire                 unused_win_v = gen_node[0].v;  // lane 0 of a beat is always a class
 
-  integer i;
   always @(*) begin
-    scores_d     = scores_q;
     best_d       = best_q;
     best_score_d = best_score_q;
-    for (i = 0; i < Classes; i = i + 1) begin
-      if (take[i]) begin
-        scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
-      end
-    end
     if (in_hs) begin
       best_d       = win_cls;
       best_score_d = win_score;
@@ -145,9 +133,36 @@ module qnn_argmax #(
   wire [OutWidth-1:0] result;
   assign result[15:0] = best_d;
   generate
-    for (c = 0; c < Classes; c = c + 1) begin : gen_result
-      wire [ScoreBits-1:0] s = scores_d[c*ScoreBits +: ScoreBits];
-      assign result[16 + c*Sw +: Sw] = {{(Sw-ScoreBits){s[ScoreBits-1]}}, s};
+    if (TopOnly != 0) begin : gen_top
+      assign result[16 +: Sw] = {{(Sw-ScoreBits){best_score_d[ScoreBits-1]}}, best_score_d};
+    end else begin : gen_all
+      // Every score: class c arrives in lane c % Pe of beat c / Pe and is
+      // stored until the frame's last beat.
+      reg  [Classes*ScoreBits-1:0] scores_q, scores_d;
+      wire [Classes-1:0]           take;
+      wire [Classes*ScoreBits-1:0] lane_scores;
+      for (c = 0; c < Classes; c = c + 1) begin : gen_class
+        localparam integer         BeatIndex = c / Pe;
+        localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
+        localparam integer         Lane      = c % Pe;
+        wire [ScoreBits-1:0]       s         = scores_d[c*ScoreBits +: ScoreBits];
+        assign take[c] = in_hs && (beat_q == Beat);
+        assign lane_scores[c*ScoreBits +: ScoreBits] = in_data_i[Lane*ScoreBits +: ScoreBits];
+        assign result[16 + c*Sw +: Sw] = {{(Sw-ScoreBits){s[ScoreBits-1]}}, s};
+      end
+      integer i;
+      always @(*) begin
+        scores_d = scores_q;
+        for (i = 0; i < Classes; i = i + 1) begin
+          if (take[i]) begin
+            scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
+          end
+        end
+      end
+      // Data registers (not reset).
+      always @(posedge clk_i) begin
+        scores_q <= scores_d;
+      end
     end
   endgenerate
 
@@ -179,7 +194,6 @@ module qnn_argmax #(
   // Data registers (not reset).
   always @(posedge clk_i) begin
     out_data_q   <= out_data_d;
-    scores_q     <= scores_d;
     best_q       <= best_d;
     best_score_q <= best_score_d;
   end
