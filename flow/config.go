@@ -60,6 +60,23 @@ type Config struct {
 
 	// Train is the training run; its Dataset is the flow's data set.
 	Train train.Config
+	// LM, if set, makes the run a sequence model's (flow/seq.go): the
+	// train stage trains this LSTM language model on Penn Treebank (Train
+	// is unused but for Train.Dataset, "ptb"). A --from-model sequence
+	// model makes the same run without training. TestImages then counts
+	// test tokens (export and sim), CosimImages the tokens co-simulated.
+	LM *train.LMConfig
+	// AllLogits is hw.Options.AllLogits: a sequence model's m_axis carries
+	// every logit, so sim and cosim measure perplexity from the design's
+	// own outputs (by default: the predicted token and its score).
+	AllLogits bool
+	// SimTokens is the test prefix the sim stage runs through a sequence
+	// model's design (0: the whole test split).
+	SimTokens int
+	// TrainTokens, if positive, trains a sequence model on the first
+	// TrainTokens tokens of the training and validation splits (CI-sized
+	// runs).
+	TrainTokens int
 	// DataDir holds the data set's files (or is CIFAR-10's tarball); ""
 	// uses the installed copy (docs/datasets.md).
 	DataDir string
@@ -114,10 +131,23 @@ func (c *Config) check() error {
 	if c.From != "" && !slices.Contains(Stages, c.From) {
 		return userErrorf("flow: --from: unknown stage %q (want one of %v)", c.From, Stages)
 	}
-	t := c.Train
-	t.Threads = max(t.Threads, 0)
-	if err := t.Validate(); err != nil {
-		return asUser(err)
+	if c.LM != nil {
+		if err := c.LM.Validate(); err != nil {
+			return asUser(err)
+		}
+		if !c.LM.Quantized() {
+			return userErrorf("flow: the 32-bit float LSTM has no netlist form: train it with qnn train --arch lstm --wbits 32 --abits 32, and flow a quantized one (--wbits/--abits 2..8)")
+		}
+	}
+	if c.sequence() {
+		if c.ONNX != "" {
+			return userErrorf("flow: an ONNX import is an image model: it does not run on %s", c.Train.Dataset)
+		}
+	} else if t := c.Train; true {
+		t.Threads = max(t.Threads, 0)
+		if err := t.Validate(); err != nil {
+			return asUser(err)
+		}
 	}
 	if c.MaxLUTs < 0 {
 		return userErrorf("flow: max LUTs must not be negative, got %d", c.MaxLUTs)
@@ -130,6 +160,9 @@ func (c *Config) check() error {
 	}
 	if !(c.ClockMHz > 0) {
 		return userErrorf("flow: --clock-mhz must be positive, got %g", c.ClockMHz)
+	}
+	if c.SimTokens < 0 || c.TrainTokens < 0 {
+		return userErrorf("flow: --sim-tokens and --limit must not be negative, got %d and %d", c.SimTokens, c.TrainTokens)
 	}
 	if c.TestImages < 0 {
 		return userErrorf("flow: --test-images must not be negative, got %d", c.TestImages)
@@ -154,6 +187,10 @@ func (c *Config) check() error {
 	}
 	return nil
 }
+
+// sequence reports whether the run is a sequence model's: an LSTM to
+// train, or a --from-model sequence model.
+func (c *Config) sequence() bool { return c.LM != nil || (c.Model != "" && isSequenceModel(c.Model)) }
 
 // fromIndex is the index in Stages of From, or len(Stages).
 func (c *Config) fromIndex() int {

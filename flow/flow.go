@@ -52,6 +52,8 @@ type runner struct {
 	net       *netlist.Network
 	plan      *hw.Plan
 	trainData [2]*dataset.Set // training and validation images
+	ptb       *dataset.Corpus // a sequence model's corpus
+	seq       bool            // a sequence model's flow (seq.go)
 }
 
 // stage is one step of the pipeline.
@@ -83,8 +85,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
-	r := &runner{ctx: ctx, cfg: &cfg, st: st, rep: newReport(&cfg)}
+	r := &runner{ctx: ctx, cfg: &cfg, st: st, rep: newReport(&cfg), seq: cfg.sequence()}
 	stages := r.stages()
+	if r.seq {
+		stages = r.seqStages()
+	}
 	var runErr error
 	for i, s := range stages {
 		if err := r.runStage(i, s); err != nil {

@@ -81,7 +81,13 @@ func genStages(p *hw.Plan) ([]GenStage, error) {
 func stageDetail(s hw.Stage) string {
 	switch {
 	case s.Input != nil:
+		if s.Input.Tokens > 0 {
+			return fmt.Sprintf("vocabulary %d, %d-bit tokens", s.Input.Tokens, s.Input.TokenBits)
+		}
 		return fmt.Sprintf("%d pixels/beat, %d-bit", s.Input.InPix, s.Input.Bits)
+	case s.LSTM != nil:
+		l := s.LSTM
+		return fmt.Sprintf("D %d, H %d, PE %d (U %d) x SIMD %d, NF %d x SF %d (x %d + h %d)", l.D, l.H, l.PE, l.U, l.SIMD, l.NF, l.SF, l.SFx, l.SFh)
 	case s.SWG != nil:
 		g := s.SWG
 		return fmt.Sprintf("%dx%d window, stride %d, SIMD %d, %dx%dx%d in, %d rows", g.KH, g.KW, g.Stride, g.SIMD, g.H, g.W, g.C, g.Rows)
@@ -120,11 +126,16 @@ func (r *Report) derivePipeline() {
 		}
 	}
 	simBy := map[string]*SimStage{}
+	var measured []SimStage
 	if r.Sim != nil {
-		for i := range r.Sim.Stages {
-			s := &r.Sim.Stages[i]
-			simBy[s.Kind+"/"+s.Name] = s
-		}
+		measured = r.Sim.Stages
+	}
+	if r.LMSim != nil {
+		measured = r.LMSim.Stages
+	}
+	for i := range measured {
+		s := &measured[i]
+		simBy[s.Kind+"/"+s.Name] = s
 	}
 	for _, s := range g.Stages {
 		row := StageRow{GenStage: s, Bottleneck: s.Cycles == g.Stages[worst].Cycles, Sim: simBy[s.Kind+"/"+s.Name]}
@@ -142,7 +153,7 @@ func (r *Report) derivePipeline() {
 		}
 	}
 	w := g.Stages[worst]
-	r.Performance.Bottleneck = fmt.Sprintf("%s %s (%d cycles/frame)", w.Kind, w.Name, w.Cycles)
+	r.Performance.Bottleneck = fmt.Sprintf("%s %s (%d cycles/%s)", w.Kind, w.Name, w.Cycles, r.unit())
 	for _, s := range g.Stages[worst+1:] {
 		if s.Cycles == w.Cycles {
 			r.Performance.Bottleneck += fmt.Sprintf(", tied with %s %s", s.Kind, s.Name)

@@ -48,8 +48,9 @@ func stageCounts(stages []GenStage) string {
 func (r *Report) pipelinePerformance() (section, bool, error) {
 	p := r.Performance
 	s := section{Title: "Throughput and latency"}
-	s.Blocks = append(s.Blocks, para("At %g MHz: **%.0f frames/s** (%.1f cycles per frame, %s), latency %d cycles = **%.2f us**. Bottleneck: %s.",
-		p.ClockMHz, p.FramesPerSecond, p.CyclesPerFrame, measuredBy(r), p.LatencyCycles, p.LatencyMicros, p.Bottleneck))
+	u := r.unit()
+	s.Blocks = append(s.Blocks, para("At %g MHz: **%.0f %ss/s** (%.1f cycles per %s, %s), latency %d cycles = **%.2f us**. Bottleneck: %s.",
+		p.ClockMHz, p.FramesPerSecond, u, p.CyclesPerFrame, u, measuredBy(r), p.LatencyCycles, p.LatencyMicros, p.Bottleneck))
 	var names []string
 	var vals []float64
 	var hl []bool
@@ -58,13 +59,20 @@ func (r *Report) pipelinePerformance() (section, bool, error) {
 		vals = append(vals, float64(l.Cycles))
 		hl = append(hl, l.Bottleneck)
 	}
-	plot, err := cyclesPlot(names, vals, hl, 24*vg.Centimeter, "cycles per frame per stage")
+	plot, err := cyclesPlot(names, vals, hl, 24*vg.Centimeter, "cycles per "+u+" per stage")
 	if err != nil {
 		return section{}, false, err
 	}
 	s.Blocks = append(s.Blocks, plot)
+	count, cycles, simmed := 0, int64(0), false
 	if sim := r.Sim; sim != nil && len(sim.Stages) > 0 {
-		t := &table{Head: []string{"stage", "kind", "plan cycles/frame", "busy", "stall in", "stall out", "busy %"}}
+		count, cycles, simmed = sim.Frames, sim.Cycles, true
+	}
+	if sim := r.LMSim; sim != nil && len(sim.Stages) > 0 {
+		count, cycles, simmed = sim.Tokens, sim.Cycles, true
+	}
+	if simmed {
+		t := &table{Head: []string{"stage", "kind", "plan cycles/" + u, "busy", "stall in", "stall out", "busy %"}}
 		for _, l := range r.Pipeline {
 			row := []string{l.Name, l.Kind, fmt.Sprint(l.Cycles), "-", "-", "-", "-"}
 			if x := l.Sim; x != nil {
@@ -75,8 +83,8 @@ func (r *Report) pipelinePerformance() (section, bool, error) {
 			t.Rows = append(t.Rows, row)
 			t.Highlight = append(t.Highlight, l.Bottleneck)
 		}
-		s.Blocks = append(s.Blocks, para("Measured by the cycle-accurate simulator over %d frames (%d cycles); the input stage is the stream source (no counts):",
-			sim.Frames, sim.Cycles), block{Table: t})
+		s.Blocks = append(s.Blocks, para("Measured by the cycle-accurate simulator over %d %ss (%d cycles); the input stage is the stream source (no counts):",
+			count, u, cycles), block{Table: t})
 	}
 	return s, true, nil
 }
@@ -131,6 +139,17 @@ func (r *Report) pipelineResources(s section) (section, bool, error) {
 		}
 		s.Blocks = append(s.Blocks, block{Image: &image{File: PlotsDir + "/luts.png", Alt: "LUTs per stage", PNG: img}})
 	}
-	s.Blocks = append(s.Blocks, r.macsPerLUT()...)
+	if r.LMExport == nil { // binary MACs: an image model's measure
+		s.Blocks = append(s.Blocks, r.macsPerLUT()...)
+	}
 	return s, true, nil
+}
+
+// unit is what one pass through the design computes: a frame, or a
+// sequence model's token.
+func (r *Report) unit() string {
+	if r.LMExport != nil || r.LMTrain != nil {
+		return "token"
+	}
+	return "frame"
 }

@@ -32,6 +32,14 @@ type Report struct {
 	Cosim  *CosimResult  `json:"cosim,omitempty"`
 	Synth  *SynthResult  `json:"synth,omitempty"`
 
+	// A sequence model's stage results (flow/seq.go).
+	LMTrain  *LMTrainResult  `json:"lm_train,omitempty"`
+	LMExport *LMExportResult `json:"lm_export,omitempty"`
+	LMSim    *LMRunResult    `json:"lm_sim,omitempty"`
+	LMCosim  *LMRunResult    `json:"lm_cosim,omitempty"`
+	// Perplexity is a sequence model's perplexity at every stage.
+	Perplexity []PerplexityRow `json:"perplexity,omitempty"`
+
 	// Derived figures (present when their stages ran).
 	Accuracy    []AccuracyRow `json:"accuracy,omitempty"`
 	Performance *Performance  `json:"performance,omitempty"`
@@ -323,7 +331,8 @@ func (r *Report) synthSummary() string {
 // derive fills the accuracy table, the performance figures and the layer
 // table from the stage results.
 func (r *Report) derive() {
-	r.Accuracy, r.Performance, r.Layers, r.Pipeline = nil, nil, nil, nil
+	r.Accuracy, r.Performance, r.Layers, r.Pipeline, r.Perplexity = nil, nil, nil, nil, nil
+	r.derivePerplexity()
 	if e := r.Export; e != nil {
 		r.Accuracy = append(r.Accuracy,
 			AccuracyRow{Stage: e.reference(), Images: e.TestImages, Correct: e.FloatCorrect, Accuracy: e.FloatAccuracy},
@@ -346,6 +355,9 @@ func (r *Report) derive() {
 		FINNMACsPerCyclePerLUT: FINNMACsPerCyclePerLUT, FINNSource: FINNSource}
 	if s := r.Sim; s != nil && s.CyclesPerFrame > 0 {
 		p.CyclesPerFrame, p.LatencyCycles = s.CyclesPerFrame, s.FirstLatency
+	}
+	if s := r.LMSim; s != nil && s.CyclesPerToken > 0 {
+		p.CyclesPerFrame, p.LatencyCycles = s.CyclesPerToken, s.FirstLatency
 	}
 	p.FramesPerSecond = p.ClockMHz * 1e6 / p.CyclesPerFrame
 	p.LatencyMicros = float64(p.LatencyCycles) / p.ClockMHz

@@ -33,6 +33,9 @@ func (r *runner) writeReport() error {
 	if e := rep.Export; e != nil {
 		title += ": " + e.Name + " on " + rep.Config.Dataset
 	}
+	if e := rep.LMExport; e != nil {
+		title += ": " + e.Name + " on " + rep.Config.Dataset
+	}
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -52,6 +55,10 @@ func (r *runner) writeReport() error {
 func (r *Report) sections() ([]section, error) {
 	var out []section
 	out = append(out, r.stagesSection())
+	if r.LMExport != nil || r.LMTrain != nil {
+		secs, err := r.lmSections()
+		return append(out, secs...), err
+	}
 	for _, f := range []func() (section, bool, error){r.networkSection, r.trainingSection, r.accuracySection,
 		r.performanceSection, r.resourceSection} {
 		s, ok, err := f()
@@ -193,7 +200,7 @@ func (r *Report) performanceSection() (section, bool, error) {
 }
 
 func measuredBy(r *Report) string {
-	if r.Sim != nil {
+	if r.Sim != nil || r.LMSim != nil {
 		return "measured by sim"
 	}
 	return "plan"

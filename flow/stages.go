@@ -213,7 +213,7 @@ func (r *runner) runExport() ([]string, error) {
 // the synthesis target (as `qnn gen --target`).
 func (r *runner) planOptions() hw.Options {
 	return hw.Options{Folds: r.cfg.Folds, TargetCycles: r.cfg.TargetCycles, MaxLUTs: r.cfg.MaxLUTs, NoPad: r.cfg.NoPad, InPix: r.cfg.InPix,
-		Popcount: hw.PopcountFor(r.cfg.SynthTarget), Target: r.cfg.SynthTarget}
+		Popcount: hw.PopcountFor(r.cfg.SynthTarget), Target: r.cfg.SynthTarget, AllLogits: r.cfg.AllLogits}
 }
 
 func (r *runner) genInputs() (string, error) {

@@ -19,9 +19,10 @@
 # Every row's result is kept in $WORK/NAME.row (with its JSON report, log,
 # metrics CSV and model), and $OUT is rebuilt after every row from all the
 # .row files, so rows run separately (e.g. under nohup, one per session)
-# accumulate into one table. Defaults: WORK=$TMPDIR/qnn-bench-lstm,
-# OUT=docs/lstm-results.md; with QUICK, WORK=$TMPDIR/qnn-bench-lstm-quick and
-# OUT=$WORK/results.md.
+# accumulate into one table. Defaults: WORK=runs/bench-lstm in the
+# repository (the rows, reports, logs and metrics are committed; the models
+# and the binary are ignored), OUT=docs/lstm-results.md; with QUICK,
+# WORK=$TMPDIR/qnn-bench-lstm-quick and OUT=$WORK/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,7 @@ if [[ -n "$QUICK" ]]; then
 	OUT=${OUT:-$WORK/results.md}
 fi
 OUT=${OUT:-docs/lstm-results.md}
-WORK=${WORK:-${TMPDIR:-/tmp}/qnn-bench-lstm}
+WORK=${WORK:-runs/bench-lstm}
 EPOCHS=${EPOCHS:-}
 mkdir -p "$WORK"
 

@@ -48,7 +48,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
 		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
-		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096, lenet, cnv (sets the layers and the training schedule; cnv trains on cifar10)"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096, lenet, cnv (sets the layers and the training schedule; cnv trains on cifar10), or lstm (an LSTM language model on --dataset ptb)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c16,p2,c32,p2,f64,f10 (as qnn train --layers; overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
@@ -57,8 +57,10 @@ func flowFlags() []cli.Flag {
 		inputSizeFlag(),
 		&cli.IntFlag{Name: "epochs", Usage: "training `EPOCHS`", DefaultText: "per architecture"},
 		&cli.IntFlag{Name: "batch", Usage: "batch `SIZE`", DefaultText: "per architecture"},
-		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only", DefaultText: "50000"},
-		&cli.IntFlag{Name: "test-images", Usage: "export and sim measure the first `N` test images only (0: all)"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only (lstm: the first N tokens of the training and validation splits)", DefaultText: "50000"},
+		&cli.IntFlag{Name: "test-images", Usage: "export and sim measure the first `N` test images only (lstm: export's test tokens; 0: all)"},
+		&cli.IntFlag{Name: "sim-tokens", Value: 2000, Usage: "lstm: sim runs the first `N` test tokens (0: all)"},
+		&cli.BoolFlag{Name: "all-logits", Usage: "lstm: the design's m_axis carries every logit (sim and cosim then measure perplexity from it)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same netlist, plan and RTL)"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for training (0: one per CPU)"},
 		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer, or auto", Value: "auto"},
@@ -68,7 +70,7 @@ func flowFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "clock-mhz", Value: 100, Usage: "clock `MHZ` for --target-fps and the report's throughput"},
 		&cli.BoolFlag{Name: "no-pad", Usage: "refuse foldings that need padding"},
 		&cli.IntFlag{Name: "in-pix", Usage: "pixels per input beat `N` (default: chosen by the plan)"},
-		&cli.IntFlag{Name: "cosim-images", Value: 200, Usage: "co-simulate the first `N` test images (0: no co-simulation)"},
+		&cli.IntFlag{Name: "cosim-images", Value: 200, Usage: "co-simulate the first `N` test images (lstm: test tokens; 0: no co-simulation)"},
 		&cli.StringFlag{Name: "simulator", Value: "verilator", Usage: "RTL simulator: verilator|icarus"},
 		&cli.StringFlag{Name: "target", Value: "xc7", Usage: "synthesis `TARGET`: xc7|ice40|none"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr (training epochs, tool stages)"},
@@ -133,11 +135,9 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 		}
 		cfg.TargetCycles = t
 	}
-	tc, err := flowTrainConfig(c)
-	if err != nil {
-		return cfg, false, userErr(err)
+	if err := flowModelConfig(c, e, &cfg); err != nil {
+		return cfg, false, err
 	}
-	cfg.Train = tc
 	cfg.ONNX, cfg.PixelDivisor, cfg.Model = c.String("from-onnx"), c.Float64("pixel-divisor"), c.String("from-model")
 	if cfg.ONNX != "" && cfg.Model != "" {
 		return cfg, false, userErrf("flow: give either --from-onnx or --from-model, not both")
@@ -148,14 +148,52 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 	if !(cfg.PixelDivisor > 0) {
 		return cfg, false, userErrf("flow: --pixel-divisor must be positive, got %g", cfg.PixelDivisor)
 	}
-	if cfg.Model != "" {
-		// Checked here, before flow creates DIR: a sequence model or a
-		// broken file leaves nothing behind.
-		if _, err := loadModel(e.log, cfg.Model, hardwareUse("flow")); err != nil {
-			return cfg, false, err
+	return cfg, jsonOut, nil
+}
+
+// flowModelConfig sets what the flow trains (cfg.Train, or cfg.LM for an
+// LSTM language model) or reads (a --from-model netlist, checked here,
+// before flow creates DIR: a broken file leaves nothing behind).
+func flowModelConfig(c *cli.Context, e *env, cfg *flow.Config) error {
+	var seqModel bool
+	if m := c.String("from-model"); m != "" {
+		n, err := loadModel(e.log, m, sequenceHardwareUse("flow"))
+		if err != nil {
+			return err
+		}
+		seqModel = n.IsSequence()
+		if seqModel && c.IsSet("dataset") && c.String("dataset") != dataset.PTB {
+			return userErrf("flow: %s; run it on --dataset %s", sequenceModelError("", m, n), dataset.PTB)
 		}
 	}
-	return cfg, jsonOut, nil
+	if seqModel || isLMRun(c) {
+		if !seqModel && c.String("from-model") != "" {
+			return userErrf("flow: --dataset %s needs a sequence model; %s is an image model", dataset.PTB, c.String("from-model"))
+		}
+		cfg.Train = train.Config{Dataset: dataset.PTB}
+		cfg.AllLogits, cfg.SimTokens, cfg.TrainTokens = c.Bool("all-logits"), c.Int("sim-tokens"), c.Int("limit")
+		if seqModel || c.String("from-onnx") != "" {
+			return nil
+		}
+		lm, err := lmConfigFromFlags(c)
+		if err != nil {
+			return userErr(errors.New(strings.Replace(err.Error(), "train: ", "flow: ", 1)))
+		}
+		lm.Threads = c.Int("threads")
+		cfg.LM = &lm
+		return nil
+	}
+	for _, f := range []string{"all-logits", "sim-tokens"} {
+		if c.IsSet(f) {
+			return userErrf("flow: --%s is for sequence models (--arch lstm --dataset %s)", f, dataset.PTB)
+		}
+	}
+	tc, err := flowTrainConfig(c)
+	if err != nil {
+		return userErr(err)
+	}
+	cfg.Train = tc
+	return nil
 }
 
 // flowTrainConfig is the training run: the architecture's defaults with
