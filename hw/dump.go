@@ -91,7 +91,7 @@ func (p *Plan) dumpSchedule(b *strings.Builder, frame string) {
 func (p *Plan) dumpSequence(b *strings.Builder) {
 	in := p.Input
 	fmt.Fprintf(b, "tokens %q: vocabulary %d, one %d-bit token per beat (tdata %d bits)\n", in.Name, in.Tokens, in.TokenBits, in.TDataBits)
-	fmt.Fprintf(b, "sequences: tlast on a sequence's last token, the next starts from the reset state; a token >= %d reads as token 0, sets frame_err and counts in frame_drops (%d bits, saturating)\n", in.Tokens, in.DropBits)
+	fmt.Fprintf(b, "sequences: tlast on a sequence's last token, the next starts from the reset state; a token >= %d reads as token 0, sets frame_err and is counted in %d bits\n", in.Tokens, in.DropBits)
 	for _, s := range p.Stages {
 		switch s.Kind {
 		case StageLSTM:

@@ -63,11 +63,16 @@ func (in InputStage) Estimate() Resources {
 // register's scores (Yosys merges the sign-extension bits of each tdata
 // field and the class field's constant bits), the best score, the class
 // and beat counters, 30 of control (exact on 5 of 6 designs measured,
-// docs/estimate-results.md).
+// docs/estimate-results.md). With TopScore there are no score registers
+// and the output register holds one score (not calibrated).
 func (o OutputStage) Estimate() Resources {
 	r := Resources{
 		LUT: o.Classes*o.ScoreBits + o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + 35,
 		FF:  2*o.Classes*o.ScoreBits + o.ScoreBits + clog2(o.Classes) + clog2(o.Beats) + 30,
+	}
+	if o.TopScore {
+		r.LUT = o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + clog2(o.Classes) + 35
+		r.FF = 2*o.ScoreBits + 2*clog2(o.Classes) + clog2(o.Beats) + 30
 	}
 	if d := o.FlagDepth; d > 0 {
 		// A conv-first design's bad-flag queue (qnn_frame_flags, instance

@@ -9,9 +9,11 @@ import "github.com/qnn-dev/qnn/netlist"
 // Not calibrated against synthesis: qnn_lstm does not exist yet.
 
 // tokenEstimate is the token input: the comparison token >= V and the
-// replacement by token 0 (a LUT per token bit and two), and bad_token.
+// replacement by token 0 (a LUT per token bit and two), and frame_err and
+// the saturating frame_drops counter (as the framer's: DropBits LUTs and
+// FFs, one FF).
 func (in InputStage) tokenEstimate() Resources {
-	return Resources{LUT: in.TokenBits + 2, FF: 1}
+	return Resources{LUT: in.TokenBits + 2 + in.DropBits, FF: 1 + in.DropBits}
 }
 
 // Estimate is the lstm stage: its five ROMs and the cell RAM; the lane

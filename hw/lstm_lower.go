@@ -61,7 +61,8 @@ func encoding(bits, base int) string {
 }
 
 // tokenInput is a sequence model's input stage: one token per beat,
-// TokenBits = 8*ceil(clog2(V)/8) bits wide.
+// TokenBits = 8*ceil(clog2(V)/8) bits wide, tokens >= V counted in
+// DropBits bits.
 func tokenInput(e *netlist.Embedding, inPix int) (InputStage, error) {
 	if inPix != 0 {
 		return InputStage{}, fmt.Errorf("hw: layer 0 %q: InPix %d: a sequence model reads one token per beat (InPix is for images)", e.Name, inPix)

@@ -131,8 +131,8 @@ type Plan struct {
 
 // InputStage describes the s_axis stream and the binarizer, or for a
 // sequence model (Tokens > 0) the token input (docs/lstm-hardware.md
-// "Token input stage"; Shape, Bits, Threshold and InPix are then
-// 0, Beats 1).
+// "Token input stage"; Shape, Bits, Threshold and InPix are then 0, Beats
+// 1).
 type InputStage struct {
 	Name      string        // the netlist input layer's name (a sequence model: its embedding layer's)
 	Shape     netlist.Shape // image shape; pixels in netlist order ((h*W+w)*C+c)
@@ -142,7 +142,8 @@ type InputStage struct {
 	Beats     int           // beats per frame, ceil(Shape.Size() / InPix)
 	TDataBits int           // 8 * InPix
 	// DropBits is the width of the framer's dropped-frame counter
-	// (frame_drops, saturating; docs/dataflow.md "Framing").
+	// (frame_drops, saturating; docs/dataflow.md "Framing"), or of a
+	// sequence model's count of tokens >= V (the same port).
 	DropBits int
 	// Pad is set when the first stage after the input is not an MVTU (a
 	// conv-first network), which cannot discard a partial frame: the
@@ -154,9 +155,9 @@ type InputStage struct {
 	Pad bool `json:",omitempty"`
 	// Tokens is a sequence model's vocabulary V: s_axis carries one token
 	// per beat, tlast on a sequence's last token; a token >= V is read as
-	// token 0, sets the sticky frame_err and counts in frame_drops
-	// (DropBits, saturating). TokenBits = TDataBits =
-	// 8*ceil(clog2(V)/8) is its width.
+	// token 0, sets the sticky frame_err and is counted in frame_drops
+	// (DropBits, saturating). TokenBits = TDataBits = 8*ceil(clog2(V)/8) is
+	// its width.
 	Tokens    int `json:",omitempty"`
 	TokenBits int `json:",omitempty"`
 }

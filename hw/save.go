@@ -67,7 +67,8 @@ func Load(planPath string, n *netlist.Network) (*Plan, error) {
 	if saved.Input.InPix < 1 && saved.Input.Tokens == 0 {
 		return nil, fmt.Errorf("hw: %s: input InPix %d must be at least 1", planPath, saved.Input.InPix)
 	}
-	p, err := NewPlan(n, Options{Folds: folds, InPix: saved.Input.InPix, Popcount: saved.Popcount, PipelineEvery: saved.PipelineEvery, Target: saved.Target})
+	p, err := NewPlan(n, Options{Folds: folds, InPix: saved.Input.InPix, Popcount: saved.Popcount, PipelineEvery: saved.PipelineEvery, Target: saved.Target,
+		AllLogits: saved.Input.Tokens > 0 && !saved.Output.TopScore})
 	if err != nil {
 		return nil, fmt.Errorf("hw: %s: %w", planPath, trimHW(err))
 	}

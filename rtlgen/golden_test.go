@@ -21,9 +21,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/rt
 // goldenDesigns are the designs whose generated files are pinned: the
 // trained-shape random TFC at two foldings (one padded, with an odd InPix),
 // a pipelined compressor-tree xc7 design, a w1a2 network and an 8-bit-input
-// network with k-bit weights (every lane kind and both modes), and a small
+// network with k-bit weights (every lane kind and both modes), a small
 // conv network (conv -> pool -> conv -> dense: window generators, a pool
-// and width converters).
+// and width converters), and the sequence designs (seqDesigns: token
+// input, lstm stage, projection).
 func goldenDesigns(t *testing.T) []struct {
 	name string
 	p    *hw.Plan
@@ -81,7 +82,7 @@ func goldenDesigns(t *testing.T) []struct {
 			p    *hw.Plan
 		}{c.name, p})
 	}
-	return out
+	return append(out, seqDesigns(t)...)
 }
 
 // TestGoldenDesigns pins every generated file of the golden designs: the

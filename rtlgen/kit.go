@@ -3,6 +3,7 @@ package rtlgen
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,11 +32,14 @@ var kitTemplates = template.Must(template.New("kit").Funcs(template.FuncMap{
 
 // Stimulus is the test bench's input: Frames images of the plan's input
 // size (Input.Shape.Size() bytes each, netlist order), and where they came
-// from (written into the kit's README).
+// from (written into the kit's README). For a sequence model it is Seqs,
+// token sequences (each from the reset state) of Frames tokens in all, one
+// s_axis beat and one m_axis beat per token; Pixels is then empty.
 type Stimulus struct {
 	Pixels []byte
 	Frames int
 	Source string
+	Seqs   [][]int
 }
 
 // DefaultFrames is the number of pseudo-random images of the kit when
@@ -43,16 +47,33 @@ type Stimulus struct {
 const DefaultFrames = 8
 
 // RandomStimulus returns frames images of seeded pseudo-random pixels
-// (splitmix64 from seed; the same seed gives the same images).
+// (splitmix64 from seed; the same seed gives the same images), or for a
+// sequence model frames pseudo-random tokens in sequences of 1..8 tokens.
 func RandomStimulus(p *hw.Plan, frames int, seed uint64) *Stimulus {
-	px := make([]byte, frames*p.Input.Shape.Size())
 	s := seed
-	for i := range px {
+	next := func() uint64 {
 		s += 0x9E3779B97F4A7C15
 		z := s
 		z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
 		z = (z ^ z>>27) * 0x94D049BB133111EB
-		px[i] = byte((z ^ z>>31) >> 56)
+		return z ^ z>>31
+	}
+	if v := p.Input.Tokens; v > 0 {
+		st := &Stimulus{Frames: frames,
+			Source: fmt.Sprintf("%d pseudo-random tokens in sequences of 1..8 (splitmix64, seed %d)", frames, seed)}
+		for left := frames; left > 0; {
+			seq := make([]int, min(left, int(next()%8)+1))
+			for i := range seq {
+				seq[i] = int(next() % uint64(v))
+			}
+			st.Seqs = append(st.Seqs, seq)
+			left -= len(seq)
+		}
+		return st
+	}
+	px := make([]byte, frames*p.Input.Shape.Size())
+	for i := range px {
+		px[i] = byte(next() >> 56)
 	}
 	return &Stimulus{Pixels: px, Frames: frames,
 		Source: fmt.Sprintf("%d pseudo-random images (splitmix64, seed %d)", frames, seed)}
@@ -73,6 +94,11 @@ type kitData struct {
 	// has the framer's frame_err and frame_drops ports, 0 when it has not
 	// (this top); the bench then requires frame_err to stay 0.
 	DropBits int
+	// Seq marks a sequence design: a frame is one token, and a stimulus
+	// word is the token with its tlast above it (StimBits = InBits + 1).
+	Seq      bool
+	StimBits int
+	Tokens   int // the vocabulary
 }
 
 // kitFiles returns the files of tb/, vivado/ and yosys/ for a design whose
@@ -82,8 +108,8 @@ func kitFiles(p *hw.Plan, opt Options, design map[string][]byte) (map[string][]b
 	if st == nil {
 		st = RandomStimulus(p, DefaultFrames, 1)
 	}
-	if st.Frames < 1 || len(st.Pixels) != st.Frames*p.Input.Shape.Size() {
-		return nil, fmt.Errorf("rtlgen: test bench stimulus: %d bytes for %d frames of %d pixels", len(st.Pixels), st.Frames, p.Input.Shape.Size())
+	if err := checkStimulus(p, st); err != nil {
+		return nil, err
 	}
 	stim, expect, err := stimulusMem(p, st)
 	if err != nil {
@@ -95,7 +121,11 @@ func kitFiles(p *hw.Plan, opt Options, design map[string][]byte) (map[string][]b
 		Frames: st.Frames, Beats: p.Input.Beats, InBits: p.Input.TDataBits, OutBits: p.Output.TDataBits,
 		InPix: p.Input.InPix, Classes: p.Output.Classes, SW: p.Output.SW,
 		Latency: p.Latency, CyclesPerFrame: p.CyclesPerFrame, Source: mdEscape(st.Source),
-		StimFile: StimFile, ExpectFile: ExpectFile, DropBits: p.Input.DropBits}
+		StimFile: StimFile, ExpectFile: ExpectFile, DropBits: p.Input.DropBits,
+		Seq: p.Input.Tokens > 0, StimBits: p.Input.TDataBits, Tokens: p.Input.Tokens}
+	if d.Seq {
+		d.StimBits++
+	}
 	for name := range design {
 		switch {
 		case strings.HasPrefix(name, RTLDir+"/") && strings.HasSuffix(name, ".v"):
@@ -126,27 +156,94 @@ func kitFiles(p *hw.Plan, opt Options, design map[string][]byte) (map[string][]b
 	return files, nil
 }
 
+// checkStimulus checks st against p: images of the input's size, or token
+// sequences of Frames tokens in all for a sequence model.
+func checkStimulus(p *hw.Plan, st *Stimulus) error {
+	if p.Input.Tokens == 0 {
+		if st.Frames < 1 || len(st.Pixels) != st.Frames*p.Input.Shape.Size() || st.Seqs != nil {
+			return fmt.Errorf("rtlgen: test bench stimulus: %d bytes (and %d token sequences) for %d frames of %d pixels",
+				len(st.Pixels), len(st.Seqs), st.Frames, p.Input.Shape.Size())
+		}
+		return nil
+	}
+	tokens := 0
+	for _, s := range st.Seqs {
+		if len(s) == 0 {
+			return errors.New("rtlgen: test bench stimulus: an empty token sequence")
+		}
+		tokens += len(s)
+	}
+	if st.Frames < 1 || tokens != st.Frames || len(st.Pixels) != 0 {
+		return fmt.Errorf("rtlgen: test bench stimulus: %d tokens in %d sequences (and %d pixel bytes) for %d tokens of a sequence model",
+			tokens, len(st.Seqs), len(st.Pixels), st.Frames)
+	}
+	return nil
+}
+
 // stimulusMem returns the test bench's $readmemh files: every s_axis beat
 // of the frames (hw.Plan.InputBeats, one per line) and every frame's
 // expected m_axis beat from netlist.Eval: class in [15:0], score c
-// (two's complement, Output.SW bits) at [16 + c*SW +: SW].
+// (two's complement, Output.SW bits) at [16 + c*SW +: SW]. A sequence
+// model's are per token (stimulusSeqMem).
 func stimulusMem(p *hw.Plan, st *Stimulus) (stim, expect []byte, err error) {
+	if p.Input.Tokens > 0 {
+		return stimulusSeqMem(p, st)
+	}
 	size := p.Input.Shape.Size()
 	res, err := netlist.Eval(p.Net, st.Pixels, st.Frames)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rtlgen: test bench expected outputs: %w", err)
 	}
-	out := p.Output
 	for f := 0; f < st.Frames; f++ {
 		for _, b := range p.InputBeats(st.Pixels[f*size : (f+1)*size]) {
 			stim = append(append(stim, HexBytes(b)...), '\n')
 		}
-		w := newBitvec(out.TDataBits)
-		w.set(0, 16, int64(res[f].Class))
-		for c, s := range res[f].Scores {
-			w.set(16+c*out.SW, out.SW, s)
-		}
-		expect = append(w.hex(expect, out.TDataBits), '\n')
+		expect = resultBeat(expect, p.Output, res[f].Class, res[f].Scores)
 	}
 	return stim, expect, nil
+}
+
+// stimulusSeqMem is stimulusMem for a sequence model: one line per token,
+// the token at [TokenBits-1:0] and its tlast (the sequence's last token)
+// at bit TokenBits; one expected beat per token from
+// netlist.ReferenceSequence, each sequence from the reset state (class:
+// the lowest index of the highest score).
+func stimulusSeqMem(p *hw.Plan, st *Stimulus) (stim, expect []byte, err error) {
+	bits := p.Input.TokenBits
+	for _, seq := range st.Seqs {
+		tr, err := netlist.ReferenceSequence(p.Net, seq)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rtlgen: test bench expected outputs: %w", err)
+		}
+		for t, scores := range tr.Scores() {
+			w := newBitvec(bits + 1)
+			w.set(0, bits, int64(seq[t]))
+			if t == len(seq)-1 {
+				w.set(bits, 1, 1)
+			}
+			stim = append(w.hex(stim, bits+1), '\n')
+			class := 0
+			for c, s := range scores {
+				if s > scores[class] {
+					class = c
+				}
+			}
+			expect = resultBeat(expect, p.Output, class, scores)
+		}
+	}
+	return stim, expect, nil
+}
+
+// resultBeat appends one m_axis beat in hex: class in [15:0], score c at
+// [16 + c*SW +: SW] (TopScore: the class's score only, at [16 +: SW]).
+func resultBeat(dst []byte, out hw.OutputStage, class int, scores []int64) []byte {
+	if out.TopScore {
+		scores = scores[class : class+1]
+	}
+	w := newBitvec(out.TDataBits)
+	w.set(0, 16, int64(class))
+	for c, s := range scores {
+		w.set(16+c*out.SW, out.SW, s)
+	}
+	return append(w.hex(dst, out.TDataBits), '\n')
 }

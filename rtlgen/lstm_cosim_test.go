@@ -16,22 +16,28 @@ import (
 // lstmCosimCases are the recurrent stage's co-simulation cases: random
 // sequence models (2..8-bit weights and activations, sizes that pad units
 // and lanes), foldings, token streams of several sequences and stall
-// schedules.
+// schedules. cellBits and fShift, when not 0, replace the random layer's:
+// wide cells with a small forget shift, so that f*c_prev grows past 32
+// bits and the cell saturates (a fixed 32-bit datapath would wrap).
 var lstmCosimCases = []struct {
-	cfg            netlist.RandomLSTMConfig
-	pe, simd       int
-	stallIn, stall float64
+	cfg              netlist.RandomLSTMConfig
+	pe, simd         int
+	stallIn, stall   float64
+	cellBits, fShift int
 }{
-	{netlist.RandomLSTMConfig{Vocab: 7, Dim: 5, Hidden: []int{3}, WeightBits: 2, ActBits: 2, OutWeightBits: 2}, 4, 2, 0, 0},
-	{netlist.RandomLSTMConfig{Vocab: 7, Dim: 5, Hidden: []int{3}, WeightBits: 2, ActBits: 2, OutWeightBits: 2}, 4, 2, 0.5, 0.5},
-	{netlist.RandomLSTMConfig{Vocab: 11, Dim: 13, Hidden: []int{17}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 8, 5, 0.3, 0.6},
-	{netlist.RandomLSTMConfig{Vocab: 11, Dim: 13, Hidden: []int{17}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 68, 13, 0, 0.3},
-	{netlist.RandomLSTMConfig{Vocab: 9, Dim: 8, Hidden: []int{10}, WeightBits: 3, ActBits: 3, OutWeightBits: 1}, 12, 8, 0.2, 0.2},
-	{netlist.RandomLSTMConfig{Vocab: 5, Dim: 3, Hidden: []int{6}, WeightBits: 8, ActBits: 8, OutWeightBits: 8}, 24, 1, 0.5, 0},
-	{netlist.RandomLSTMConfig{Vocab: 300, Dim: 9, Hidden: []int{12}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 16, 4, 0.1, 0.7},
-	{netlist.RandomLSTMConfig{Vocab: 13, Dim: 2, Hidden: []int{1}, WeightBits: 2, ActBits: 3, OutWeightBits: 2}, 4, 1, 0.4, 0.4},
-	{netlist.RandomLSTMConfig{Vocab: 6, Dim: 16, Hidden: []int{16}, WeightBits: 5, ActBits: 2, OutWeightBits: 3}, 16, 16, 0, 0.9},
-	{netlist.RandomLSTMConfig{Vocab: 8, Dim: 7, Hidden: []int{9}, WeightBits: 6, ActBits: 5, OutWeightBits: 2}, 20, 3, 0.6, 0.1},
+	{netlist.RandomLSTMConfig{Vocab: 7, Dim: 5, Hidden: []int{3}, WeightBits: 2, ActBits: 2, OutWeightBits: 2}, 4, 2, 0, 0, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 7, Dim: 5, Hidden: []int{3}, WeightBits: 2, ActBits: 2, OutWeightBits: 2}, 4, 2, 0.5, 0.5, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 11, Dim: 13, Hidden: []int{17}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 8, 5, 0.3, 0.6, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 11, Dim: 13, Hidden: []int{17}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 68, 13, 0, 0.3, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 9, Dim: 8, Hidden: []int{10}, WeightBits: 3, ActBits: 3, OutWeightBits: 1}, 12, 8, 0.2, 0.2, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 5, Dim: 3, Hidden: []int{6}, WeightBits: 8, ActBits: 8, OutWeightBits: 8}, 24, 1, 0.5, 0, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 300, Dim: 9, Hidden: []int{12}, WeightBits: 4, ActBits: 4, OutWeightBits: 4}, 16, 4, 0.1, 0.7, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 13, Dim: 2, Hidden: []int{1}, WeightBits: 2, ActBits: 3, OutWeightBits: 2}, 4, 1, 0.4, 0.4, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 6, Dim: 16, Hidden: []int{16}, WeightBits: 5, ActBits: 2, OutWeightBits: 3}, 16, 16, 0, 0.9, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 8, Dim: 7, Hidden: []int{9}, WeightBits: 6, ActBits: 5, OutWeightBits: 2}, 20, 3, 0.6, 0.1, 0, 0},
+	{netlist.RandomLSTMConfig{Vocab: 9, Dim: 6, Hidden: []int{7}, WeightBits: 4, ActBits: 8, OutWeightBits: 4}, 8, 3, 0.3, 0.3, 28, 1},
+	{netlist.RandomLSTMConfig{Vocab: 6, Dim: 5, Hidden: []int{5}, WeightBits: 3, ActBits: 3, OutWeightBits: 3}, 20, 5, 0.2, 0.4, 30, 0},
+	{netlist.RandomLSTMConfig{Vocab: 7, Dim: 4, Hidden: []int{6}, WeightBits: 5, ActBits: 6, OutWeightBits: 2}, 12, 2, 0, 0.5, 24, 2},
 }
 
 // lstmStageCase builds case i: the plan's lstm stage, its ROM files
@@ -44,22 +50,22 @@ func lstmStageCase(t *testing.T, dir string, i int) *stageCase {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.cellBits != 0 {
+		l := n.Layers[1].(*netlist.LSTM)
+		l.CellBits, l.FShift = c.cellBits, c.fShift
+		if err := netlist.Validate(n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p, err := hw.NewPlan(n, hw.Options{Folds: []hw.Fold{{PE: c.pe, SIMD: c.simd, Layer: "lstm0"}, {PE: 1, SIMD: 1, Layer: "proj"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := p.LSTM()
-	params := []string{
-		fmt.Sprintf("Vocab=%d", s.V), fmt.Sprintf("TokBits=%d", p.Input.TokenBits), fmt.Sprintf("H=%d", s.H),
-		fmt.Sprintf("XBits=%d", s.Bits), fmt.Sprintf("L0=%d", s.L0), fmt.Sprintf("WBits=%d", s.WBits),
-		fmt.Sprintf("Pe=%d", s.PE), fmt.Sprintf("Simd=%d", s.SIMD), fmt.Sprintf("Nf=%d", s.NF),
-		fmt.Sprintf("SfX=%d", s.SFx), fmt.Sprintf("SfH=%d", s.SFh), fmt.Sprintf("AccWidth=%d", s.AccWidth),
-		fmt.Sprintf("GateBits=%d", s.GateBits), fmt.Sprintf("GateThrWidth=%d", s.GateThrWidth),
-		fmt.Sprintf("BaseI=%d", s.GateBase[0]), fmt.Sprintf("BaseF=%d", s.GateBase[1]),
-		fmt.Sprintf("BaseG=%d", s.GateBase[2]), fmt.Sprintf("BaseO=%d", s.GateBase[3]),
-		fmt.Sprintf("CellBits=%d", s.CellBits), fmt.Sprintf("FShift=%d", s.FShift), fmt.Sprintf("IGShift=%d", s.IGShift),
-		fmt.Sprintf("CellActBits=%d", s.CellActBits), fmt.Sprintf("CellThrWidth=%d", s.CellThrWidth),
-		fmt.Sprintf("BaseT=%d", s.CellActBase), fmt.Sprintf("HidThrWidth=%d", s.HidThrWidth),
+	// The generator's parameters: the plan's widths, FCWidth etc. included.
+	var params []string
+	for _, kv := range rtlgen.LSTMParams(s, p.Input.TokenBits) {
+		params = append(params, kv[0]+"="+kv[1])
 	}
 	for name, data := range rtlgen.LSTMMems(s) {
 		file := fmt.Sprintf("c%d_%s.mem", i, name)

@@ -8,8 +8,11 @@ import (
 )
 
 // readme is the design directory's README.md: what a reader needs to use
-// the design without qnn.
+// the design without qnn (a sequence model's: readmeSequence).
 func readme(p *hw.Plan, refs []stageRef, opt Options) string {
+	if p.Input.Tokens > 0 {
+		return readmeSequence(p, refs, opt)
+	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	in, out := p.Input, p.Output

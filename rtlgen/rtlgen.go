@@ -18,7 +18,7 @@ import (
 	"github.com/qnn-dev/qnn/netlist"
 )
 
-//go:embed lib/*.v lib/conv/*.v
+//go:embed lib/*.v lib/conv/*.v lib/seq/*.v
 var libFS embed.FS
 
 // DefaultTop is the name of the generated top module (and of rtl/TOP.v).
@@ -40,8 +40,9 @@ type Options struct {
 	Top string
 	// Force replaces an existing destination directory.
 	Force bool
-	// Stimulus is the images of the test bench kit (tb/); nil means
-	// RandomStimulus(plan, DefaultFrames, 1).
+	// Stimulus is the images (a sequence model: the token sequences) of
+	// the test bench kit (tb/); nil means RandomStimulus(plan,
+	// DefaultFrames, 1).
 	Stimulus *Stimulus
 }
 
@@ -66,8 +67,8 @@ var ErrRefused = errors.New("refused to replace")
 var ErrUnsupported = errors.New("not supported")
 
 // LibraryModules returns the names of the embedded library modules every
-// design copies, sorted. The stage modules of lib/conv are copied only into
-// designs with their stages (StageModules).
+// design copies, sorted. The stage modules of lib/conv and lib/seq are
+// copied only into designs with their stages (StageModules).
 func LibraryModules() []string {
 	entries, err := fs.ReadDir(libFS, "lib")
 	if err != nil {
@@ -84,18 +85,21 @@ func LibraryModules() []string {
 }
 
 // LibrarySource returns the embedded source of library module name (of
-// lib/ or lib/conv/).
+// lib/, lib/conv/ or lib/seq/).
 func LibrarySource(name string) ([]byte, error) {
-	src, err := libFS.ReadFile(path.Join("lib", name+".v"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return libFS.ReadFile(path.Join("lib", "conv", name+".v"))
+	var err error
+	for _, dir := range []string{"lib", "lib/conv", "lib/seq"} {
+		var src []byte
+		if src, err = libFS.ReadFile(path.Join(dir, name+".v")); !errors.Is(err, fs.ErrNotExist) {
+			return src, err
+		}
 	}
-	return src, err
+	return nil, err
 }
 
 // StageModules returns the library modules the design of p copies beyond
-// LibraryModules: those of its stage kinds (lib/conv), sorted; none for a
-// dense network.
+// LibraryModules: those of its stage kinds (lib/conv, lib/seq), sorted;
+// none for a dense network.
 func StageModules(p *hw.Plan) []string {
 	seen := map[string]bool{}
 	var names []string
@@ -147,6 +151,13 @@ func Files(p *hw.Plan, opt Options) (map[string][]byte, error) {
 	for i, l := range p.Layers {
 		files[MemDir+"/"+weightFile(i)] = weightMem(l)
 		files[MemDir+"/"+actFile(i, l)] = actMem(l)
+	}
+	for _, r := range refs {
+		if m, ok := r.gen.(memStage); ok {
+			for name, img := range m.mems(r.s, r.n) {
+				files[MemDir+"/"+name] = img
+			}
+		}
 	}
 	kit, err := kitFiles(p, opt, files)
 	if err != nil {
@@ -201,15 +212,19 @@ func checkStages(p *hw.Plan) ([]stageRef, error) {
 		return nil, err
 	}
 	n := len(refs)
-	if n < 3 || refs[0].s.Kind != hw.StageInput || refs[n-1].s.Kind != hw.StageOutput {
+	if n < 3 || !isInput(refs[0].s.Kind) || refs[n-1].s.Kind != hw.StageOutput {
 		return nil, fmt.Errorf("rtlgen: plan stages must run from an input to an output stage with a stage between (%d stages)", n)
 	}
 	for i, r := range refs {
-		if (r.s.Kind == hw.StageInput) != (i == 0) || (r.s.Kind == hw.StageOutput) != (i == n-1) {
+		if isInput(r.s.Kind) != (i == 0) || (r.s.Kind == hw.StageOutput) != (i == n-1) {
 			return nil, fmt.Errorf("rtlgen: stage %d (%s): %s stage out of place", i, r.s.Name, r.s.Kind)
 		}
 		if err := r.gen.check(r.s); err != nil {
 			return nil, err
+		}
+		// The token stream (two lanes: token and last) is qnn_lstm's alone.
+		if (r.s.Kind == hw.StageLSTM) != (i > 0 && refs[i-1].s.Kind == hw.StageTokens) {
+			return nil, fmt.Errorf("rtlgen: stage %d (%s): an lstm stage must follow the token input, and only it", i, r.s.Name)
 		}
 		if i > 0 && refs[i-1].s.Out.DataBits() != r.s.In.DataBits() {
 			return nil, fmt.Errorf("rtlgen: stage %d (%s): input stream of %d bits after a stream of %d bits",

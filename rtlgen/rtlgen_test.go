@@ -110,6 +110,7 @@ func TestLibraryLint(t *testing.T) {
 		{"qnn_argmax", []string{"Classes=3", "Pe=4", "Beats=1", "ScoreBits=20", "Sw=32"}, false},
 		{"qnn_argmax", []string{"Classes=10", "Pe=4", "Beats=2", "ScoreBits=9"}, true},
 		{"qnn_argmax", []string{"Classes=10000", "Pe=25", "Beats=400", "ScoreBits=14", "TopOnly=1"}, false},
+		{"qnn_argmax", []string{"Classes=10000", "Pe=25", "Beats=400", "ScoreBits=14"}, false}, // no loop over the classes to unroll
 		{"qnn_argmax", []string{"Classes=3", "Pe=4", "Beats=1", "ScoreBits=20", "Sw=32", "TopOnly=1"}, false},
 		{"qnn_argmax", []string{"Classes=10", "Pe=4", "Beats=3", "ScoreBits=9", "TopOnly=2"}, true},
 		{"qnn_mvtu", []string{`WeightFile="w.mem"`, `ActFile="a.mem"`}, false},

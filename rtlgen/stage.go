@@ -35,13 +35,23 @@ type stageGen interface {
 	instances(s hw.Stage, n int) []string
 }
 
+// memStage is a stageGen whose stage has ROM images of its own (beyond
+// the MVTUs' layer files): mems returns them keyed by file name in mem/.
+type memStage interface {
+	mems(s hw.Stage, n int) map[string][]byte
+}
+
+// isInput reports whether k is a pipeline's first stage: the image input
+// or a sequence model's token input.
+func isInput(k hw.StageKind) bool { return k == hw.StageInput || k == hw.StageTokens }
+
 // kindInstance is the instance name of the n-th stage of kind k that is
-// one module instance (mvtu, swg, pool, dwc, fifo): u_<kind><n>.
+// one module instance (mvtu, swg, pool, dwc, fifo, lstm): u_<kind><n>.
 func kindInstance(k hw.StageKind, n int) string { return fmt.Sprintf("u_%s%d", k, n) }
 
 // StageInstances names, per stage of p.Stages, the top-level instances of
-// qnn_top that implement it (the input stage: u_framer and u_binarize; the
-// output stage: u_argmax), so that reports can attribute synthesis
+// qnn_top that implement it (the input stage: u_framer and u_binarize; a
+// sequence model's: u_tokens; the output stage: u_argmax), so that reports can attribute synthesis
 // results to stages without knowing rtlgen's naming.
 func StageInstances(p *hw.Plan) ([][]string, error) {
 	refs, err := stageRefs(p)
@@ -58,6 +68,8 @@ func StageInstances(p *hw.Plan) ([][]string, error) {
 // stageGens maps each stage kind to its generator.
 var stageGens = map[hw.StageKind]stageGen{
 	hw.StageInput:  inputGen{},
+	hw.StageTokens: tokensGen{},
+	hw.StageLSTM:   lstmGen{},
 	hw.StageMVTU:   mvtuGen{},
 	hw.StageSWG:    swgGen{},
 	hw.StagePool:   poolGen{},

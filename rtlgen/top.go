@@ -18,19 +18,17 @@ func top(p *hw.Plan, refs []stageRef, opt Options) string {
 	w("//\n")
 	w("// Dataflow accelerator (docs/dataflow.md): %s.\n", pipelineSummary(refs))
 	w("// Reset: rst_n, synchronous, active low; hold it low for at least 2 cycles.\n")
-	w("// s_axis: %d pixels of 8 bits per beat (pixel j at [8*j +: 8]), %d beats per frame;\n", in.InPix, in.Beats)
-	if in.Pad {
-		w("//   s_axis_tlast on beat %d of every frame and only there; a packet with tlast elsewhere is padded\n", in.Beats-1)
-		w("//   or cut to one frame whose result is suppressed (docs/dataflow.md \"Framing of conv-first\n")
-		w("//   networks\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	if in.Tokens > 0 {
+		topSequenceComment(&b, p)
 	} else {
-		w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
-		w("//   (docs/dataflow.md \"Framing\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+		topImageComment(&b, p)
 	}
-	w("// m_axis: one beat per frame: class in [15:0], score c (signed, %d bits) at [16 + c*%d +: %d];\n", out.SW, out.SW, out.SW)
-	w("//   m_axis_tlast is always 1.\n")
 	w("// ROM init files are read with $readmemh from MemDir (default \"mem/\": simulate from the design directory).\n")
-	w("// Cycles per frame %d, latency %d cycles.\n", p.CyclesPerFrame, p.Latency)
+	if in.Tokens > 0 {
+		w("// Cycles per token %d, latency %d cycles (token 0's input to its output handshake).\n", p.CyclesPerFrame, p.Latency)
+	} else {
+		w("// Cycles per frame %d, latency %d cycles.\n", p.CyclesPerFrame, p.Latency)
+	}
 	w("module %s #(\n", opt.top())
 	w("  parameter MemDir = \"mem/\"\n")
 	w(") (\n")
@@ -60,6 +58,37 @@ func top(p *hw.Plan, refs []stageRef, opt Options) string {
 	}
 	w("endmodule\n")
 	return b.String()
+}
+
+// topImageComment describes an image design's streams.
+func topImageComment(b *strings.Builder, p *hw.Plan) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	in, out := p.Input, p.Output
+	w("// s_axis: %d pixels of 8 bits per beat (pixel j at [8*j +: 8]), %d beats per frame;\n", in.InPix, in.Beats)
+	if in.Pad {
+		w("//   s_axis_tlast on beat %d of every frame and only there; a packet with tlast elsewhere is padded\n", in.Beats-1)
+		w("//   or cut to one frame whose result is suppressed (docs/dataflow.md \"Framing of conv-first\n")
+		w("//   networks\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	} else {
+		w("//   s_axis_tlast on beat %d of every frame and only there; a frame with tlast elsewhere is dropped\n", in.Beats-1)
+		w("//   (docs/dataflow.md \"Framing\"): frame_err (sticky) and frame_drops (saturating) report it.\n")
+	}
+	w("// m_axis: one beat per frame: class in [15:0], score c (signed, %d bits) at [16 + c*%d +: %d];\n", out.SW, out.SW, out.SW)
+	w("//   m_axis_tlast is always 1.\n")
+}
+
+// topSequenceComment describes a sequence design's streams
+// (docs/lstm-hardware.md).
+func topSequenceComment(b *strings.Builder, p *hw.Plan) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	in, out := p.Input, p.Output
+	w("// Sequence model (docs/lstm-hardware.md), vocabulary V = %d.\n", in.Tokens)
+	w("// s_axis: one token per beat, %d bits (unsigned, < %d); s_axis_tlast on a sequence's last token\n", in.TokenBits, in.Tokens)
+	w("//   (the next token starts a new sequence from the reset state h = 0, c = 0).\n")
+	w("// m_axis: one beat per token: class (the argmax of the %d logits, the predicted next token) in\n", out.Classes)
+	w("//   [15:0], logit c (signed, %d bits) at [16 + c*%d +: %d]; m_axis_tlast is always 1.\n", out.SW, out.SW, out.SW)
+	w("// frame_err: sticky, a token >= %d was seen (it was read as token 0 and its result computed);\n", in.Tokens)
+	w("//   frame_drops: how many such tokens (saturating at %d).\n", uint64(1)<<in.DropBits-1)
 }
 
 // pipelineSummary names the stages in order, a run of MVTUs as "N

@@ -26,8 +26,8 @@ func needYosys(t *testing.T) {
 }
 
 // TestGeneratedYosysCheck: every golden design (dense ones with and
-// without pipelined compressor trees, lane-product trees, k-bit kinds, and
-// the conv design) and two more conv designs (8-bit input straight into a
+// without pipelined compressor trees, lane-product trees, k-bit kinds, the
+// conv design and the sequence designs) and two more conv designs (8-bit input straight into a
 // window generator, pipelined trees, k-bit pools) pass Yosys `proc; check
 // -assert` at RTL level, elaborated from the top: no multiple drivers, no
 // combinational loops, and no latch cell after proc.
@@ -47,8 +47,9 @@ func TestGeneratedYosysCheck(t *testing.T) {
 	}
 }
 
-// TestGeneratedConvLint: the conv designs pass `verilator --lint-only
-// -Wall` with no waiver (the dense designs are linted by TestGenerateLint).
+// TestGeneratedConvLint: the conv designs and the sequence designs (every
+// golden design with stage modules) pass `verilator --lint-only -Wall`
+// with no waiver (the dense designs are linted by TestGenerateLint).
 func TestGeneratedConvLint(t *testing.T) {
 	if _, err := exec.LookPath("verilator"); err != nil {
 		if os.Getenv("CI") != "" {

@@ -165,6 +165,15 @@ func flowModelConfig(c *cli.Context, e *env, cfg *flow.Config) error {
 		if seqModel && c.IsSet("dataset") && c.String("dataset") != dataset.PTB {
 			return userErrf("flow: %s; run it on --dataset %s", sequenceModelError("", m, n), dataset.PTB)
 		}
+		if seqModel {
+			// A sequence model the hardware plan refuses (docs/lstm-hardware.md)
+			// is refused before DIR is made.
+			opt := hw.Options{Folds: cfg.Folds, TargetCycles: cfg.TargetCycles, MaxLUTs: cfg.MaxLUTs, NoPad: cfg.NoPad, InPix: cfg.InPix,
+				Target: cfg.SynthTarget, Popcount: hw.PopcountFor(cfg.SynthTarget), AllLogits: c.Bool("all-logits")}
+			if _, err := hw.NewPlan(n, opt); err != nil {
+				return userErr(fmt.Errorf("flow: %s: %w", m, err))
+			}
+		}
 	}
 	if seqModel || isLMRun(c) {
 		if !seqModel && c.String("from-model") != "" {

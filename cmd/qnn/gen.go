@@ -46,6 +46,7 @@ func genCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "target", Usage: "FPGA family `T` the design is tuned for: xc7 (compressor-tree popcount) or ice40 (behavioural)"},
 			&cli.StringFlag{Name: "popcount", Usage: "xnor PE reduction `R`: tree|behavioural (default: tree for --target xc7, else behavioural)"},
 			&cli.IntFlag{Name: "pipeline-every", Usage: "compressor trees: a register rank every `N` stages (0: combinational)"},
+			&cli.BoolFlag{Name: "all-logits", Usage: "a sequence model: m_axis carries every logit (default: the predicted token and its score)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		}, tbFlags()...),
@@ -60,13 +61,16 @@ func genCommand(e *env) *cli.Command {
 			if dir == "" {
 				return userErrf("gen: -o DIR is required (the design directory to write)")
 			}
-			n, err := loadModel(e.log, model, hardwareUse("gen"))
+			n, err := loadModel(e.log, model, sequenceHardwareUse("gen"))
 			if err != nil {
 				return err
 			}
 			opt, err := planOptions(c, "gen")
 			if err != nil {
 				return err
+			}
+			if opt.AllLogits = c.Bool("all-logits"); opt.AllLogits && !n.IsSequence() {
+				return userErrf("gen: --all-logits is for sequence models; an image model's m_axis carries every score already")
 			}
 			p, err := hw.NewPlan(n, opt)
 			if err != nil {

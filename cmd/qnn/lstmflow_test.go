@@ -44,7 +44,7 @@ func TestLSTMFlow(t *testing.T) {
 	}
 	const testTokens, simTokens = 3000, 150
 	stdout, stderr, code := runQNN(t, "flow", "-o", dir, "--arch", "lstm", "--dataset", "ptb", "--hidden", "8", "--epochs", "1",
-		"--limit", "4000", "--wbits", "3", "--abits", "3", "--test-images", "3000", "--sim-tokens", "150",
+		"--limit", "4000", "--wbits", "3", "--abits", "3", "--test-images", "3000", "--sim-tokens", "150", "--target-cycles", "300",
 		"--cosim-images", cosim, "--target", "none", "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -100,7 +100,7 @@ func TestLSTMFlowAllLogits(t *testing.T) {
 	}
 	requirePTB(t)
 	tmp := t.TempDir()
-	model, n := ptbHWLM(t, tmp, 5, 1.0/16)
+	model, n := ptbHWLM(t, tmp, 5, 1.0/512)
 	dir := filepath.Join(tmp, "flow")
 	cosim := "25"
 	if _, err := exec.LookPath("verilator"); err != nil {
@@ -110,7 +110,7 @@ func TestLSTMFlowAllLogits(t *testing.T) {
 		cosim = "0"
 	}
 	stdout, stderr, code := runQNN(t, "flow", "-o", dir, "--from-model", model, "--dataset", "ptb", "--all-logits",
-		"--test-images", "500", "--sim-tokens", "60", "--cosim-images", cosim, "--target", "none", "--quiet")
+		"--test-images", "500", "--sim-tokens", "60", "--cosim-images", cosim, "--target-cycles", "300", "--target", "none", "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -131,7 +131,7 @@ func TestLSTMFlowAllLogits(t *testing.T) {
 		if x.res == nil || x.res.Perplexity == nil {
 			t.Fatalf("%s: no perplexity in %+v", x.name, x.res)
 		}
-		sum, count, err := netlist.StreamNLL(f, 1.0/16, flowStream(t, x.tokens), 1000, 1)
+		sum, count, err := netlist.StreamNLL(f, 1.0/512, flowStream(t, x.tokens), 1000, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,7 @@ module qnn_argmax #(
   wire in_hs    = in_valid_i && in_ready;
   wire in_last  = (beat_q == LastBeat);
 
-  genvar c;
+  genvar ch, cl;
   generate
     if (Pe > Classes) begin : gen_unused_lanes
       // Lanes of padded classes (>= Classes) carry no score.
@@ -138,24 +138,22 @@ module qnn_argmax #(
     end else begin : gen_all
       // Every score: class c arrives in lane c % Pe of beat c / Pe and is
       // stored until the frame's last beat.
-      reg  [Classes*ScoreBits-1:0] scores_q, scores_d;
-      wire [Classes-1:0]           take;
-      wire [Classes*ScoreBits-1:0] lane_scores;
-      for (c = 0; c < Classes; c = c + 1) begin : gen_class
-        localparam integer         BeatIndex = c / Pe;
-        localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
-        localparam integer         Lane      = c % Pe;
-        wire [ScoreBits-1:0]       s         = scores_d[c*ScoreBits +: ScoreBits];
-        assign take[c] = in_hs && (beat_q == Beat);
-        assign lane_scores[c*ScoreBits +: ScoreBits] = in_data_i[Lane*ScoreBits +: ScoreBits];
-        assign result[16 + c*Sw +: Sw] = {{(Sw-ScoreBits){s[ScoreBits-1]}}, s};
-      end
-      integer i;
-      always @(*) begin
-        scores_d = scores_q;
-        for (i = 0; i < Classes; i = i + 1) begin
-          if (take[i]) begin
-            scores_d[i*ScoreBits +: ScoreBits] = lane_scores[i*ScoreBits +: ScoreBits];
+      reg  [Classes*ScoreBits-1:0] scores_q;
+      wire [Classes*ScoreBits-1:0] scores_d;
+      // Two loop levels of at most 1024 iterations each (Verilator's
+      // default unroll limit), for vocabularies of tens of thousands.
+      for (ch = 0; ch < (Classes + 1023) / 1024; ch = ch + 1) begin : gen_chunk
+        for (cl = 0; cl < 1024; cl = cl + 1) begin : gen_class
+          if (ch * 1024 + cl < Classes) begin : gen_used
+            localparam integer         C         = ch * 1024 + cl;
+            localparam integer         BeatIndex = C / Pe;
+            localparam [BeatWidth-1:0] Beat      = BeatIndex[BeatWidth-1:0];
+            localparam integer         Lane      = C % Pe;
+            wire                       take      = in_hs && (beat_q == Beat);
+            wire [ScoreBits-1:0]       s         = scores_d[C*ScoreBits +: ScoreBits];
+            assign scores_d[C*ScoreBits +: ScoreBits] = take ? in_data_i[Lane*ScoreBits +: ScoreBits]
+                                                             : scores_q[C*ScoreBits +: ScoreBits];
+            assign result[16 + C*Sw +: Sw] = {{(Sw-ScoreBits){s[ScoreBits-1]}}, s};
           end
         end
       end

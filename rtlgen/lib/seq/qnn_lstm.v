@@ -18,9 +18,18 @@
 // signed, with gate values Base* + level; t = BaseT + level(cell
 // thresholds, c); the hidden level = level(hidden thresholds, o*t).
 //
-// Status: written against the contract, lint-clean (rtlgen
-// TestLSTMModuleLint); no design instantiates it yet, and it is proven
-// cycle-exact only once sim models the stage and cosim compares them.
+// The cell datapath has the plan's widths (hw LSTMStage): f*c_prev plus
+// its rounding constant in FcWidth bits, i*g plus its constant in IgWidth,
+// the sum of the two shifted terms in CellSumWidth (computed one bit wider
+// than the widest of the three and CellBits, then saturated), o*t in
+// OtWidth; the gate and tanh values are formed in the width of the product
+// that reads them (two's-complement sums are exact modulo 2^width, so a
+// value that fits comes out right). Nothing wraps for any plan whose values
+// fit these widths, which rtlgen checks before instantiating the module.
+//
+// Status: instantiated by rtlgen for sequence designs (stage_lstm.go);
+// cycle-exact against sim.LSTM (rtlgen TestLSTMStageCosim) and lint-clean
+// (TestLSTMModuleLint).
 module qnn_lstm #(
   parameter integer Vocab        = 2,
   parameter integer TokBits      = 1,
@@ -47,13 +56,20 @@ module qnn_lstm #(
   parameter integer CellThrWidth = 2,
   parameter integer BaseT        = 0,
   parameter integer HidThrWidth  = 2,
+  parameter integer FcWidth      = 4,   // f*c_prev + 2^(FShift-1) (hw LSTMStage.FCWidth)
+  parameter integer IgWidth      = 5,   // i*g + 2^(IGShift-1) (IGWidth)
+  parameter integer CellSumWidth = 5,   // rshr(f*c_prev) + rshr(i*g) before the saturation
+  parameter integer OtWidth      = 5,   // o*t (OTWidth)
   parameter         EmbFile      = "",
   parameter         WeightFile   = "",
   parameter         GateThrFile  = "",
   parameter         CellThrFile  = "",
   parameter         HidThrFile   = "",
   parameter integer EmbStyle     = 0,
-  parameter integer WeightStyle  = 0
+  parameter integer WeightStyle  = 0,
+  parameter integer GateThrStyle = 0,   // qnn_rom Style of the threshold ROMs
+  parameter integer CellThrStyle = 0,
+  parameter integer HidThrStyle  = 0
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,
@@ -86,8 +102,12 @@ module qnn_lstm #(
   localparam integer TUBits     = NumThrT * CellThrWidth + 1;
   localparam integer NumThrH    = (1 << XBits) - 1;
   localparam integer HUBits     = NumThrH * HidThrWidth + 1;
-  localparam integer WideW      = 32;               // every product and sum of the cell update (CellBits <= 22)
-  localparam integer PW         = 24;               // o*t
+  // The cell sum: one bit wider than every term and the saturation bounds.
+  localparam integer CsMax      = (FcWidth > IgWidth) ? FcWidth : IgWidth;
+  localparam integer CsMax2     = (CsMax > CellSumWidth) ? CsMax : CellSumWidth;
+  localparam integer CsW        = ((CsMax2 > CellBits) ? CsMax2 : CellBits) + 1;
+  // The bases sign-extended past every datapath width (then cut to each).
+  localparam integer BaseW      = ((CsW > OtWidth) ? CsW : OtWidth) + 33;
   localparam integer SfLastIndex = Sf - 1;
   localparam integer NfLastIndex = Nf - 1;
   localparam [SfWidth-1:0]    SfLast   = SfLastIndex[SfWidth-1:0];
@@ -105,8 +125,13 @@ module qnn_lstm #(
     if (Nf * U < H || Simd < 1 || SfX < 1 || SfH * Simd < H) begin : gen_check_folds
       qnn_param_error_lstm_folds_do_not_cover_the_matrix u_param_error ();
     end
-    if (CellBits < 2 || CellBits > 22 || XBits < 2 || GateBits < 2) begin : gen_check_widths
+    if (CellBits < 2 || XBits < 2 || GateBits < 2 || CellActBits < 2) begin : gen_check_widths
       qnn_param_error_lstm_widths u_param_error ();
+    end
+    // The products hold their operands (rtlgen checks the values fit).
+    if (FcWidth <= CellBits || FcWidth <= GateBits || IgWidth <= GateBits || OtWidth <= GateBits ||
+        OtWidth <= CellActBits) begin : gen_check_cell_widths
+      qnn_param_error_lstm_cell_datapath_widths u_param_error ();
     end
   endgenerate
 
@@ -251,7 +276,7 @@ module qnn_lstm #(
   end
 
   wire [Pe*GPeBits-1:0] gthr_word;
-  qnn_rom #(.Depth(Nf), .Width(Pe*GPeBits), .AddrWidth(NfWidth), .InitFile(GateThrFile))
+  qnn_rom #(.Depth(Nf), .Width(Pe*GPeBits), .AddrWidth(NfWidth), .InitFile(GateThrFile), .Style(GateThrStyle))
     u_gthr (.clk_i(clk_i), .en_i(en), .addr_i(nf_b), .data_o(gthr_word));
 
   // Cell RAM: read at address nf_b (data at C), written at D.
@@ -296,40 +321,56 @@ module qnn_lstm #(
   end
 
   // ---- stage D: cell update ---------------------------------------------
-  localparam signed [WideW-1:0] WideOne = 1;
-  localparam signed [WideW-1:0] CellMax = (WideOne <<< (CellBits - 1)) - WideOne;
-  localparam signed [WideW-1:0] CellMin = -(WideOne <<< (CellBits - 1));
-  localparam signed [WideW-1:0] BaseIw  = BaseI;
-  localparam signed [WideW-1:0] BaseFw  = BaseF;
-  localparam signed [WideW-1:0] BaseGw  = BaseG;
-  localparam signed [WideW-1:0] BaseOw  = BaseO;
-  localparam signed [WideW-1:0] RoundF  = (FShift == 0) ? 0 : (WideOne <<< (FShift == 0 ? 0 : FShift - 1));
-  localparam signed [WideW-1:0] RoundIG = (IGShift == 0) ? 0 : (WideOne <<< (IGShift == 0 ? 0 : IGShift - 1));
-  localparam signed [PW-1:0]    BaseTw  = BaseT[PW-1:0];
+  // sext sign-extends a 32-bit integer parameter to BaseW bits (a loop, not
+  // a concatenation, which Verilator 5.006 refuses for a parameter of 0).
+  function [BaseW-1:0] sext;
+    input [31:0] v;
+    integer k;
+    begin
+      for (k = 0; k < BaseW; k = k + 1) sext[k] = v[(k < 32) ? k : 31];
+    end
+  endfunction
+  localparam [BaseW-1:0] BaseIx = sext(BaseI);
+  localparam [BaseW-1:0] BaseFx = sext(BaseF);
+  localparam [BaseW-1:0] BaseGx = sext(BaseG);
+  localparam [BaseW-1:0] BaseOx = sext(BaseO);
+  localparam [BaseW-1:0] BaseTx = sext(BaseT);
+  localparam signed [FcWidth-1:0] BaseFc  = BaseFx[FcWidth-1:0];
+  localparam signed [IgWidth-1:0] BaseIg  = BaseIx[IgWidth-1:0];
+  localparam signed [IgWidth-1:0] BaseGg  = BaseGx[IgWidth-1:0];
+  localparam signed [OtWidth-1:0] BaseOo  = BaseOx[OtWidth-1:0];
+  localparam signed [OtWidth-1:0] BaseTo  = BaseTx[OtWidth-1:0];
+  localparam signed [FcWidth-1:0] FcOne   = 1;
+  localparam signed [IgWidth-1:0] IgOne   = 1;
+  localparam signed [CsW-1:0]     CsOne   = 1;
+  localparam signed [FcWidth-1:0] RoundF  = (FShift == 0) ? {FcWidth{1'b0}} : (FcOne <<< (FShift == 0 ? 0 : FShift - 1));
+  localparam signed [IgWidth-1:0] RoundIG = (IGShift == 0) ? {IgWidth{1'b0}} : (IgOne <<< (IGShift == 0 ? 0 : IGShift - 1));
+  localparam signed [CsW-1:0]     CellMax = (CsOne <<< (CellBits - 1)) - CsOne;
+  localparam signed [CsW-1:0]     CellMin = -(CsOne <<< (CellBits - 1));
   reg signed [CellBits-1:0] c_e [0:U-1];
-  reg signed [PW-1:0]       o_e [0:U-1];
+  reg signed [OtWidth-1:0]  o_e [0:U-1];
   reg                       valid_e;
   reg [NfWidth-1:0]         nf_e;
   reg [U*CellBits-1:0]      cell_wr;
   generate
     for (u = 0; u < U; u = u + 1) begin : gen_cell
-      wire signed [WideW-1:0] gi = BaseIw + $signed({{(WideW-GateBits){1'b0}}, glev_d[4*u]});
-      wire signed [WideW-1:0] gf = BaseFw + $signed({{(WideW-GateBits){1'b0}}, glev_d[4*u+1]});
-      wire signed [WideW-1:0] gg = BaseGw + $signed({{(WideW-GateBits){1'b0}}, glev_d[4*u+2]});
-      wire signed [WideW-1:0] go = BaseOw + $signed({{(WideW-GateBits){1'b0}}, glev_d[4*u+3]});
-      wire signed [WideW-1:0] cp = {{(WideW-CellBits){cprev_d[u][CellBits-1]}}, cprev_d[u]};
-      wire signed [WideW-1:0] pf = gf * cp;
-      wire signed [WideW-1:0] pi = gi * gg;
-      wire signed [WideW-1:0] rf = (pf + RoundF) >>> FShift;
-      wire signed [WideW-1:0] ri = (pi + RoundIG) >>> IGShift;
-      wire signed [WideW-1:0] cs = rf + ri;
-      wire signed [WideW-1:0] cn = (cs > CellMax) ? CellMax : (cs < CellMin) ? CellMin : cs;
-      wire unused_cell = ^{cn[WideW-1:CellBits], go[WideW-1:PW]};
+      wire signed [IgWidth-1:0] gi = BaseIg + $signed({{(IgWidth-GateBits){1'b0}}, glev_d[4*u]});
+      wire signed [FcWidth-1:0] gf = BaseFc + $signed({{(FcWidth-GateBits){1'b0}}, glev_d[4*u+1]});
+      wire signed [IgWidth-1:0] gg = BaseGg + $signed({{(IgWidth-GateBits){1'b0}}, glev_d[4*u+2]});
+      wire signed [OtWidth-1:0] go = BaseOo + $signed({{(OtWidth-GateBits){1'b0}}, glev_d[4*u+3]});
+      wire signed [FcWidth-1:0] cp = {{(FcWidth-CellBits){cprev_d[u][CellBits-1]}}, cprev_d[u]};
+      wire signed [FcWidth-1:0] pf = gf * cp;
+      wire signed [IgWidth-1:0] pi = gi * gg;
+      wire signed [FcWidth-1:0] rf = (pf + RoundF) >>> FShift;
+      wire signed [IgWidth-1:0] ri = (pi + RoundIG) >>> IGShift;
+      wire signed [CsW-1:0]     cs = {{(CsW-FcWidth){rf[FcWidth-1]}}, rf} + {{(CsW-IgWidth){ri[IgWidth-1]}}, ri};
+      wire signed [CsW-1:0]     cn = (cs > CellMax) ? CellMax : (cs < CellMin) ? CellMin : cs;
+      wire unused_cell = ^cn[CsW-1:CellBits];
       always @(*) cell_wr[u*CellBits +: CellBits] = cn[CellBits-1:0];
       always @(posedge clk_i) begin
         if (en) begin
           c_e[u] <= cn[CellBits-1:0];
-          o_e[u] <= go[PW-1:0];
+          o_e[u] <= go;
         end
       end
     end
@@ -350,9 +391,9 @@ module qnn_lstm #(
 
   wire [U*TUBits-1:0] tthr_word;
   wire [U*HUBits-1:0] hthr_word;
-  qnn_rom #(.Depth(Nf), .Width(U*TUBits), .AddrWidth(NfWidth), .InitFile(CellThrFile))
+  qnn_rom #(.Depth(Nf), .Width(U*TUBits), .AddrWidth(NfWidth), .InitFile(CellThrFile), .Style(CellThrStyle))
     u_tthr (.clk_i(clk_i), .en_i(en), .addr_i(nf_d), .data_o(tthr_word));
-  qnn_rom #(.Depth(Nf), .Width(U*HUBits), .AddrWidth(NfWidth), .InitFile(HidThrFile))
+  qnn_rom #(.Depth(Nf), .Width(U*HUBits), .AddrWidth(NfWidth), .InitFile(HidThrFile), .Style(HidThrStyle))
     u_hthr (.clk_i(clk_i), .en_i(en), .addr_i(nf_d), .data_o(hthr_word));
 
   // ---- stage E: tanh of the cell, hidden level, output register ----------
@@ -364,9 +405,9 @@ module qnn_lstm #(
       wire [CellActBits-1:0] tlev;
       qnn_threshold #(.AccWidth(CellBits), .AccSigned(1), .NumThr(NumThrT), .ThrWidth(CellThrWidth), .OutBits(CellActBits))
         u_t (.acc_i(c_e[u]), .thr_i(tthr_word[u*TUBits +: TUBits]), .level_o(tlev));
-      wire signed [PW-1:0] tv = BaseTw + $signed({{(PW-CellActBits){1'b0}}, tlev});
-      wire signed [PW-1:0] prod = o_e[u] * tv;
-      qnn_threshold #(.AccWidth(PW), .AccSigned(1), .NumThr(NumThrH), .ThrWidth(HidThrWidth), .OutBits(XBits))
+      wire signed [OtWidth-1:0] tv = BaseTo + $signed({{(OtWidth-CellActBits){1'b0}}, tlev});
+      wire signed [OtWidth-1:0] prod = o_e[u] * tv;
+      qnn_threshold #(.AccWidth(OtWidth), .AccSigned(1), .NumThr(NumThrH), .ThrWidth(HidThrWidth), .OutBits(XBits))
         u_h (.acc_i(prod), .thr_i(hthr_word[u*HUBits +: HUBits]), .level_o(hlev[u*XBits +: XBits]));
     end
   endgenerate
