@@ -67,6 +67,11 @@ func (p *Plan) dumpOutput(b *strings.Builder) {
 	if o.TopScore {
 		what = "scores, the winner's only out"
 	}
+	if o.Stream {
+		fmt.Fprintf(b, "output %q: every one of %d %d-bit scores streamed in %d-bit fields, %d beats x %d scores per token (tlast on the last), tdata %d bits\n",
+			o.Name, o.Classes, o.ScoreBits, o.SW, o.Beats, o.PE, o.TDataBits)
+		return
+	}
 	fmt.Fprintf(b, "output %q: argmax of %d classes, %d-bit %s in %d-bit fields; %d beats x %d scores in, tdata %d bits\n",
 		o.Name, o.Classes, o.ScoreBits, what, o.SW, o.Beats, o.PE, o.TDataBits)
 }

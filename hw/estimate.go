@@ -74,6 +74,10 @@ func (o OutputStage) Estimate() Resources {
 		r.LUT = o.PE*(ceilDiv(o.ScoreBits, 2)+o.ScoreBits) + clog2(o.Classes) + 35
 		r.FF = 2*o.ScoreBits + 2*clog2(o.Classes) + clog2(o.Beats) + 30
 	}
+	if o.Stream { // qnn_logits: an output register and a beat counter
+		r.LUT = 2*clog2(o.Beats) + 8
+		r.FF = o.PE*o.ScoreBits + clog2(o.Beats) + 2
+	}
 	if d := o.FlagDepth; d > 0 {
 		// A conv-first design's bad-flag queue (qnn_frame_flags, instance
 		// u_frame_flags beside u_argmax): FlagDepth flags, a count, a shift

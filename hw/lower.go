@@ -126,6 +126,9 @@ func (p *Plan) link(ops []loweredOp, ls *LSTMStage) error {
 				return err
 			}
 		case StageOutput:
+			if p.Output.Stream {
+				p.Output.TDataBits = cur.Width * p.Output.SW
+			}
 			p.Stages = append(p.Stages, Stage{Kind: StageOutput, Name: p.Output.Name, In: cur, Output: &p.Output,
 				Out: Stream{Width: 1, Bits: p.Output.TDataBits, C: 1, Pixels: 1, BeatsPerPixel: 1}, Latency: 1, Cycles: cur.Beats()})
 		}

@@ -82,9 +82,9 @@ type Options struct {
 	// (a 6-input-LUT fabric: the plan picks block RAM or LUTs per ROM, as
 	// its estimate counts), or TargetICE40 (ROM mapping left to the tool).
 	Target string
-	// AllLogits makes a sequence model's m_axis carry all V scores, as an
-	// image model's carries its classes'; by default it carries the
-	// predicted token and its score (OutputStage.TopScore).
+	// AllLogits makes a sequence model's m_axis carry all V scores, as a
+	// stream of beats per token (OutputStage.Stream); by default it carries
+	// the predicted token and its score (OutputStage.TopScore).
 	AllLogits bool `json:",omitempty"`
 }
 
@@ -180,6 +180,12 @@ type OutputStage struct {
 	// (10,000 on Penn Treebank) would make a beat of 160,016 bits
 	// (Options.AllLogits keeps them all). Image plans carry every score.
 	TopScore bool `json:",omitempty"`
+	// Stream is set when m_axis carries every score of a token as Beats
+	// beats (Options.AllLogits on a sequence model): beat b holds the PE
+	// scores of classes b*PE .. b*PE+PE-1, lane p sign-extended to SW bits
+	// at [p*SW +: SW] (classes >= Classes: 0), m_axis_tlast on the last;
+	// no argmax. TDataBits is PE*SW.
+	Stream bool `json:",omitempty"`
 	// FlagDepth is the depth of the per-frame bad-flag queue from the
 	// framer to the output stage when Input.Pad is set (0 otherwise): the
 	// most frames that can be in flight between the first stage's taking
@@ -320,9 +326,10 @@ func (pre *prepared) build(folds []Fold, opt Options, layers *layerCache) (*Plan
 		p.Output.SW = 32
 	}
 	p.Output.TDataBits = 16 + out.Classes*p.Output.SW
-	if pre.lstm != nil && !opt.AllLogits {
-		p.Output.TopScore = true
-		p.Output.TDataBits = 16 + p.Output.SW
+	if pre.lstm != nil {
+		p.Output.TopScore = !opt.AllLogits
+		p.Output.Stream = opt.AllLogits
+		p.Output.TDataBits = 16 + p.Output.SW // the stream's is set once PE is known (link)
 	}
 	if err := p.link(pre.ops, ls); err != nil {
 		return nil, err

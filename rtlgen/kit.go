@@ -99,6 +99,10 @@ type kitData struct {
 	Seq      bool
 	StimBits int
 	Tokens   int // the vocabulary
+	// Stream marks a design that streams every logit: OutBeats m_axis
+	// beats per token, each one line of the expected file.
+	Stream   bool
+	OutBeats int
 }
 
 // kitFiles returns the files of tb/, vivado/ and yosys/ for a design whose
@@ -122,7 +126,8 @@ func kitFiles(p *hw.Plan, opt Options, design map[string][]byte) (map[string][]b
 		InPix: p.Input.InPix, Classes: p.Output.Classes, SW: p.Output.SW,
 		Latency: p.Latency, CyclesPerFrame: p.CyclesPerFrame, Source: mdEscape(st.Source),
 		StimFile: StimFile, ExpectFile: ExpectFile, DropBits: p.Input.DropBits,
-		Seq: p.Input.Tokens > 0, StimBits: p.Input.TDataBits, Tokens: p.Input.Tokens}
+		Seq: p.Input.Tokens > 0, StimBits: p.Input.TDataBits, Tokens: p.Input.Tokens,
+		Stream: p.Output.Stream, OutBeats: p.Output.Beats}
 	if d.Seq {
 		d.StimBits++
 	}
@@ -228,10 +233,30 @@ func stimulusSeqMem(p *hw.Plan, st *Stimulus) (stim, expect []byte, err error) {
 					class = c
 				}
 			}
+			if p.Output.Stream {
+				expect = streamBeats(expect, p.Output, scores)
+				continue
+			}
 			expect = resultBeat(expect, p.Output, class, scores)
 		}
 	}
 	return stim, expect, nil
+}
+
+// streamBeats appends a token's m_axis beats of a design that streams
+// every score: beat b, lane p = the score of class b*PE + p at [p*SW +:
+// SW], 0 past the classes.
+func streamBeats(dst []byte, out hw.OutputStage, scores []int64) []byte {
+	for b := range out.Beats {
+		w := newBitvec(out.TDataBits)
+		for p := range out.PE {
+			if c := b*out.PE + p; c < len(scores) {
+				w.set(p*out.SW, out.SW, scores[c])
+			}
+		}
+		dst = append(w.hex(dst, out.TDataBits), '\n')
+	}
+	return dst
 }
 
 // resultBeat appends one m_axis beat in hex: class in [15:0], score c at

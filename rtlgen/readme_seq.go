@@ -35,16 +35,36 @@ func readmeSequence(p *hw.Plan, refs []stageRef, opt Options) string {
 	w("| `s_axis_tvalid` | in | 1 | token valid |\n")
 	w("| `s_axis_tready` | out | 1 | token accepted (registers only) |\n")
 	w("| `s_axis_tlast` | in | 1 | 1 on the last token of a sequence: the next token starts a new sequence from the reset state |\n")
-	w("| `m_axis_tdata` | out | %d | class (the predicted next token) in `[15:0]`, score of class c (signed, sign-extended) at `[16 + c*%d +: %d]` |\n", out.TDataBits, out.SW, out.SW)
-	w("| `m_axis_tvalid` | out | 1 | result valid |\n")
-	w("| `m_axis_tready` | in | 1 | result accepted |\n")
-	w("| `m_axis_tlast` | out | 1 | always 1 (one beat per token) |\n")
+	switch {
+	case out.Stream:
+		w("| `m_axis_tdata` | out | %d | beat b of a token: the score of class b*%d + p (signed, sign-extended) at `[p*%d +: %d]`, 0 past class %d |\n", out.TDataBits, out.PE, out.SW, out.SW, out.Classes-1)
+		w("| `m_axis_tvalid` | out | 1 | beat valid |\n")
+		w("| `m_axis_tready` | in | 1 | beat accepted |\n")
+		w("| `m_axis_tlast` | out | 1 | 1 on a token's last beat (beat %d) |\n", out.Beats-1)
+	case out.TopScore:
+		w("| `m_axis_tdata` | out | %d | class (the predicted next token) in `[15:0]`, its score (signed, sign-extended) at `[16 +: %d]` |\n", out.TDataBits, out.SW)
+		w("| `m_axis_tvalid` | out | 1 | result valid |\n")
+		w("| `m_axis_tready` | in | 1 | result accepted |\n")
+		w("| `m_axis_tlast` | out | 1 | always 1 (one beat per token) |\n")
+	default:
+		w("| `m_axis_tdata` | out | %d | class (the predicted next token) in `[15:0]`, score of class c (signed, sign-extended) at `[16 + c*%d +: %d]` |\n", out.TDataBits, out.SW, out.SW)
+		w("| `m_axis_tvalid` | out | 1 | result valid |\n")
+		w("| `m_axis_tready` | in | 1 | result accepted |\n")
+		w("| `m_axis_tlast` | out | 1 | always 1 (one beat per token) |\n")
+	}
 	w("| `frame_err` | out | 1 | sticky: 1 from the cycle after the first token >= %d until reset |\n", in.Tokens)
 	w("| `frame_drops` | out | %d | tokens >= %d since reset, saturating at %d |\n\n", in.DropBits, in.Tokens, uint64(1)<<in.DropBits-1)
 	w("Both streams are AXI4-Stream valid/ready: a beat transfers in a cycle where valid and ready are 1; data and valid hold until then.\n\n")
 	w("## Stream formats\n\n")
 	w("- Input: one token per beat. A sequence is the tokens up to and including one with `s_axis_tlast`; the first token after reset starts one. Each sequence starts from the reset state (h = 0, c = 0) and carries the state from token to token, as qnn's `netlist.ReferenceSequence`.\n")
-	w("- Output: one beat per token, in order: the predicted next token (the argmax of the %d scores, lowest index wins ties) and all %d scores (%d-bit signed values in %d-bit fields).\n\n", out.Classes, out.Classes, out.ScoreBits, out.SW)
+	switch {
+	case out.Stream:
+		w("- Output: %d beats per token, in order: all %d scores (%d-bit signed values in %d-bit fields), %d per beat, `m_axis_tlast` on the last (`qnn gen --all-logits`).\n\n", out.Beats, out.Classes, out.ScoreBits, out.SW, out.PE)
+	case out.TopScore:
+		w("- Output: one beat per token, in order: the predicted next token (the argmax of the %d scores, lowest index wins ties) and its score (%d-bit signed, in a %d-bit field); `qnn gen --all-logits` streams every score instead.\n\n", out.Classes, out.ScoreBits, out.SW)
+	default:
+		w("- Output: one beat per token, in order: the predicted next token (the argmax of the %d scores, lowest index wins ties) and all %d scores (%d-bit signed values in %d-bit fields).\n\n", out.Classes, out.Classes, out.ScoreBits, out.SW)
+	}
 	w("## Tokens outside the vocabulary\n\n")
 	w("A token >= %d (the netlist refuses it) is read as token 0: its result is computed and emitted as for token 0, so the accelerator never hangs. Each such token sets `frame_err` and adds 1 to `frame_drops` in the cycle after its handshake. `s_axis_tready` is unaffected.\n\n", in.Tokens)
 	w("## Timing\n\n")

@@ -118,6 +118,9 @@ func StageModules(p *hw.Plan) []string {
 	if p.Input.Pad {
 		names = append(names, padModules...)
 	}
+	if p.Output.Stream {
+		names = append(names, "qnn_logits")
+	}
 	sort.Strings(names)
 	return names
 }

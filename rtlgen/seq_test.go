@@ -37,6 +37,9 @@ func seqDesigns(t *testing.T) []struct {
 			hw.Options{Folds: []hw.Fold{{PE: 12, SIMD: 5, Layer: "lstm0"}, {PE: 7, SIMD: 2, Layer: "proj"}}, Target: hw.TargetXC7}},
 		{"lstm-v300-a2", 2, netlist.RandomLSTMConfig{Vocab: 300, Dim: 9, Hidden: []int{7}, WeightBits: 2, ActBits: 2, OutWeightBits: 2},
 			hw.Options{TargetCycles: 40}},
+		// Every logit streamed on m_axis (qnn_logits), 23 classes in beats of 5.
+		{"lstm-v23-logits", 3, netlist.RandomLSTMConfig{Vocab: 23, Dim: 6, Hidden: []int{5}, WeightBits: 3, ActBits: 3, OutWeightBits: 2},
+			hw.Options{AllLogits: true, Folds: []hw.Fold{{PE: 8, SIMD: 3, Layer: "lstm0"}, {PE: 5, SIMD: 5, Layer: "proj"}}}},
 	}
 	var out []struct {
 		name string
@@ -73,12 +76,16 @@ func TestSequenceDesign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := [][]string{{"u_tokens"}, {"u_lstm0"}, {"u_mvtu0"}, {"u_argmax"}}
+			out, mods := "u_argmax", []string{"qnn_lstm", "qnn_tokens"}
+			if d.p.Output.Stream {
+				out, mods = "u_logits", []string{"qnn_logits", "qnn_lstm", "qnn_tokens"}
+			}
+			want := [][]string{{"u_tokens"}, {"u_lstm0"}, {"u_mvtu0"}, {out}}
 			if diff := cmp.Diff(want, inst); diff != "" {
 				t.Errorf("instances (-want +got):\n%s", diff)
 			}
-			if got := StageModules(d.p); !cmp.Equal(got, []string{"qnn_lstm", "qnn_tokens"}) {
-				t.Errorf("stage modules %v, want qnn_lstm and qnn_tokens", got)
+			if got := StageModules(d.p); !cmp.Equal(got, mods) {
+				t.Errorf("stage modules %v, want %v", got, mods)
 			}
 			a, err := Files(d.p, Options{Version: "test"})
 			if err != nil {
@@ -91,7 +98,7 @@ func TestSequenceDesign(t *testing.T) {
 			if diff := cmp.Diff(a, b); diff != "" {
 				t.Errorf("two generations differ:\n%s", diff)
 			}
-			for _, m := range []string{"qnn_lstm", "qnn_tokens"} {
+			for _, m := range mods {
 				src, _ := LibrarySource(m)
 				if !bytes.HasSuffix(a[RTLDir+"/"+m+".v"], src) {
 					t.Errorf("rtl/%s.v is not the library module", m)

@@ -148,6 +148,10 @@ func (outputGen) instance(b *strings.Builder, s hw.Stage, _ int, in *bundle, out
 		w("  // The argmax's result; a bad frame's is dropped instead of handed on.\n")
 		w("  wire %s;\n  wire %s;\n\n", res.valid, res.ready)
 	}
+	if o.Stream {
+		logitsInstance(b, s, in, out)
+		return
+	}
 	w("  // Output stage: argmax over %d classes, %d beats of %d scores per frame.\n", o.Classes, o.Beats, o.PE)
 	w("  qnn_argmax #(\n")
 	kv := [][2]string{
@@ -196,6 +200,11 @@ func flagQueue(b *strings.Builder, s hw.Stage, out bundle) {
 func (outputGen) diagram(b *strings.Builder, s hw.Stage, _ int) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	o := s.Output
+	if o.Stream {
+		w("  -> u_logits (qnn_logits): %d classes, %d beats of %d scores per token, passed on\n", o.Classes, o.Beats, o.PE)
+		w("m_axis  %d bits: score of class b*%d + p at [p*%d +: %d] in beat b, %d beats per token, tlast on the last\n", o.TDataBits, o.PE, o.SW, o.SW, o.Beats)
+		return
+	}
 	w("  -> u_argmax (qnn_argmax): %d classes, %d beats of %d scores per frame\n", o.Classes, o.Beats, o.PE)
 	w("m_axis  %d bits: class [15:0], score c at [16 + c*%d +: %d], 1 beat per frame\n", o.TDataBits, o.SW, o.SW)
 }
@@ -203,8 +212,30 @@ func (outputGen) diagram(b *strings.Builder, s hw.Stage, _ int) {
 func (inputGen) instances(hw.Stage, int) []string { return []string{"u_framer", "u_binarize"} }
 
 func (outputGen) instances(s hw.Stage, _ int) []string {
+	if s.Output.Stream {
+		return []string{"u_logits"}
+	}
 	if s.Output.FlagDepth > 0 {
 		return []string{"u_argmax", "u_frame_flags"}
 	}
 	return []string{"u_argmax"}
+}
+
+// logitsInstance is the output stage of a design that streams every score
+// (qnn_logits): m_axis_tlast on each token's last beat.
+func logitsInstance(b *strings.Builder, s hw.Stage, in *bundle, out bundle) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	o := s.Output
+	w("  // Output stage: every score, %d beats of %d scores per token, m_axis_tlast on the last.\n", o.Beats, o.PE)
+	w("  qnn_logits #(\n")
+	params(b, [][2]string{
+		{"Classes", itoa(o.Classes)},
+		{"Pe", itoa(o.PE)},
+		{"Beats", itoa(o.Beats)},
+		{"ScoreBits", itoa(o.ScoreBits)},
+		{"Sw", itoa(o.SW)},
+	})
+	w("  ) u_logits (\n")
+	conns(b, append(streamConns(in, out), [2]string{"out_last_o", "m_axis_tlast"}))
+	w("  );\n\n")
 }

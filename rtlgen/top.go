@@ -85,8 +85,17 @@ func topSequenceComment(b *strings.Builder, p *hw.Plan) {
 	w("// Sequence model (docs/lstm-hardware.md), vocabulary V = %d.\n", in.Tokens)
 	w("// s_axis: one token per beat, %d bits (unsigned, < %d); s_axis_tlast on a sequence's last token\n", in.TokenBits, in.Tokens)
 	w("//   (the next token starts a new sequence from the reset state h = 0, c = 0).\n")
-	w("// m_axis: one beat per token: class (the argmax of the %d logits, the predicted next token) in\n", out.Classes)
-	w("//   [15:0], logit c (signed, %d bits) at [16 + c*%d +: %d]; m_axis_tlast is always 1.\n", out.SW, out.SW, out.SW)
+	switch {
+	case out.Stream:
+		w("// m_axis: every logit, %d beats per token: beat b holds the logits of classes b*%d .. b*%d+%d,\n", out.Beats, out.PE, out.PE, out.PE-1)
+		w("//   logit b*%d+p (signed, %d bits) at [p*%d +: %d] (0 past class %d); m_axis_tlast on a token's last beat.\n", out.PE, out.SW, out.SW, out.SW, out.Classes-1)
+	case out.TopScore:
+		w("// m_axis: one beat per token: class (the argmax of the %d logits, the predicted next token) in\n", out.Classes)
+		w("//   [15:0], its logit (signed, %d bits) at [16 +: %d]; m_axis_tlast is always 1.\n", out.SW, out.SW)
+	default:
+		w("// m_axis: one beat per token: class (the argmax of the %d logits, the predicted next token) in\n", out.Classes)
+		w("//   [15:0], logit c (signed, %d bits) at [16 + c*%d +: %d]; m_axis_tlast is always 1.\n", out.SW, out.SW, out.SW)
+	}
 	w("// frame_err: sticky, a token >= %d was seen (it was read as token 0 and its result computed);\n", in.Tokens)
 	w("//   frame_drops: how many such tokens (saturating at %d).\n", uint64(1)<<in.DropBits-1)
 }

@@ -27,7 +27,10 @@ type design struct {
 	nodes []node    // Plan.Stages[1:], the output stage last
 	mvtus []*mvtu   // the MVTU nodes' models, in order
 	first *mvtuNode // nodes[0] when it is an MVTU: it takes the framer's abort
-	out   *argmax   // the output stage's model
+	out   *argmax   // the output stage's model (an argmax), or nil
+	// logits is the output stage of a design that streams every score
+	// (hw.OutputStage.Stream), or nil.
+	logits *logitStream
 	ready []bool    // per node: the out_ready it sees this cycle
 	stats []StageStats
 }
@@ -78,6 +81,10 @@ func (d *design) newNode(s hw.Stage) node {
 	case hw.StageFIFO:
 		return NewFIFO(*s.FIFO)
 	case hw.StageOutput:
+		if s.Output.Stream {
+			d.logits = newLogitStream(*s.Output)
+			return d.logits
+		}
 		d.out = newArgmax(*s.Output)
 		return &argmaxNode{a: d.out, in: make([]int64, s.In.Width)}
 	}
@@ -111,7 +118,7 @@ func (d *design) step(sValid bool, beat []byte, sLast, mReady, rst bool) (inHS b
 	if d.first != nil && d.frm != nil {
 		d.first.abort = d.frm.abort(sLast)
 	}
-	pop := d.out.outValid && d.ready[last]
+	pop := d.outValid() && d.ready[last]
 	// Phase 2: commit from the output back to the input, so every model
 	// reads its producer's registers before they change.
 	for i := last; i >= 0; i-- {
@@ -155,7 +162,15 @@ func (d *design) frameBad() bool { return d.flags != nil && d.flags.head() }
 
 // mValid is m_axis_tvalid: the output register's result, unless its
 // frame is bad.
-func (d *design) mValid() bool { return d.out.outValid && !d.frameBad() }
+func (d *design) mValid() bool { return d.outValid() && !d.frameBad() }
+
+// outValid is the output stage's out_valid_q.
+func (d *design) outValid() bool {
+	if d.logits != nil {
+		return d.logits.outValid
+	}
+	return d.out.outValid
+}
 
 // status is the framer's (frame_err, frame_drops), or the token input's.
 func (d *design) status() (bool, int64) {

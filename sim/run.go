@@ -66,7 +66,7 @@ type StageStats struct {
 
 // Result is what a run produced.
 type Result struct {
-	Beats   []Beat    // every output handshake, in order: one per frame
+	Beats   []Beat    // every output handshake, in order: one per frame (a logit stream: Output.Beats per token)
 	Classes []int     // per frame: the predicted class
 	Scores  [][]int64 // per frame: the class scores
 	// Cycles is the number of cycles simulated: the last output
@@ -161,7 +161,16 @@ func (r *runner) cycle(k int64) {
 		r.status = Status{Cycle: k, Err: e, Drops: n}
 		r.res.Status = append(r.res.Status, r.status)
 	}
-	if o := r.d.out; r.d.mValid() && mReady {
+	if q := r.d.logits; q != nil && r.d.mValid() && mReady {
+		// Every beat is a handshake; a token's result is complete with its
+		// last beat.
+		r.res.Beats = append(r.res.Beats, Beat{Cycle: k, TData: q.tdata()})
+		if q.done {
+			r.res.Classes = append(r.res.Classes, q.outClass)
+			r.res.Scores = append(r.res.Scores, append([]int64(nil), q.scores...))
+			r.outCycles = append(r.outCycles, k)
+		}
+	} else if o := r.d.out; r.d.mValid() && mReady {
 		r.res.Beats = append(r.res.Beats, Beat{Cycle: k, TData: TDataHex(o.outClass, o.outScores, o.sw)})
 		r.res.Classes = append(r.res.Classes, o.outClass)
 		r.res.Scores = append(r.res.Scores, append([]int64(nil), o.outScores...))

@@ -60,7 +60,7 @@ func flowFlags() []cli.Flag {
 		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only (lstm: the first N tokens of the training and validation splits)", DefaultText: "50000"},
 		&cli.IntFlag{Name: "test-images", Usage: "export and sim measure the first `N` test images only (lstm: export's test tokens; 0: all)"},
 		&cli.IntFlag{Name: "sim-tokens", Value: 2000, Usage: "lstm: sim runs the first `N` test tokens (0: all)"},
-		&cli.BoolFlag{Name: "all-logits", Usage: "lstm: the design's m_axis carries every logit (sim and cosim then measure perplexity from it)"},
+		&cli.BoolFlag{Name: "all-logits", Usage: "lstm: the design's m_axis streams every logit (sim and cosim then measure perplexity from it)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random `SEED` (same seed, same netlist, plan and RTL)"},
 		&cli.IntFlag{Name: "threads", Usage: "`N` goroutines for training (0: one per CPU)"},
 		&cli.StringFlag{Name: "fold", Usage: "folding: a JSON `FILE` of {\"layer\",\"pe\",\"simd\"} per dense or conv2d layer, or auto", Value: "auto"},

@@ -46,7 +46,7 @@ func genCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "target", Usage: "FPGA family `T` the design is tuned for: xc7 (compressor-tree popcount) or ice40 (behavioural)"},
 			&cli.StringFlag{Name: "popcount", Usage: "xnor PE reduction `R`: tree|behavioural (default: tree for --target xc7, else behavioural)"},
 			&cli.IntFlag{Name: "pipeline-every", Usage: "compressor trees: a register rank every `N` stages (0: combinational)"},
-			&cli.BoolFlag{Name: "all-logits", Usage: "a sequence model: m_axis carries every logit (default: the predicted token and its score)"},
+			&cli.BoolFlag{Name: "all-logits", Usage: "a sequence model: m_axis streams every logit, ceil(V/PE) beats per token (default: the predicted token and its score)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing DIR"},
 			&cli.BoolFlag{Name: "json", Usage: jsonFlagUsage},
 		}, tbFlags()...),

@@ -92,8 +92,9 @@ func TestLSTMFlow(t *testing.T) {
 }
 
 // TestLSTMFlowAllLogits starts the flow from a sequence model file with
-// --all-logits: sim's and the RTL's perplexities, computed from the
-// design's own logits, are the netlist's on the same prefix to the bit.
+// --all-logits (the design streams every logit on m_axis): sim's and the
+// RTL's perplexities, computed from the design's own logits, are the
+// netlist's on the same prefix to the bit.
 func TestLSTMFlowAllLogits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs Verilator")

@@ -103,7 +103,7 @@ func simCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "target", Usage: "--model: FPGA family `T` (xc7 or ice40)"},
 			&cli.StringFlag{Name: "popcount", Usage: "--model: xnor PE reduction `R`: tree|behavioural"},
 			&cli.IntFlag{Name: "pipeline-every", Usage: "--model: compressor trees: a register rank every `N` stages"},
-			&cli.BoolFlag{Name: "all-logits", Usage: "--model, a sequence model: m_axis carries every logit (default: the predicted token and its score)"},
+			&cli.BoolFlag{Name: "all-logits", Usage: "--model, a sequence model: m_axis streams every logit, ceil(V/PE) beats per token (default: the predicted token and its score)"},
 			&cli.StringFlag{Name: "dataset", Usage: "data set: " + strings.Join(datasetNames, "|") + "|images:DIR|idx:DIR, or " + dataset.PTB + " for a sequence model (required; the test split is used)"},
 			&cli.IntFlag{Name: "limit", Usage: "simulate only the first `N` images or input tokens (N >= 1; default: all)"},
 			&cli.IntFlag{Name: "offset", Usage: "start at test image (or token) `K` (K >= 0; --limit counts from there): shards of one split run as separate processes"},

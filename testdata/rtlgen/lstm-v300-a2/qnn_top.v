@@ -7,7 +7,7 @@
 // s_axis: one token per beat, 16 bits (unsigned, < 300); s_axis_tlast on a sequence's last token
 //   (the next token starts a new sequence from the reset state h = 0, c = 0).
 // m_axis: one beat per token: class (the argmax of the 300 logits, the predicted next token) in
-//   [15:0], logit c (signed, 16 bits) at [16 + c*16 +: 16]; m_axis_tlast is always 1.
+//   [15:0], its logit (signed, 16 bits) at [16 +: 16]; m_axis_tlast is always 1.
 // frame_err: sticky, a token >= 300 was seen (it was read as token 0 and its result computed);
 //   frame_drops: how many such tokens (saturating at 65535).
 // ROM init files are read with $readmemh from MemDir (default "mem/": simulate from the design directory).
