@@ -31,8 +31,8 @@ type design struct {
 	// logits is the output stage of a design that streams every score
 	// (hw.OutputStage.Stream), or nil.
 	logits *logitStream
-	ready []bool    // per node: the out_ready it sees this cycle
-	stats []StageStats
+	ready  []bool // per node: the out_ready it sees this cycle
+	stats  []StageStats
 }
 
 func newDesign(p *hw.Plan, opt designOptions) *design {
