@@ -70,7 +70,13 @@ var ptbModel = netlist.RandomLSTMConfig{Vocab: dataset.PTBVocab, Dim: 8, EmbedBi
 // word).
 func ptbLM(t *testing.T, dir string, seed uint64, scale float64) (string, *netlist.Network) {
 	t.Helper()
-	p, n := randomSeqModel(t, dir, "lm.json", seed, ptbModel, scale)
+	return ptbLMOf(t, dir, seed, scale, ptbModel)
+}
+
+// ptbLMOf is ptbLM for the random model of cfg.
+func ptbLMOf(t *testing.T, dir string, seed uint64, scale float64, cfg netlist.RandomLSTMConfig) (string, *netlist.Network) {
+	t.Helper()
+	p, n := randomSeqModel(t, dir, "lm.json", seed, cfg, scale)
 	out := n.OutputLayer()
 	out.ScoreBits = 16
 	for k := range 10 {

@@ -19,20 +19,7 @@ var ptbHWModel = netlist.RandomLSTMConfig{Vocab: dataset.PTBVocab, Dim: 6, Hidde
 // PTB's ten most frequent words, as ptbLM does.
 func ptbHWLM(t *testing.T, dir string, seed uint64, scale float64) (string, *netlist.Network) {
 	t.Helper()
-	p, n := randomSeqModel(t, dir, "lm.json", seed, ptbHWModel, scale)
-	out := n.OutputLayer()
-	out.ScoreBits = 16
-	for k := range 10 {
-		out.Offsets[k] = 1000
-	}
-	if err := netlist.Save(p, n); err != nil {
-		t.Fatal(err)
-	}
-	n, err := netlist.Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, n
+	return ptbLMOf(t, dir, seed, scale, ptbHWModel)
 }
 
 // TestSimSequenceModelPTB: qnn sim --model on a sequence model simulates a
