@@ -18,8 +18,9 @@
 #   - Verilator cosim on $QNN_LSTM_COSIM_TOKENS tokens (default 200) with
 #     0.1/0.1 stalls, cycle-exact against sim, and both simulators' speed.
 # Every result is a JSON file in $QNN_LSTM_WORK (default out/bench-lstm-hw);
-# the table goes to $OUT (default docs/lstm-hardware-results.md). Run it
-# under nice on a shared machine; the load is recorded.
+# the table goes to $OUT (default docs/lstm-hardware-results.md);
+# TABLE_ONLY=1 rebuilds it from those files. Run it under nice on a shared
+# machine; the load is recorded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${QNN_LSTM_WORK:-out/bench-lstm-hw}")"
@@ -34,11 +35,16 @@ go build -o "$work/qnn" ./cmd/qnn
 qnn="$work/qnn"
 stamp() { echo "== $(date -u +%H:%M:%S) $* (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2; }
 source="trained"
-if [[ -z "$model" ]]; then
+if [[ -n "${TABLE_ONLY:-}" ]]; then
+	source=$(cat "$work/source.txt"); model=$(cat "$work/model.txt")
+	l0=$(cat "$work/load-sim.txt"); l1=$(cat "$work/load-cosim.txt")
+elif [[ -z "$model" ]]; then
 	model="$work/lstm300-w4a4-random.json"
 	go run ./scripts/randnet -arch lstm -hidden 300 -wbits 4 -abits 4 -o "$model"
 	source="random parameters (scripts/randnet -arch lstm -hidden 300 -wbits 4 -abits 4)"
 fi
+if [[ -z "${TABLE_ONLY:-}" ]]; then
+echo "$source" > "$work/source.txt"; echo "$model" > "$work/model.txt"
 stamp "gen"
 rm -rf "$work/design" "$work/design-sim"
 "$qnn" gen --model "$model" -o "$work/design" --target-cycles "$cycles" --target xc7 --json > "$work/gen.json"
@@ -56,9 +62,11 @@ l0=$(cut -d' ' -f1 /proc/loadavg)
 stamp "cosim ($cosim_tokens tokens)"
 "$qnn" cosim "$work/design-sim" --dataset ptb --limit "$cosim_tokens" --seq-len 100 --stall-in 0.1 --stall-out 0.1 --json > "$work/cosim.json"
 l1=$(cut -d' ' -f1 /proc/loadavg)
+echo "$l0" > "$work/load-sim.txt"; echo "$l1" > "$work/load-cosim.txt"
 if [[ -n "$synth_pid" ]]; then
 	stamp "waiting for synth"
 	wait "$synth_pid"
+fi
 fi
 stamp "table"
 {
@@ -78,7 +86,7 @@ stamp "table"
 		"| latency, token 0 (sim, plan) | \(.first_latency), \(.plan_latency) cycles |\n" +
 		"| sim speed | \(.cycles_per_second | round) cycles/s (load \($l0)) |"' "$work/sim.json"
 	jq -r --arg l1 "$l1" '"| cosim: tokens, Verilator vs sim (stalls 0.1/0.1) | \(.frames), \(if .match then "MATCH, every handshake cycle-exact" else "MISMATCH" end) |\n" +
-		"| Verilator build, run | \(.build_seconds | round) s, \(.run_seconds * 10 | round / 10) s for \(.cycles) cycles |\n" +
+		"| Verilator build, run | \(if .build_cached then "cached (built by an earlier run of the same design)" else "\(.build_seconds | round) s" end), \(.run_seconds * 10 | round / 10) s for \(.cycles) cycles |\n" +
 		"| Verilator vs sim speed, same run | \(.cycles_per_second | round) vs \(.sim_cycles_per_second | round) cycles/s (\(.sim_cycles_per_second / .cycles_per_second * 10 | round / 10)x; load \($l1)) |"' "$work/cosim.json"
 	if [[ -s "$work/synth.json" ]]; then
 		jq -r --slurpfile w "$work/synth-wall.json" '"| Yosys synth_xilinx (xc7): LUT, FF, RAMB36 + RAMB18, carry, logic depth | \(.total.lut), \(.total.ff), \(.total.ramb36) + \(.total.ramb18), \(.total.carry), \(.depth) LUT levels |\n| Yosys time | \(.yosys_seconds | round) s of Yosys, \($w[0].wall_seconds) s wall (load after \($w[0].load_after)) |"' "$work/synth.json" 2>/dev/null || echo "| Yosys | see $work/synth.json |"
@@ -87,5 +95,8 @@ stamp "table"
 	fi
 	echo
 	echo "The plan's estimate: $(jq -r '"\(.estimate.lut) LUT, \(.estimate.ff) FF, \(.estimate.bram36) BRAM36"' "$work/gen.json")."
+	echo "Every parameter is on chip, as in FINN's dataflow designs: the embedding (V x D entries) and the"
+	echo "projection (V x H weights) dominate the block RAM; the LUTs are the PE x SIMD multipliers of the"
+	echo "gate matrix-vector unit and of the projection, whose V-row matrix sets the cycles per token."
 } > "$out"
 cat "$out"
