@@ -14,15 +14,15 @@ import (
 // stageFoldingBlocks is the folding table: every stage with its kind,
 // folding, beats and cycles per frame.
 func (r *Report) stageFoldingBlocks() []block {
-	g := r.Gen
-	t := &table{Head: []string{"stage", "kind", "folding and sizes", "beats in", "beats out", "cycles/frame", "latency"}}
+	g, u := r.Gen, r.unit()
+	t := &table{Head: []string{"stage", "kind", "folding and sizes", "beats in", "beats out", "cycles/" + u, "latency"}}
 	for _, s := range g.Stages {
 		t.Rows = append(t.Rows, []string{s.Name, s.Kind, s.Detail, fmt.Sprint(s.InBeats), fmt.Sprint(s.OutBeats),
 			fmt.Sprint(s.Cycles), fmt.Sprint(s.Latency)})
 		t.Highlight = append(t.Highlight, s.Cycles == g.CyclesPerFrame)
 	}
-	return []block{para("Folding of every stage (design in `%s/`, plan `%s/plan.json`): %s; the highlighted rows set the frame rate (%d cycles/frame).",
-		g.Dir, g.Dir, stageCounts(g.Stages), g.CyclesPerFrame), {Table: t}}
+	return []block{para("Folding of every stage (design in `%s/`, plan `%s/plan.json`): %s; the highlighted rows set the %s rate (%d cycles/%s).",
+		g.Dir, g.Dir, stageCounts(g.Stages), u, g.CyclesPerFrame, u), {Table: t}}
 }
 
 // stageCounts is "2 swg, 3 mvtu, ..." in first-appearance order.

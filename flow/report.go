@@ -307,8 +307,11 @@ func (r *Report) genSummary() string {
 		}
 		f += fmt.Sprintf("%dx%d", l.PE, l.SIMD)
 	}
-	return fmt.Sprintf("%s/: PE x SIMD %s, %d cycles/frame, latency %d, estimate %d LUT", g.Dir, f,
-		g.CyclesPerFrame, g.Latency, g.Estimate.LUT)
+	if len(g.Stages) > 1 && g.Stages[1].Kind == string(hw.StageLSTM) {
+		f = g.Stages[1].Detail + "; projection " + f
+	}
+	return fmt.Sprintf("%s/: PE x SIMD %s, %d cycles/%s, latency %d, estimate %d LUT", g.Dir, f,
+		g.CyclesPerFrame, r.unit(), g.Latency, g.Estimate.LUT)
 }
 
 func (r *Report) simSummary() string {

@@ -151,6 +151,10 @@ func flowConfig(c *cli.Context, e *env) (flow.Config, bool, error) {
 	return cfg, jsonOut, nil
 }
 
+// lstmFlowCycles is a sequence model's default auto-folding target in
+// cycles per token (docs/flow.md).
+const lstmFlowCycles = 2000
+
 // flowModelConfig sets what the flow trains (cfg.Train, or cfg.LM for an
 // LSTM language model) or reads (a --from-model netlist, checked here,
 // before flow creates DIR: a broken file leaves nothing behind).
@@ -181,6 +185,11 @@ func flowModelConfig(c *cli.Context, e *env, cfg *flow.Config) error {
 		}
 		cfg.Train = train.Config{Dataset: dataset.PTB}
 		cfg.AllLogits, cfg.SimTokens, cfg.TrainTokens = c.Bool("all-logits"), c.Int("sim-tokens"), c.Int("limit")
+		if cfg.Folds == nil && cfg.TargetCycles == 0 && cfg.MaxLUTs == 0 {
+			// PE = SIMD = 1 would take V*H cycles per token (3M on PTB at 300
+			// units): fold to lstmFlowCycles unless told otherwise.
+			cfg.TargetCycles = lstmFlowCycles
+		}
 		if seqModel || c.String("from-onnx") != "" {
 			return nil
 		}
