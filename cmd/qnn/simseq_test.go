@@ -2,7 +2,11 @@ package main
 
 import (
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/qnn-dev/qnn/dataset"
@@ -65,4 +69,50 @@ func TestSimSequenceModelPTB(t *testing.T) {
 			t.Errorf("perplexity %v, want %v", got.Perplexity, want)
 		}
 	}
+}
+
+// TestSequenceDesignCommands: qnn gen writes a sequence model's design
+// (its kit fed with PTB test tokens, as the model's metadata names ptb),
+// qnn sim on the design directory agrees with the netlist on every token,
+// and qnn cosim under Icarus matches sim handshake for handshake;
+// --all-logits on an image model is refused.
+func TestSequenceDesignCommands(t *testing.T) {
+	requirePTB(t)
+	dir := t.TempDir()
+	model, _ := ptbHWLM(t, dir, 9, 1.0/512)
+	n, err := netlist.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Meta = map[string]string{"dataset": "ptb"}
+	if err := netlist.Save(model, n); err != nil {
+		t.Fatal(err)
+	}
+	design := filepath.Join(dir, "d")
+	if _, stderr, code := runQNN(t, "gen", "--model", model, "-o", design, "--target-cycles", "300", "--tb-images", "30"); code != exitOK {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join(design, "tb", "README.md"))
+	if err != nil || !strings.Contains(string(readme), "the first 30 ptb test tokens in sequences of 25") {
+		t.Errorf("the kit's stimulus is not PTB's test tokens (%v):\n%.600s", err, readme)
+	}
+	stdout, stderr, code := runQNN(t, "sim", design, "--dataset", "ptb", "--limit", "40", "--seq-len", "15", "--json")
+	if code != exitOK {
+		t.Fatalf("sim: exit %d: %s", code, stderr)
+	}
+	var got seqSimReport
+	decodeOneObject(t, stdout, &got)
+	if got.Tokens != 40 || got.Agreement != 1 || got.PlanCyclesPerToken != 300 {
+		t.Errorf("sim: %d tokens, agreement %v, plan %d cycles/token", got.Tokens, got.Agreement, got.PlanCyclesPerToken)
+	}
+	if _, err := exec.LookPath("iverilog"); err == nil {
+		// Icarus runs a 10,000-word design at about 100 cycles/s: 3 tokens.
+		stdout, stderr, code = runQNN(t, "cosim", design, "--dataset", "ptb", "--limit", "3", "--seq-len", "2",
+			"--simulator", "icarus", "--stall-in", "0.3", "--stall-out", "0.3")
+		if code != exitOK || !strings.Contains(stdout, "MATCH: 3 output handshakes") {
+			t.Errorf("cosim: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+	}
+	_, stderr, code = runQNN(t, "gen", "--model", testModel, "-o", filepath.Join(dir, "img"), "--all-logits")
+	checkUserError(t, "", stderr, code, "gen: --all-logits is for sequence models")
 }
