@@ -188,10 +188,11 @@ func TestInspectImageModelHasNoSequence(t *testing.T) {
 	}
 }
 
-// TestSequenceModelRefused: every command that feeds images or builds
-// hardware refuses a sequence model with one line naming the file, exit
-// 1, and writes nothing; eval refuses a model on the wrong kind of data
-// set and a vocabulary that is not the corpus'.
+// TestSequenceModelRefused: every command that feeds images refuses a
+// sequence model with one line naming the file, exit 1, and writes
+// nothing; gen, sim and flow refuse it on an image data set or when the
+// plan cannot build it (naming the layer and field); eval refuses a model
+// on the wrong kind of data set and a vocabulary that is not the corpus'.
 func TestSequenceModelRefused(t *testing.T) {
 	const seq = "model m.json is a sequence model (embedding vocab 3, 1 lstm layer); "
 	// The cases run in their temporary directory.
