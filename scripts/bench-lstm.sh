@@ -15,6 +15,7 @@
 #   ROWS="lstm300-w4a4" scripts/bench-lstm.sh # selected rows
 #   EPOCHS=5 scripts/bench-lstm.sh            # override the epoch count
 #   QUICK=1 scripts/bench-lstm.sh             # 1 epoch, 32 units, 20,000 tokens: checks the plumbing
+#   RESUME=1 ROWS=... scripts/bench-lstm.sh   # continue a row from $WORK/NAME.ckpt (written after every epoch)
 #
 # Every row's result is kept in $WORK/NAME.row (with its JSON report, log,
 # metrics CSV and model), and $OUT is rebuilt after every row from all the
@@ -90,14 +91,22 @@ for row in "${ROWS_ALL[@]}"; do
 	elif [[ -n "$EPOCHS" ]]; then
 		extra+=(--epochs "$EPOCHS")
 	fi
-	out=()
-	[[ "$name" == *float ]] || out=(--out "$WORK/$name.json")
+	out=(--checkpoint "$WORK/$name.ckpt")
+	[[ "$name" == *float ]] || out+=(--out "$WORK/$name.json")
 	cmd="$flags${extra[*]:+ ${extra[*]}}"
+	run_flags="$flags"
+	if [[ -n "${RESUME:-}" && -f "$WORK/$name.ckpt" ]]; then
+		# The checkpoint holds the configuration; the row's time counts from
+		# this start (the earlier part is in $WORK/$name.log).
+		run_flags="--resume $WORK/$name.ckpt"
+		extra=()
+		echo "   resuming from $WORK/$name.ckpt" >&2
+	fi
 	echo "== $name: qnn train --arch lstm $cmd" >&2
 	start=$(date +%s)
 	l0=$(load1)
 	# shellcheck disable=SC2086 # flags are word lists
-	if ! "$QNN" train --arch lstm --dataset ptb $flags "${extra[@]}" "${out[@]}" --quiet --json \
+	if ! "$QNN" train --arch lstm --dataset ptb $run_flags "${extra[@]}" "${out[@]}" --quiet --json \
 		--metrics "$WORK/$name.csv" > "$WORK/$name.report.json" 2>> "$WORK/$name.log"; then
 		echo "| $name | \`$cmd\` | failed: see $WORK/$name.log | | | | | | | | | $anchor |" > "$WORK/$name.row"
 		table

@@ -30,6 +30,9 @@ type LMOptions struct {
 	Progress func(done, total int, loss float64)
 	// Epoch, if not nil, is called after every epoch.
 	Epoch func(e LMEpoch, best bool)
+	// Checkpoint, if set, is written (atomically) after every epoch:
+	// ResumeLM continues from it as if the run had not stopped.
+	Checkpoint string
 }
 
 // DefaultEvalSeqLen is the evaluation sequence length: the stream is cut
@@ -48,6 +51,28 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 	if err != nil {
 		return nil, nil, err
 	}
+	r := &lmRun{cfg: cfg, m: m, pcg: rand.NewPCG(cfg.Seed, 0xd20), bestPPL: math.Inf(1)}
+	for _, p := range m.params() {
+		r.opts = append(r.opts, newOptimState(len(p)))
+	}
+	return r.run(ctx, trainStream, valid, opt)
+}
+
+// lmRun is a training run's state between epochs: what a checkpoint holds.
+type lmRun struct {
+	cfg     LMConfig
+	m       *LM
+	opts    []*optimState // per m.params() tensor
+	pcg     *rand.PCG     // dropout
+	best    *LM
+	bestPPL float64
+	hist    []LMEpoch
+	epoch   int // epochs done
+}
+
+// run trains the epochs from r.epoch on.
+func (r *lmRun) run(ctx context.Context, trainStream, valid []int32, opt LMOptions) (*LM, []LMEpoch, error) {
+	cfg, m := r.cfg, r.m
 	if opt.EvalSeqLen <= 0 {
 		opt.EvalSeqLen = DefaultEvalSeqLen
 	}
@@ -65,19 +90,13 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 	if len(valid) < 2 {
 		return nil, nil, fmt.Errorf("train: the validation stream has %d tokens, need at least 2", len(valid))
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0xd20))
+	rng := rand.New(r.pcg)
 	g := newLMGrads(m)
-	opts := make([]*optimState, len(m.params()))
-	for i, p := range m.params() {
-		opts[i] = newOptimState(len(p))
-	}
+	opts := r.opts
 	windows := map[int]*lmWindow{}
 	var q *lmQuant
-	var best *LM
-	var hist []LMEpoch
-	bestPPL := math.Inf(1)
 	th := lmThreads(&cfg)
-	for ep := 0; ep < cfg.Epochs; ep++ {
+	for ep := r.epoch; ep < cfg.Epochs; ep++ {
 		start := time.Now()
 		lr := cfg.LR
 		if cfg.Epochs > 1 {
@@ -88,7 +107,7 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 		var carried *lmWindow
 		for i := 0; i < bp.Windows(); i++ {
 			if err := ctx.Err(); err != nil {
-				return best, hist, err
+				return r.best, r.hist, err
 			}
 			x, y := bp.Window(i)
 			T := len(x[0])
@@ -126,20 +145,26 @@ func TrainLM(ctx context.Context, cfg LMConfig, trainStream, valid []int32, opt 
 			}
 		}
 		if err := m.finite(); err != nil {
-			return best, hist, fmt.Errorf("%w (epoch %d; try a lower --lr than %g)", err, ep+1, cfg.LR)
+			return r.best, r.hist, fmt.Errorf("%w (epoch %d; try a lower --lr than %g)", err, ep+1, cfg.LR)
 		}
 		sum, count := m.StreamNLL(valid, opt.EvalSeqLen)
 		e := LMEpoch{Epoch: ep + 1, LR: lr, TrainPPL: math.Exp(lossSum / float64(tokens)),
 			ValidPPL: math.Exp(sum / float64(count)), GradNorm: normSum / float64(bp.Windows()),
 			Seconds: time.Since(start).Seconds()}
-		hist = append(hist, e)
-		isBest := e.ValidPPL < bestPPL
+		r.hist = append(r.hist, e)
+		isBest := e.ValidPPL < r.bestPPL
 		if isBest {
-			bestPPL, best = e.ValidPPL, m.Clone()
+			r.bestPPL, r.best = e.ValidPPL, m.Clone()
+		}
+		r.epoch = ep + 1
+		if opt.Checkpoint != "" {
+			if err := r.save(opt.Checkpoint); err != nil {
+				return r.best, r.hist, err
+			}
 		}
 		if opt.Epoch != nil {
 			opt.Epoch(e, isBest)
 		}
 	}
-	return best, hist, nil
+	return r.best, r.hist, nil
 }

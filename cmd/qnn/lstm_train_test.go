@@ -56,6 +56,25 @@ func TestTrainLSTMPTB(t *testing.T) {
 	if ppl := math.Exp(sum / float64(count)); ppl != r.TestPPL {
 		t.Errorf("saved netlist: test perplexity %v, train reported %v", ppl, r.TestPPL)
 	}
+	// The checkpoint of the last epoch (OUT.ckpt by default): a resumed run
+	// of a finished one trains no more epochs and exports the same model;
+	// a configuration flag beside --resume is refused.
+	ckpt := model + ".ckpt"
+	again := filepath.Join(dir, "again.json")
+	stdout, stderr, code = runQNN(t, "train", "--arch", "lstm", "--dataset", "ptb", "--resume", ckpt, "--limit", "3000",
+		"--eval-seq-len", "200", "--quiet", "--out", again, "--checkpoint", filepath.Join(dir, "again.ckpt"), "--json")
+	if code != exitOK {
+		t.Fatalf("train --resume: exit code %d: %s", code, stderr)
+	}
+	var r2 lmResult
+	decodeOneObject(t, stdout, &r2)
+	a, _ := os.ReadFile(model)
+	b, _ := os.ReadFile(again)
+	if len(r2.Epochs) != 3 || r2.TestPPL != r.TestPPL || len(a) == 0 || string(a) != string(b) {
+		t.Errorf("resumed: %d epochs, test perplexity %v (was %v), model files equal %v", len(r2.Epochs), r2.TestPPL, r.TestPPL, string(a) == string(b))
+	}
+	_, stderr, code = runQNN(t, "train", "--arch", "lstm", "--dataset", "ptb", "--resume", ckpt, "--epochs", "5")
+	checkUserError(t, "", stderr, code, "train: --epochs cannot be combined with --resume")
 }
 
 // TestTrainLSTMFlagErrors: flag combinations that make no sense for the

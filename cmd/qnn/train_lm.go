@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,7 @@ func lmConfigFromFlags(c *cli.Context) (train.LMConfig, error) {
 		return train.LMConfig{}, fmt.Errorf("train: --dataset ptb trains --arch lstm, not %q", c.String("arch"))
 	}
 	for _, f := range []string{"layers", "input-bits", "input-threshold", "input-size", "augment", "augment-style", "loss", "optimizer",
-		"gbits", "shift-bn", "bn-stats", "dropout-in", "resume", "checkpoint", "plot"} {
+		"gbits", "shift-bn", "bn-stats", "dropout-in", "plot"} {
 		if c.IsSet(f) {
 			return train.LMConfig{}, fmt.Errorf("train: --%s does not apply to --arch lstm", f)
 		}
@@ -104,10 +105,39 @@ func lmConfigFromFlags(c *cli.Context) (train.LMConfig, error) {
 	return cfg, cfg.Validate()
 }
 
+// lmConfigFlags are the flags that set an LSTM's configuration, which
+// --resume takes from its checkpoint.
+var lmConfigFlags = []string{"hidden", "embed", "seq-len", "batch", "epochs", "lr", "lr-final", "clip", "dropout", "wbits", "abits", "seed"}
+
+// lmResumeConfig is the configuration of the checkpoint --resume names;
+// the flags that would change it are refused.
+func lmResumeConfig(c *cli.Context, path string) (train.LMConfig, error) {
+	for _, f := range lmConfigFlags {
+		if c.IsSet(f) {
+			return train.LMConfig{}, fmt.Errorf("train: --%s cannot be combined with --resume (the checkpoint holds the configuration)", f)
+		}
+	}
+	cfg, err := train.LMCheckpointConfig(path)
+	if err != nil {
+		return cfg, err
+	}
+	if c.IsSet("threads") {
+		cfg.Threads = c.Int("threads")
+	}
+	return cfg, nil
+}
+
 // runTrainLM is `qnn train --arch lstm --dataset ptb`.
 func runTrainLM(c *cli.Context, e *env) error {
 	start := time.Now()
-	cfg, err := lmConfigFromFlags(c)
+	resume := c.String("resume")
+	var cfg train.LMConfig
+	var err error
+	if resume != "" {
+		cfg, err = lmResumeConfig(c, resume)
+	} else {
+		cfg, err = lmConfigFromFlags(c)
+	}
 	if err != nil {
 		return userErr(err)
 	}
@@ -127,7 +157,11 @@ func runTrainLM(c *cli.Context, e *env) error {
 	if out != "" && !cfg.Quantized() {
 		return userErrf("train: --out: the 32-bit float LSTM has no netlist form (train with --wbits/--abits 2..8 to export)")
 	}
-	for _, f := range []struct{ flag, path string }{{"out", out}, {"metrics", metrics}} {
+	ckpt := c.String("checkpoint")
+	if ckpt == "" {
+		ckpt = cmp.Or(out, cfg.Name()+".json") + ".ckpt"
+	}
+	for _, f := range []struct{ flag, path string }{{"out", out}, {"metrics", metrics}, {"checkpoint", ckpt}} {
 		if f.path != "" {
 			if err := checkWritable(f.path); err != nil {
 				return userErr(fmt.Errorf("train: --%s %s: cannot write: %w", f.flag, f.path, err))
@@ -150,7 +184,7 @@ func runTrainLM(c *cli.Context, e *env) error {
 		return userErrf("train: the corpus has %d words, the model %d", corpus.VocabSize(), cfg.Vocab)
 	}
 	quiet := c.Bool("quiet")
-	opt := train.LMOptions{EvalSeqLen: evalLen, Epoch: func(ep train.LMEpoch, best bool) {
+	opt := train.LMOptions{EvalSeqLen: evalLen, Checkpoint: ckpt, Epoch: func(ep train.LMEpoch, best bool) {
 		if quiet {
 			return
 		}
@@ -171,10 +205,19 @@ func runTrainLM(c *cli.Context, e *env) error {
 			}
 		}
 	}
-	m, hist, err := train.TrainLM(e.ctx, cfg, corpus.Train, corpus.Valid, opt)
+	var m *train.LM
+	var hist []train.LMEpoch
+	if resume != "" {
+		m, hist, err = train.ResumeLM(e.ctx, resume, corpus.Train, corpus.Valid, opt)
+	} else {
+		m, hist, err = train.TrainLM(e.ctx, cfg, corpus.Train, corpus.Valid, opt)
+	}
 	if err != nil {
 		if errors.Is(err, e.ctx.Err()) && e.ctx.Err() != nil {
-			return interrupted("train", "nothing written")
+			if len(hist) == 0 {
+				return interrupted("train", "nothing written (no epoch finished)")
+			}
+			return interrupted("train", fmt.Sprintf("checkpoint of epoch %d in %s: continue with --resume %s", len(hist), ckpt, ckpt))
 		}
 		return userErr(err)
 	}
