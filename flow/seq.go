@@ -166,17 +166,40 @@ func (r *runner) runLMTrain() ([]string, error) {
 	if cfg.Vocab != c.VocabSize() {
 		return nil, userErrorf("flow: the corpus has %d words, the model %d", c.VocabSize(), cfg.Vocab)
 	}
-	opt := train.LMOptions{Epoch: func(e train.LMEpoch, best bool) {
+	ckpt := r.path(CheckpointFile)
+	opt := train.LMOptions{Checkpoint: ckpt, Epoch: func(e train.LMEpoch, best bool) {
 		r.progress("train: epoch %d/%d  train ppl %.2f  valid ppl %.2f  lr %.3g  %.1fs", e.Epoch, cfg.Epochs, e.TrainPPL, e.ValidPPL, e.LR, e.Seconds)
 	}}
 	trainIDs, validIDs := c.Train, c.Valid
 	if n := r.cfg.TrainTokens; n > 0 {
 		trainIDs, validIDs = trainIDs[:min(n, len(trainIDs))], validIDs[:min(n, len(validIDs))]
 	}
-	m, hist, err := train.TrainLM(r.ctx, cfg, trainIDs, validIDs, opt)
+	// An interrupted run of the same configuration resumes from its
+	// checkpoint (written after every epoch), as the image trainer does.
+	in, _ := r.lmTrainInputs()
+	prev := r.st.Stages[StageTrain]
+	resume := prev != nil && !prev.Done && prev.Inputs == in && fileExists(ckpt) && r.cfg.fromIndex() > 0
+	if !resume {
+		if err := os.MkdirAll(r.path("train"), 0o755); err != nil {
+			return nil, asUser(err)
+		}
+		os.Remove(ckpt)
+	}
+	r.st.Stages[StageTrain] = &stageState{Inputs: in}
+	if err := r.st.save(r.cfg.Dir); err != nil {
+		return nil, err
+	}
+	var m *train.LM
+	var hist []train.LMEpoch
+	if resume {
+		r.progress("train: resuming from %s", ckpt)
+		m, hist, err = train.ResumeLM(r.ctx, ckpt, trainIDs, validIDs, opt)
+	} else {
+		m, hist, err = train.TrainLM(r.ctx, cfg, trainIDs, validIDs, opt)
+	}
 	if err != nil {
 		if r.ctx.Err() != nil {
-			return nil, r.interrupted(StageTrain, "the LSTM trainer keeps no checkpoint: the same command trains again from the start")
+			return nil, r.interrupted(StageTrain, "checkpoint of the last finished epoch in "+ckpt+"; run the same command again to resume")
 		}
 		return nil, asUser(err)
 	}
@@ -207,7 +230,7 @@ func (r *runner) runLMTrain() ([]string, error) {
 		return nil, asUser(err)
 	}
 	r.rep.LMTrain = t
-	return []string{ModelFile}, nil
+	return []string{CheckpointFile, ModelFile}, nil
 }
 
 // runLMExport measures model.json (for --from-model, first copied there)
