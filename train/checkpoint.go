@@ -85,27 +85,39 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 // architecture) with its optimizer state and best model is about 0.6 GB.
 const MaxCheckpointSize = 2 << 30
 
-// readCheckpoint decodes and checks a checkpoint file.
-func readCheckpoint(path string) (*checkpoint, error) {
+// openCheckpoint opens a checkpoint file for decoding, bounded by its
+// size: a device or a file larger than any checkpoint is refused before
+// anything is read.
+func openCheckpoint(path string) (*os.File, io.Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint: %w", err)
+		return nil, nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
-	// Stream from the file, bounded by its size: a device or a huge file
-	// is refused before anything is read.
 	switch {
 	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("train: checkpoint %s: not a regular file", path)
+		f.Close()
+		return nil, nil, fmt.Errorf("train: checkpoint %s: not a regular file", path)
 	case fi.Size() > MaxCheckpointSize:
-		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, larger than any checkpoint (at most %d)", path, fi.Size(), int64(MaxCheckpointSize))
+		f.Close()
+		return nil, nil, fmt.Errorf("train: checkpoint %s: %d bytes, larger than any checkpoint (at most %d)", path, fi.Size(), int64(MaxCheckpointSize))
 	}
+	return f, bufio.NewReader(io.LimitReader(f, fi.Size())), nil
+}
+
+// readCheckpoint decodes and checks a checkpoint file.
+func readCheckpoint(path string) (*checkpoint, error) {
+	f, r, err := openCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	var ck checkpoint
-	dec := gob.NewDecoder(bufio.NewReader(io.LimitReader(f, fi.Size())))
+	dec := gob.NewDecoder(r)
 	if err := dec.Decode(&ck); err != nil {
 		// gob's own message names Go types, not the user's problem.
 		return nil, fmt.Errorf("train: checkpoint %s: not a qnn training checkpoint (or one from an incompatible qnn version)", path)

@@ -1,14 +1,11 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/gob"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 
 	"github.com/qnn-dev/qnn/netlist"
 )
@@ -78,23 +75,13 @@ func LMCheckpointConfig(path string) (LMConfig, error) {
 
 // readLMCheckpoint decodes and checks a checkpoint, bounded by its size.
 func readLMCheckpoint(path string) (*lmRun, error) {
-	f, err := os.Open(path)
+	f, rd, err := openCheckpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint: %w", err)
-	}
-	switch {
-	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("train: checkpoint %s: not a regular file", path)
-	case fi.Size() > MaxCheckpointSize:
-		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, larger than any checkpoint (at most %d)", path, fi.Size(), int64(MaxCheckpointSize))
-	}
 	var ck lmCheckpoint
-	if err := gob.NewDecoder(bufio.NewReader(io.LimitReader(f, fi.Size()))).Decode(&ck); err != nil {
+	if err := gob.NewDecoder(rd).Decode(&ck); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: not a qnn LSTM training checkpoint (or one from an incompatible qnn version)", path)
 	}
 	if ck.Format != lmCheckpointFormat || ck.Version != lmCheckpointVersion {
