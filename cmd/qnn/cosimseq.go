@@ -30,11 +30,7 @@ func cosimSeq(e *env, c *cli.Context, d *openedDesign, model string, opt verilat
 	if err := checkTraceSize(opt.Trace, count, p); err != nil {
 		return err
 	}
-	var seqs [][]int
-	for q := 0; q < count; q += sopt.seqLen {
-		seqs = append(seqs, stream[q:min(q+sopt.seqLen, count)])
-	}
-	beats, err := sim.SequenceBeats(p, seqs)
+	beats, err := sim.SequenceBeats(p, inputSequences(stream, sopt.seqLen))
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,18 @@ func corpusSplit(c *dataset.Corpus, split string) []int {
 	return stream
 }
 
+// inputSequences cuts the input positions of stream (every token but the
+// last, whose successor is unknown) into sequences of seqLen tokens, each
+// evaluated from the reset state (netlist.StreamNLL's protocol).
+func inputSequences(stream []int, seqLen int) [][]int {
+	count := max(len(stream)-1, 0)
+	var seqs [][]int
+	for p := 0; p < count; p += seqLen {
+		seqs = append(seqs, stream[p:min(p+seqLen, count)])
+	}
+	return seqs
+}
+
 // streamScores are a sequence model's predictions on a token stream, cut
 // into sequences as netlist.StreamNLL cuts it: for every input position p,
 // the argmax of the scores and the NLL of the next token stream[p+1].
@@ -160,10 +172,7 @@ type streamScores struct {
 // (netlist.StreamNLL gives the NLL only). scale 0 computes no NLL.
 func scoreStream(f *netlist.FastSeq, scale float64, stream []int, seqLen, workers int) (*streamScores, error) {
 	count := max(len(stream)-1, 0)
-	var seqs [][]int
-	for p := 0; p < count; p += seqLen {
-		seqs = append(seqs, stream[p:min(p+seqLen, count)])
-	}
+	seqs := inputSequences(stream, seqLen)
 	s := &streamScores{predicted: make([]int, count)}
 	if scale > 0 {
 		s.nll = make([]float64, count)

@@ -63,10 +63,7 @@ func runSimSeq(e *env, opt simOptions, p *hw.Plan, d *openedDesign, model string
 		return nil, err
 	}
 	count := len(stream) - 1
-	var seqs [][]int
-	for q := 0; q < count; q += opt.seqLen {
-		seqs = append(seqs, stream[q:min(q+opt.seqLen, count)])
-	}
+	seqs := inputSequences(stream, opt.seqLen)
 	e.log.Debug("simulating", "tokens", count, "sequences", len(seqs), "cycles_per_token", p.CyclesPerFrame, "latency", p.Latency)
 	start := time.Now()
 	res, err := sim.RunSequences(p, seqs, sim.Config{StallIn: opt.stallIn, StallOut: opt.stallOut, Seed: opt.seed})
