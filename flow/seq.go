@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 
@@ -298,7 +299,7 @@ func netlistNLL(n *netlist.Network, stream []int, seqLen, workers int) (float64,
 	nll := make([]float64, count)
 	hit := make([]bool, count)
 	if workers == 0 {
-		workers = 2
+		workers = runtime.GOMAXPROCS(0)
 	}
 	err = f.Visit(splitSeqs(stream, seqLen), workers, func(q, t int, scores []int64) {
 		p := q*seqLen + t
@@ -369,7 +370,7 @@ func (r *runner) lmPrefix(p *hw.Plan, tokens int) (*lmPrefix, error) {
 	x.want = make([][]int64, count)
 	scale := p.Net.OutputLayer().LogitScale
 	nll := make([]float64, count)
-	err = f.Visit(x.seqs, 2, func(q, t int, scores []int64) {
+	err = f.Visit(x.seqs, runtime.GOMAXPROCS(0), func(q, t int, scores []int64) {
 		pos := q*seqLen + t
 		x.want[pos] = slices.Clone(scores)
 		nll[pos] = netlist.NLL(scores, scale, stream[pos+1])

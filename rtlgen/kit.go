@@ -227,12 +227,7 @@ func stimulusSeqMem(p *hw.Plan, st *Stimulus) (stim, expect []byte, err error) {
 				w.set(bits, 1, 1)
 			}
 			stim = append(w.hex(stim, bits+1), '\n')
-			class := 0
-			for c, s := range scores {
-				if s > scores[class] {
-					class = c
-				}
-			}
+			class := netlist.Argmax(scores)
 			if p.Output.Stream {
 				expect = streamBeats(expect, p.Output, scores)
 				continue

@@ -66,7 +66,7 @@ func (q *logitStream) Commit(in []uint64, mReady bool) {
 func (q *logitStream) tdata() string { return laneHex(q.out, q.sw) }
 
 // laneHex formats lanes of sw bits each, lane 0 least significant, in
-// lowercase hex, MSB first (Verilog %h).
+// lowercase hex, MSB first (Verilog %h); TDataHex appends the class field.
 func laneHex(lanes []int64, sw int) string {
 	const hexDigits = "0123456789abcdef"
 	digits := sw / 4

@@ -6,14 +6,7 @@ package sim
 // Verilog's %h.
 func TDataHex(class int, scores []int64, sw int) string {
 	const hexDigits = "0123456789abcdef"
-	digits := sw / 4
-	b := make([]byte, 0, 4+len(scores)*digits)
-	for c := len(scores) - 1; c >= 0; c-- {
-		v := uint64(scores[c])
-		for d := digits - 1; d >= 0; d-- {
-			b = append(b, hexDigits[(v>>(4*d))&15])
-		}
-	}
+	b := []byte(laneHex(scores, sw))
 	for d := 3; d >= 0; d-- {
 		b = append(b, hexDigits[(class>>(4*d))&15])
 	}
