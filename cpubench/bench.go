@@ -84,6 +84,9 @@ func Run(n *netlist.Network, opt Options) (*Report, error) {
 	if opt.Workers == 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	if n.InputLayer() == nil {
+		return nil, fmt.Errorf("cpubench: model %q: only image models (an input layer first) are measured", n.Name)
+	}
 	if opt.Float {
 		if err := CheckFloat(n); err != nil {
 			return nil, err

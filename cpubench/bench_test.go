@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/qnn-dev/qnn/netlist"
@@ -79,6 +80,22 @@ func TestRunBadOptions(t *testing.T) {
 	for _, o := range opts {
 		if _, err := Run(n, o); err == nil {
 			t.Errorf("Run(%+v): no error", o)
+		}
+	}
+}
+
+// TestRunSequenceModel checks that a sequence model (an embedding, no
+// image input) is refused with an error naming it, not a nil dereference.
+func TestRunSequenceModel(t *testing.T) {
+	n, err := netlist.RandomLSTM(rand.New(rand.NewPCG(1, 2)), netlist.RandomLSTMConfig{
+		Vocab: 12, Dim: 5, Hidden: []int{6}, WeightBits: 2, ActBits: 2, OutWeightBits: 2, HiddenEncoding: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, float := range []bool{false, true} {
+		_, err := Run(n, Options{Images: 5, MinSeconds: 0.01, Float: float})
+		if err == nil || !strings.Contains(err.Error(), n.Name) {
+			t.Errorf("Run(float %v): err = %v, want an error naming model %q", float, err, n.Name)
 		}
 	}
 }

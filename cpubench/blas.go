@@ -193,6 +193,9 @@ func (h *Helper) Infer(dir string, n *netlist.Network, pixels []byte, count int,
 // It needs Input, then dense or conv2d layers each followed by a threshold
 // (max-pools anywhere between), and a last dense layer followed by Output.
 func floatModel(n *netlist.Network) ([]byte, error) {
+	if n.InputLayer() == nil {
+		return nil, fmt.Errorf("cpubench: model %q has no image input layer", n.Name)
+	}
 	vals, err := netlist.Values(n)
 	if err != nil {
 		return nil, fmt.Errorf("cpubench: %w", err)

@@ -205,6 +205,9 @@ func (r *runner) saveModel(n *netlist.Network) (*netlist.Network, *dataset.Set, 
 // so every stage feeds a model the images it was trained on.
 func (r *runner) testSet(n *netlist.Network) (*dataset.Set, error) {
 	in := n.InputLayer()
+	if in == nil {
+		return nil, userErrorf("flow: model %q has no image input layer (a sequence model needs --dataset ptb)", n.Name)
+	}
 	g, err := dataset.Geometry(r.cfg.Train.Dataset)
 	if err != nil {
 		return nil, asUser(err)

@@ -25,6 +25,9 @@ func Compare(g *Graph, n *netlist.Network, pixels, labels []byte, count int, div
 	if div == 0 {
 		div = 1
 	}
+	if n.InputLayer() == nil {
+		return nil, fmt.Errorf("qonnx: model %q has no image input layer", n.Name)
+	}
 	shape := n.InputLayer().Shape
 	size := shape.Size()
 	if len(pixels) < count*size {

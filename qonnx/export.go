@@ -18,6 +18,9 @@ func Export(n *netlist.Network, opt ExportOptions) (*Graph, IntTensors, error) {
 	if err := netlist.Validate(n); err != nil {
 		return nil, nil, fmt.Errorf("qonnx: %w", err)
 	}
+	if n.IsSequence() {
+		return nil, nil, fmt.Errorf("qonnx: model %q: export of sequence models (embedding, lstm) is not supported", n.Name)
+	}
 	s, err := fromNetlist(n)
 	if err != nil {
 		return nil, nil, err
