@@ -206,6 +206,8 @@ func TestFlowConvConfig(t *testing.T) {
 		{[]string{"--arch", "cnv"}, "cifar10", "cnv", "c64,c64,p2,c128,c128,p2,c256,c256,f512,f512,f10", 8},
 		{[]string{"--arch", "cnv", "--input-bits", "1"}, "cifar10", "cnv", "c64,c64,p2,c128,c128,p2,c256,c256,f512,f512,f10", 1},
 		{[]string{"--arch", "lenet"}, "mnist", "lenet", "c32,p2,c64,p2,f512,f10", 1},
+		{[]string{"--arch", "cnv28"}, "mnist", "cnv28", "c32,c32,p2,c64,c64,p2,f512,f10", 8},
+		{[]string{"--arch", "cnv28", "--dataset", "fashion"}, "fashion", "cnv28", "c32,c32,p2,c64,c64,p2,f512,f10", 8},
 		{[]string{"--layers", "c8,p2,f16,f10", "--dataset", "fashion"}, "fashion", "custom", "c8,p2,f16,f10", 1},
 		{[]string{"--arch", "tfc"}, "mnist", "tfc", "", 1},
 		{[]string{"--arch", "tfc", "--dataset", "cifar10"}, "cifar10", "tfc", "", 8},

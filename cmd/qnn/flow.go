@@ -48,7 +48,7 @@ func flowFlags() []cli.Flag {
 		&cli.StringFlag{Name: "from", Usage: "re-run from `STAGE` (train|export|gen|sim|cosim|synth) even if unchanged"},
 		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "`DIR` holding the data set's files, or CIFAR-10's tarball", DefaultText: "the installed copy"},
-		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096, lenet, cnv (sets the layers and the training schedule; cnv trains on cifar10), or lstm (an LSTM language model on --dataset ptb)"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc, sfc, lfc, mlp4096, lenet, cnv28, cnv (sets the layers and the training schedule; cnv trains on cifar10), or lstm (an LSTM language model on --dataset ptb)"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 64,64,64 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c16,p2,c32,p2,f64,f10 (as qnn train --layers; overrides --arch's)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},

@@ -87,7 +87,7 @@ func trainCommand(e *env) *cli.Command {
 func trainFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "dataset", Value: "mnist", Usage: "data set `NAME`: " + strings.Join(datasetNames, "|") + ", or images:DIR, idx:DIR (docs/datasets.md)", DefaultText: "mnist, cifar10 for cnv"},
-		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv (FINN's CNV), lstm (word-level LSTM language model on --dataset ptb); sets the default schedule"},
+		&cli.StringFlag{Name: "arch", Value: "tfc", Usage: "`ARCH`itecture: tfc (784-64x3-10), sfc (256x3), lfc (1024x3), mlp4096 (4096x3), lenet (small conv net), cnv28 (CNV-style net for 28x28, 8-bit pixels), cnv (FINN's CNV), lstm (word-level LSTM language model on --dataset ptb); sets the default schedule"},
 		&cli.StringFlag{Name: "hidden", Usage: "hidden layer `WIDTHS`, e.g. 1024,1024,1024 (overrides --arch's)"},
 		&cli.StringFlag{Name: "layers", Usage: "convolutional layer `STACK`, e.g. c64,c64,p2,c128k3p1,f512,f10 (c<F>[k<K>][s<S>][p<P>] conv, p<K> max-pool, f<N> dense; see docs/training.md)"},
 		&cli.IntFlag{Name: "wbits", Value: 1, Usage: "weight `BITS`: 1|2|4"},
