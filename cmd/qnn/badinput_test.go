@@ -423,6 +423,24 @@ func badCases() []badCase {
 					t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
 				}
 			}},
+		{name: "Ctrl-C during LSTM flow training", setup: func(t *testing.T, dir string) []string {
+			return []string{"flow", "-o", "out", "--arch", "lstm", "--dataset", "ptb", "--data-dir", requirePTB(t), "--hidden", "8",
+				"--epochs", "40", "--limit", "20000", "--wbits", "3", "--abits", "3", "--cosim-images", "0", "--target", "none"}
+		}, interrupt: "train: epoch 1/", code: exitInterrupted, want: "interrupted", leaves: []string{"out"}, slow: true,
+			after: func(t *testing.T, dir string, args, env []string) {
+				if _, err := os.Stat(filepath.Join(dir, "out/train/checkpoint.ckpt")); err != nil {
+					t.Fatalf("no checkpoint after Ctrl-C: %v", err)
+				}
+				// The re-run resumes after the checkpoint's epoch, not
+				// from epoch 1.
+				_, stderr, code := runBinary(t, dir, env, "train: epoch", args...)
+				if code != exitInterrupted || !strings.Contains(stderr, "resuming from") {
+					t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
+				}
+				if i := strings.Index(stderr, "train: epoch "); i < 0 || strings.HasPrefix(stderr[i:], "train: epoch 1/") {
+					t.Errorf("re-run did not continue after epoch 1; stderr:\n%s", stderr)
+				}
+			}},
 		{name: "Ctrl-C during qnn train", setup: func(t *testing.T, dir string) []string {
 			return []string{"train", "--hidden", "64", "--epochs", "40", "--out", "m.json"}
 		}, interrupt: "epoch   1/", code: exitInterrupted, want: "interrupted; checkpoint saved", leaves: []string{"m.json", "m.json.ckpt"}, slow: true,
