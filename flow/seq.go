@@ -392,11 +392,7 @@ func (x *lmPrefix) check(p *hw.Plan, res *sim.Result, who string, out *LMRunResu
 	scale := p.Net.OutputLayer().LogitScale
 	nll := make([]float64, count)
 	for pos, sc := range x.want {
-		k := netlist.Argmax(sc)
-		want := sc
-		if p.Output.TopScore {
-			want = sc[k : k+1]
-		}
+		k, want := p.Output.Emitted(sc)
 		if res.Classes[pos] != k || !slices.Equal(res.Scores[pos], want) {
 			return fmt.Errorf("flow: %s: token %d: predicts %d with scores %v but the netlist %d with %v", who, pos, res.Classes[pos], res.Scores[pos], k, want)
 		}

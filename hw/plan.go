@@ -194,6 +194,18 @@ type OutputStage struct {
 	FlagDepth int `json:",omitempty"`
 }
 
+// Emitted is what the output stage hands on for a frame or token whose
+// netlist scores are scores: the predicted class (netlist.Argmax: the
+// first of the highest) and the scores m_axis carries, all of them or with
+// TopScore the predicted class's alone. The result shares scores' storage.
+func (o *OutputStage) Emitted(scores []int64) (class int, emitted []int64) {
+	k := netlist.Argmax(scores)
+	if o.TopScore {
+		return k, scores[k : k+1]
+	}
+	return k, scores
+}
+
 // Mem is a ROM: Depth words of Width bits, and how it is to be built.
 type Mem struct {
 	Depth, Width int

@@ -97,11 +97,7 @@ func runSimSeq(e *env, opt simOptions, p *hw.Plan, d *openedDesign, model string
 		}
 		var seqNLL float64
 		for t, sc := range tr.Scores() {
-			k := netlist.Argmax(sc)
-			want := sc
-			if p.Output.TopScore {
-				want = sc[k : k+1]
-			}
+			k, want := p.Output.Emitted(sc)
 			if res.Classes[pos] != k || !slices.Equal(res.Scores[pos], want) {
 				return nil, d.disagreement(fmt.Errorf("sim: sequence %d token %d (stream position %d): the simulator predicts token %d with scores %v but netlist.ReferenceSequence token %d with %v (output handshake at cycle %d)",
 					q, t, opt.offset+pos, res.Classes[pos], res.Scores[pos], k, want, res.Beats[pos].Cycle))
