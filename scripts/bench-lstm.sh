@@ -17,6 +17,12 @@
 #   QUICK=1 scripts/bench-lstm.sh             # 1 epoch, 32 units, 20,000 tokens: checks the plumbing
 #   RESUME=1 ROWS=... scripts/bench-lstm.sh   # continue a row from $WORK/NAME.ckpt (written after every epoch)
 #   TABLE_ONLY=1 scripts/bench-lstm.sh        # rebuild $OUT from the .row files and $WORK/notes.md
+#   THREADS=1 ROWS=lstm300-w3a3 scripts/bench-lstm.sh &
+#   THREADS=1 ROWS=lstm300-w2a2 scripts/bench-lstm.sh &   # two rows at once, one core each
+#
+# The trainer keeps about 1.3 of 2 cores busy, so two rows side by side
+# with one thread each finish sooner than one after the other; the thread
+# count changes no result (train.TestTrainLMThreadInvariant).
 #
 # Every row's result is kept in $WORK/NAME.row (with its JSON report, log,
 # metrics CSV and model), and $OUT is rebuilt after every row from all the
@@ -47,7 +53,10 @@ ROWS_ALL=(
 	"lstm300-w2a2|--wbits 2 --abits 2|ternary LSTMs 110-126 (HitNet)"
 )
 
-go build -o "$WORK/qnn" ./cmd/qnn
+# Built under a private name and renamed, so that two instances started
+# together never run a half-written binary.
+go build -o "$WORK/qnn.$$" ./cmd/qnn
+mv -f "$WORK/qnn.$$" "$WORK/qnn"
 QNN="$WORK/qnn"
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -104,6 +113,7 @@ for row in "${ROWS_ALL[@]}"; do
 		extra+=(--epochs "$EPOCHS")
 	fi
 	out=(--checkpoint "$WORK/$name.ckpt")
+	[[ -z "${THREADS:-}" ]] || out+=(--threads "$THREADS")
 	[[ "$name" == *float ]] || out+=(--out "$WORK/$name.json")
 	cmd="$flags${extra[*]:+ ${extra[*]}}"
 	run_flags="$flags"
