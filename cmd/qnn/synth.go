@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qnn-dev/qnn/hw"
+	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/rtlgen"
 	"github.com/qnn-dev/qnn/synth"
 	"github.com/urfave/cli/v2"
@@ -32,10 +33,11 @@ type synthReport struct {
 	Name           string `json:"name"`
 	ReportFile     string `json:"report_file"` // DIR/synth/report.md
 	CyclesPerFrame int    `json:"cycles_per_frame"`
-	// MACsPerFrame is sum MW*MH over the dense layers (binary MACs when
-	// every layer is xnor).
+	// MACsPerFrame is the netlist's multiply-accumulates per frame
+	// (netlist.Stats: MW*MH for a dense layer, times the output pixels for
+	// a convolution).
 	MACsPerFrame int64 `json:"macs_per_frame"`
-	Binary       bool  `json:"binary"` // every layer is an xnor layer
+	Binary       bool  `json:"binary"` // every MAC is binary (XNOR-popcount)
 	// MACsPerCycleLUT is MACsPerFrame / CyclesPerFrame / Total.LUT.
 	MACsPerCycleLUT float64      `json:"macs_per_cycle_per_lut"`
 	FINNSFCMax      float64      `json:"finn_sfc_max_macs_per_cycle_per_lut"`
@@ -98,6 +100,10 @@ func synthCommand(e *env) *cli.Command {
 				return err
 			}
 			defer d.release()
+			macs, binary, err := MACsPerFrame(d.Plan)
+			if err != nil {
+				return err // the design's netlist passed hw.Load's checks: a qnn bug
+			}
 			prog := newStageProgress(e.stderr, 3*time.Second)
 			opt := synth.Options{Dir: dir, Top: rtlgen.DefaultTop, Target: target, ABC9: c.Bool("abc9"),
 				PnR: c.Bool("pnr"), Device: c.String("device"), FreqMHz: c.Float64("freq-mhz"), MinCEUse: c.Int("dffe-min-ce-use"),
@@ -108,7 +114,7 @@ func synthCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			r := newSynthReport(dir, d.Plan, rep)
+			r := newSynthReport(dir, d.Plan, rep, macs, binary)
 			if c.Bool("json") {
 				return writeJSON(e.stdout, r)
 			}
@@ -117,22 +123,27 @@ func synthCommand(e *env) *cli.Command {
 	}
 }
 
-// MACsPerFrame is the multiply-accumulates of one frame, sum MW*MH over the
-// dense layers, and whether they are all binary (xnor) MACs.
-func MACsPerFrame(p *hw.Plan) (macs int64, binary bool) {
-	binary = true
-	for _, l := range p.Layers {
-		macs += int64(l.MW) * int64(l.MH)
-		binary = binary && l.Kind == hw.KindXnor
+// MACsPerFrame is the multiply-accumulates of one frame (or token) of the
+// plan's netlist, as netlist.Stats counts them (a convolution's at every
+// output pixel), and whether they are all binary (XNOR-popcount) MACs.
+func MACsPerFrame(p *hw.Plan) (macs int64, binary bool, err error) {
+	st, err := netlist.Stats(p.Net)
+	if err != nil {
+		return 0, false, fmt.Errorf("synth: MACs of %q: %w", p.Name, err)
 	}
-	return macs, binary
+	var bin int64
+	for _, s := range st {
+		macs += s.MACs
+		bin += s.BinaryMACs
+	}
+	return macs, bin == macs, nil
 }
 
-func newSynthReport(dir string, p *hw.Plan, rep *synth.Report) *synthReport {
+func newSynthReport(dir string, p *hw.Plan, rep *synth.Report, macs int64, binary bool) *synthReport {
 	r := &synthReport{Dir: dir, Name: p.Name, ReportFile: filepath.Join(dir, "synth", "report.md"),
 		CyclesPerFrame: p.CyclesPerFrame, FINNSFCMax: finnSFCMaxMACsPerCycleLUT, FINNLFC: finnLFCMACsPerCycleLUT,
 		Estimate: newEstimateJSON(p.Estimate), Report: rep}
-	r.MACsPerFrame, r.Binary = MACsPerFrame(p)
+	r.MACsPerFrame, r.Binary = macs, binary
 	if rep.Total.LUT > 0 && p.CyclesPerFrame > 0 {
 		r.MACsPerCycleLUT = float64(r.MACsPerFrame) / float64(p.CyclesPerFrame) / float64(rep.Total.LUT)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qnn-dev/qnn/hw"
 	"github.com/qnn-dev/qnn/netlist"
 )
 
@@ -102,5 +103,25 @@ func TestSynthErrors(t *testing.T) {
 			stdout, stderr, code := runQNN(t, tc.args...)
 			checkUserError(t, stdout, stderr, code, tc.wants...)
 		})
+	}
+}
+
+// TestMACsPerFrameConv: a convolution's MACs count at every output pixel.
+// cnv28 (runs/cnv28-w1a1) on 28x28x1, by hand:
+// c32 26*26*32*9 + c32 24*24*32*288 + c64 10*10*64*288 + c64 8*8*64*576 +
+// f512 1024*512 + f10 512*10 = 10,235,008, not binary (8-bit pixels).
+func TestMACsPerFrameConv(t *testing.T) {
+	n, err := netlist.Load("../../runs/cnv28-w1a1/cnv28-w1a1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := hw.NewPlan(n, hw.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	macs, binary, err := MACsPerFrame(p)
+	const want = 26*26*32*9 + 24*24*32*288 + 10*10*64*288 + 8*8*64*576 + 1024*512 + 512*10
+	if err != nil || macs != want || binary {
+		t.Errorf("MACsPerFrame = %d, binary %v, %v; want %d, not binary", macs, binary, err, want)
 	}
 }
