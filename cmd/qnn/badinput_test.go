@@ -85,6 +85,23 @@ func qnnBinary(t *testing.T) string {
 	return qnnBinPath
 }
 
+// flowResumes is the after check of a flow interrupted in its training:
+// the checkpoint is there, and the same command again (interrupted after
+// its first epoch line) resumes from it, after the checkpoint's epoch
+// rather than from epoch 1.
+func flowResumes(t *testing.T, dir string, args, env []string) {
+	if _, err := os.Stat(filepath.Join(dir, "out/train/checkpoint.ckpt")); err != nil {
+		t.Fatalf("no checkpoint after Ctrl-C: %v", err)
+	}
+	_, stderr, code := runBinary(t, dir, env, "train: epoch", args...)
+	if code != exitInterrupted || !strings.Contains(stderr, "resuming from") {
+		t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
+	}
+	if i := strings.Index(stderr, "train: epoch "); i < 0 || strings.HasPrefix(stderr[i:], "train: epoch 1/") {
+		t.Errorf("re-run did not continue after epoch 1; stderr:\n%s", stderr)
+	}
+}
+
 // runBinary runs the real binary in dir; with interrupt set it sends
 // SIGINT once stderr contains that text.
 func runBinary(t *testing.T, dir string, env []string, interrupt string, args ...string) (stdout, stderr string, code int) {
@@ -412,35 +429,12 @@ func badCases() []badCase {
 		{name: "Ctrl-C during flow training", setup: func(t *testing.T, dir string) []string {
 			return []string{"flow", "-o", "out", "--hidden", "64", "--epochs", "40", "--cosim-images", "0", "--target", "none"}
 		}, interrupt: "train: epoch 1/", code: exitInterrupted, want: "interrupted", leaves: []string{"out"}, slow: true,
-			after: func(t *testing.T, dir string, args, env []string) {
-				if _, err := os.Stat(filepath.Join(dir, "out/train/checkpoint.ckpt")); err != nil {
-					t.Fatalf("no checkpoint after Ctrl-C: %v", err)
-				}
-				// Resume, interrupted again after one more epoch: the
-				// run continues from the checkpoint.
-				_, stderr, code := runBinary(t, dir, env, "train: epoch", args...)
-				if code != exitInterrupted || !strings.Contains(stderr, "resuming from") {
-					t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
-				}
-			}},
+			after: flowResumes},
 		{name: "Ctrl-C during LSTM flow training", setup: func(t *testing.T, dir string) []string {
 			return []string{"flow", "-o", "out", "--arch", "lstm", "--dataset", "ptb", "--data-dir", requirePTB(t), "--hidden", "8",
 				"--epochs", "40", "--limit", "20000", "--wbits", "3", "--abits", "3", "--cosim-images", "0", "--target", "none"}
 		}, interrupt: "train: epoch 1/", code: exitInterrupted, want: "interrupted", leaves: []string{"out"}, slow: true,
-			after: func(t *testing.T, dir string, args, env []string) {
-				if _, err := os.Stat(filepath.Join(dir, "out/train/checkpoint.ckpt")); err != nil {
-					t.Fatalf("no checkpoint after Ctrl-C: %v", err)
-				}
-				// The re-run resumes after the checkpoint's epoch, not
-				// from epoch 1.
-				_, stderr, code := runBinary(t, dir, env, "train: epoch", args...)
-				if code != exitInterrupted || !strings.Contains(stderr, "resuming from") {
-					t.Errorf("re-run: exit %d, stderr:\n%s", code, stderr)
-				}
-				if i := strings.Index(stderr, "train: epoch "); i < 0 || strings.HasPrefix(stderr[i:], "train: epoch 1/") {
-					t.Errorf("re-run did not continue after epoch 1; stderr:\n%s", stderr)
-				}
-			}},
+			after: flowResumes},
 		{name: "Ctrl-C during qnn train", setup: func(t *testing.T, dir string) []string {
 			return []string{"train", "--hidden", "64", "--epochs", "40", "--out", "m.json"}
 		}, interrupt: "epoch   1/", code: exitInterrupted, want: "interrupted; checkpoint saved", leaves: []string{"m.json", "m.json.ckpt"}, slow: true,
