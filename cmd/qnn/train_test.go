@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/qnn-dev/qnn/dataset"
 	"github.com/qnn-dev/qnn/netlist"
 	"github.com/qnn-dev/qnn/train"
+	"github.com/urfave/cli/v2"
 )
 
 // TestTrainEndToEnd is the acceptance check: a short TFC run produces a
@@ -224,5 +226,46 @@ func TestSetBNStatsDefault(t *testing.T) {
 				t.Errorf("BNStats %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTrainLayersKeepSchedule: --layers replaces only --arch's layer
+// stack; the schedule, data set and input bits stay the architecture's
+// (tfc's without --arch), flags set explicitly win, and batch norm keeps
+// its running averages (docs/training.md, "Convolutional models").
+func TestTrainLayersKeepSchedule(t *testing.T) {
+	for _, c := range []struct {
+		args      []string
+		dataset   string
+		epochs    int
+		lr        float64
+		inputBits int
+		flip      bool
+	}{
+		{[]string{"--layers", "c8,p2,f16,f10"}, "mnist", 20, 2e-2, 1, false},
+		{[]string{"--arch", "cnv", "--layers", "c8,p2,f16,f10"}, "cifar10", 36, 5e-3, 8, true},
+		{[]string{"--arch", "cnv28", "--layers", "c8,p2,f16,f10", "--epochs", "3"}, "mnist", 3, 2e-2, 8, false},
+		{[]string{"--arch", "cnv", "--layers", "c8,f16,f10", "--dataset", "mnist", "--input-bits", "1"}, "mnist", 36, 5e-3, 1, true},
+	} {
+		var got train.Config
+		app := &cli.App{Flags: append(trainFlags(), lmFlags()...), Action: func(ctx *cli.Context) error {
+			var err error
+			got, err = configFromFlags(ctx)
+			return err
+		}}
+		if err := app.Run(append([]string{"train"}, c.args...)); err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if got.Arch != "custom" || got.Layers != c.args[slices.Index(c.args, "--layers")+1] {
+			t.Errorf("%v: arch %q layers %q, want custom and the flag's stack", c.args, got.Arch, got.Layers)
+		}
+		if got.Dataset != c.dataset || got.Epochs != c.epochs || got.LR != c.lr || got.InputBits != c.inputBits || got.Flip != c.flip {
+			t.Errorf("%v: dataset %q epochs %d lr %g input bits %d flip %v, want %q %d %g %d %v", c.args,
+				got.Dataset, got.Epochs, got.LR, got.InputBits, got.Flip, c.dataset, c.epochs, c.lr, c.inputBits, c.flip)
+		}
+		if n := train.DefaultBNStats(got.Arch); n != 0 {
+			t.Errorf("%v: default batch-norm statistics on %d images, want the running averages (0)", c.args, n)
+		}
 	}
 }
