@@ -17,7 +17,7 @@ func TestConvArchDefaults(t *testing.T) {
 	}{
 		{"lenet", "mnist", 1, 20, 1, 1e-2, 1e-5, false, 10000},
 		{"cnv28", "mnist", 8, 20, 0, 2e-2, 1e-4, false, 0},
-		{"cnv", "cifar10", 8, 36, 0, 5e-3, 5e-6, true, 10000},
+		{"cnv", "cifar10", 8, 64, 0, 5e-3, 5e-6, true, 10000},
 	} {
 		cfg, err := DefaultConfig(c.arch)
 		if err != nil {

@@ -243,9 +243,9 @@ func TestTrainLayersKeepSchedule(t *testing.T) {
 		flip      bool
 	}{
 		{[]string{"--layers", "c8,p2,f16,f10"}, "mnist", 20, 2e-2, 1, false},
-		{[]string{"--arch", "cnv", "--layers", "c8,p2,f16,f10"}, "cifar10", 36, 5e-3, 8, true},
+		{[]string{"--arch", "cnv", "--layers", "c8,p2,f16,f10"}, "cifar10", 64, 5e-3, 8, true},
 		{[]string{"--arch", "cnv28", "--layers", "c8,p2,f16,f10", "--epochs", "3"}, "mnist", 3, 2e-2, 8, false},
-		{[]string{"--arch", "cnv", "--layers", "c8,f16,f10", "--dataset", "mnist", "--input-bits", "1"}, "mnist", 36, 5e-3, 1, true},
+		{[]string{"--arch", "cnv", "--layers", "c8,f16,f10", "--dataset", "mnist", "--input-bits", "1"}, "mnist", 64, 5e-3, 1, true},
 	} {
 		var got train.Config
 		app := &cli.App{Flags: append(trainFlags(), lmFlags()...), Action: func(ctx *cli.Context) error {
